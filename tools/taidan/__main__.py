@@ -1,0 +1,3 @@
+from taidan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""The command line: ``taidan check`` and ``taidan build``. Problems print as FILE:LINE: message."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_PROBLEMS = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    from taidan.editions import EDITIONS
+
+    parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate manuscripts without building")
+    check.add_argument("manuscripts", nargs="+", type=Path, metavar="MANUSCRIPT")
+    build = commands.add_parser("build", help="build editions into build/")
+    build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
+                       help="default: every manuscript/*.md")
+    build.add_argument("--edition", nargs="+", choices=list(EDITIONS), metavar="NAME",
+                       help="one or more of: " + ", ".join(EDITIONS) + " (default: all)")
+    build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    build.add_argument("--paper", default="A5", choices=["A5", "B6", "A4", "Letter"],
+                       help="page size of the print edition (default: A5)")
+    build.add_argument("--press", action="store_true",
+                       help="print edition with 3 mm bleed and crop marks for a printer")
+    build.add_argument("--embed-fonts", action="store_true",
+                       help="embed subset fonts in the EPUB editions")
+    return parser
+
+
+def _report(problems) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from taidan.problems import ManuscriptInvalid
+
+    if args.command == "check":
+        from taidan.load import check
+
+        problems = [p for path in args.manuscripts for p in check(path)]
+        return _report(problems) if problems else 0
+
+    from taidan.build import build
+    from taidan.editions import EDITIONS, Options
+
+    paths = args.manuscripts or sorted(Path("manuscript").glob("*.md"))
+    if not paths:
+        print("taidan: no manuscripts given and none in manuscript/*.md", file=sys.stderr)
+        return EXIT_PROBLEMS
+    options = Options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
+    try:
+        build(paths, args.edition or list(EDITIONS), args.out, options)
+    except ManuscriptInvalid as err:
+        return _report(err.problems)
+    return 0

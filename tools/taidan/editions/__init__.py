@@ -1,0 +1,25 @@
+"""The editions: each is a module with NAME, ``outputs(m)`` and ``produce(m, options)``.
+
+``produce`` returns {file name: bytes}; writing the files is the builder's job, so every
+edition gets the same atomic writes. Modules are imported only when their edition is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+EDITIONS = {
+    "html": "taidan.editions.html",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    paper: str = "A5"  # print edition: A5, B6, A4 or Letter
+    press: bool = False  # print edition: 3 mm bleed and crop marks
+    embed_fonts: bool = False  # EPUB editions: embed subset fonts
+
+
+def edition(name: str):
+    return importlib.import_module(EDITIONS[name])

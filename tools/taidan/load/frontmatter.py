@@ -1,0 +1,181 @@
+"""The YAML front matter: fields, their types, and the declared speakers."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from pathlib import Path
+
+import yaml
+
+from taidan.model import Contact, Credit, Meta, Speaker
+from taidan.problems import Problem
+
+REQUIRED = ("title", "date", "lang", "speakers")
+OPTIONAL = ("subtitle", "kicker", "publisher", "credits", "contacts", "source", "identifier",
+            "rights", "cover", "description")
+SPEAKER_FIELDS = ("id", "name", "label", "role")
+CREDIT_FIELDS = ("role", "name")
+CONTACT_FIELDS = ("name", "url")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(choices)
+
+
+class FrontMatter:
+    """Parses the YAML and records every problem with the file's own line numbers."""
+
+    def __init__(self, path: Path, text: str, first_line: int):
+        self.path = path
+        self.text = text
+        self.first_line = first_line
+        self.problems: list[Problem] = []
+
+    def _problem(self, node_or_line, message: str, hint: str = "") -> None:
+        line = node_or_line if isinstance(node_or_line, int) else \
+            node_or_line.start_mark.line + self.first_line
+        self.problems.append(Problem(self.path, line, message, hint))
+
+    def parse(self) -> tuple[Meta | None, list[Speaker]]:
+        try:
+            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(self.text)
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            line = (mark.line if mark else 0) + self.first_line
+            self._problem(line, f"the front matter is not valid YAML: {err.problem or err.context}",
+                          "check the indentation and quote values that contain ': ' or '#'")
+            return None, []
+        except yaml.YAMLError as err:
+            self._problem(self.first_line, f"the front matter is not valid YAML: {err}")
+            return None, []
+        if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
+            self._problem(self.first_line, "the front matter must be YAML fields (key: value)")
+            return None, []
+        nodes = {k.value: v for k, v in root.value}
+        keys = {k.value: k for k, v in root.value}
+        for key in data:
+            if key not in REQUIRED + OPTIONAL:
+                self._problem(keys.get(str(key), self.first_line), f"unknown field '{key}'",
+                              _did_you_mean(str(key), REQUIRED + OPTIONAL))
+        for key in REQUIRED:
+            if data.get(key) in (None, "", []):
+                self._problem(self.first_line - 1, f"the required field '{key}' is missing",
+                              "add it to the front matter")
+        strings = {}
+        for key in ("title", "lang") + OPTIONAL:
+            value = data.get(key)
+            if key in ("credits", "contacts"):
+                continue
+            if value is None:
+                strings[key] = ""
+            elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                strings[key] = str(value).strip()
+            else:
+                self._problem(nodes[key], f"the field '{key}' must be text")
+                strings[key] = ""
+        date = data.get("date")
+        if isinstance(date, datetime.datetime):
+            date = date.date()
+        if isinstance(date, datetime.date):
+            date_text = date.isoformat()
+        elif date is None:
+            date_text = ""
+        else:
+            date_text = ""
+            self._problem(nodes["date"], f"the date '{date}' is not a date",
+                          "write it as YYYY-MM-DD, e.g. 2025-10-06")
+        if strings["lang"] and not _LANG.match(strings["lang"]):
+            self._problem(nodes["lang"], f"'{strings['lang']}' is not a language tag",
+                          "use a BCP 47 tag such as ja or en")
+        speakers = self._speakers(data.get("speakers"), nodes.get("speakers"))
+        credits = [Credit(**c) for c in self._records("credits", CREDIT_FIELDS, data, nodes)]
+        contacts = [Contact(**c) for c in self._records("contacts", CONTACT_FIELDS, data, nodes)]
+        for contact, node in zip(contacts, getattr(nodes.get("contacts"), "value", [])):
+            if not re.match(r"^(https?://|mailto:)", contact.url):
+                self._problem(node, f"the contact URL '{contact.url}' must start with "
+                                    "https://, http:// or mailto:")
+        meta = Meta(title=strings["title"], subtitle=strings["subtitle"],
+                    kicker=strings["kicker"], date=date_text, lang=strings["lang"],
+                    publisher=strings["publisher"], credits=credits, contacts=contacts,
+                    source=strings["source"], identifier=strings["identifier"],
+                    rights=strings["rights"], cover=strings["cover"],
+                    description=strings["description"])
+        return meta, speakers
+
+    def _records(self, key, fields, data, nodes) -> list[dict]:
+        """A list of small mappings, such as credits: [{role: 写真, name: 平井}]."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._problem(nodes[key], f"'{key}' must be a list",
+                          f"write each entry as - {{{', '.join(f + ': ...' for f in fields)}}}")
+            return []
+        records = []
+        for item, node in zip(value, nodes[key].value):
+            if not isinstance(item, dict):
+                self._problem(node, f"each entry of '{key}' must have the fields "
+                                    + ", ".join(fields))
+                continue
+            for name in item:
+                if name not in fields:
+                    self._problem(node, f"unknown field '{name}' in {key}",
+                                  _did_you_mean(str(name), fields))
+            missing = [f for f in fields if not str(item.get(f) or "").strip()]
+            if missing:
+                self._problem(node, f"an entry of '{key}' has no {missing[0]}")
+                continue
+            records.append({f: str(item[f]).strip() for f in fields})
+        return records
+
+    def _speakers(self, value, node) -> list[Speaker]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._problem(node, "'speakers' must be a list",
+                          "write each speaker as - {id: sam, name: Sam Altman, label: Sam, role: CEO}")
+            return []
+        speakers: list[Speaker] = []
+        seen: dict[str, tuple[str, str]] = {}  # a name, label or id -> (field, speaker id)
+        for item, item_node in zip(value, node.value):
+            if not isinstance(item, dict):
+                self._problem(item_node, "each speaker needs the fields id, name, label and role")
+                continue
+            for name in item:
+                if name not in SPEAKER_FIELDS:
+                    self._problem(item_node, f"unknown speaker field '{name}'",
+                                  _did_you_mean(str(name), SPEAKER_FIELDS))
+            fields = {f: str(item.get(f) or "").strip() for f in SPEAKER_FIELDS}
+            if not fields["id"] or not fields["name"]:
+                self._problem(item_node, "a speaker needs at least an id and a name")
+                continue
+            if not _ID.match(fields["id"]):
+                self._problem(item_node, f"the speaker id '{fields['id']}' must be ASCII letters, "
+                                         "digits, - or _, starting with a letter")
+                continue
+            fields["label"] = fields["label"] or fields["name"]
+            for what in ("label", "name", "id"):
+                if any(ch in fields[what] for ch in ":：\n"):
+                    self._problem(item_node, f"the speaker {what} '{fields[what]}' contains a colon")
+            if fields["id"] in {s.id for s in speakers}:
+                self._problem(item_node, f"the speaker id '{fields['id']}' is declared twice",
+                              "give each speaker its own id")
+                continue
+            clash = next(((w, seen[fields[w]]) for w in ("label", "name")
+                          if fields[w] in seen and seen[fields[w]][1] != fields["id"]), None)
+            if clash:
+                what, (other_field, other_id) = clash
+                self._problem(item_node, f"the speaker {what} '{fields[what]}' is already the "
+                                         f"{other_field} of '{other_id}'",
+                              "labels must tell the speakers apart")
+                continue
+            for what in ("label", "name", "id"):
+                seen.setdefault(fields[what], (what, fields["id"]))
+            speakers.append(Speaker(number=len(speakers) + 1, **fields))
+        return speakers

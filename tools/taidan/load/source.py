@@ -1,0 +1,89 @@
+"""Reading a manuscript file: bytes to text, and the text split into front matter and body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from taidan.problems import ManuscriptInvalid, Problem
+
+MAX_BYTES = 20 * 1024 * 1024
+
+# Encodings a Japanese manuscript is likely to arrive in, most specific first.
+_LEGACY = (("iso2022_jp", "ISO-2022-JP"), ("euc_jp", "EUC-JP"), ("cp932", "Shift_JIS"),
+           ("utf_16", "UTF-16"))
+
+
+@dataclass
+class Source:
+    path: Path
+    data: bytes
+    front: str  # the YAML between the --- lines
+    front_line: int  # line number of the first YAML line
+    body: list[str]  # lines of the body
+    body_line: int  # line number of the first body line
+
+
+def guess_encoding(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    if b"\x1b$B" in data:
+        return "ISO-2022-JP"
+    for codec, name in _LEGACY[1:3]:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text):
+            return name
+    return None
+
+
+def decode(path: Path, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ManuscriptInvalid([Problem(path, 1, "this is a binary file, not a Markdown manuscript")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        guess = guess_encoding(data)
+        if guess:
+            msg = f"the file is not UTF-8; it looks like {guess}"
+            hint = f"convert it: iconv -f {guess.upper()} -t UTF-8"
+        else:
+            msg = f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})"
+            hint = "save it as UTF-8"
+        raise ManuscriptInvalid([Problem(path, line, msg, hint)]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_source(path: Path) -> Source:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ManuscriptInvalid([Problem(path, 1, f"the file is {size // 1048576} MB; "
+                                             f"the limit is {MAX_BYTES // 1048576} MB",
+                                             "split the book into several manuscripts")])
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ManuscriptInvalid([Problem(path, 0, "is a folder, not a manuscript file")]) from None
+    except FileNotFoundError:
+        raise ManuscriptInvalid([Problem(path, 0, "no such file")]) from None
+    except OSError as err:
+        raise ManuscriptInvalid([Problem(path, 0, f"cannot read the file: {err.strerror}")]) from None
+    text = decode(path, data)
+    if not text.strip():
+        raise ManuscriptInvalid([Problem(path, 1, "the file is empty",
+                                         "start with a front matter block between --- lines")])
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise ManuscriptInvalid([Problem(path, 1, "the manuscript has no front matter",
+                                         "start the file with a line '---', the YAML fields "
+                                         "(title, date, lang, speakers), and another '---'")])
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return Source(path, data, "\n".join(lines[1:index]), 2, lines[index + 1:], index + 2)
+    raise ManuscriptInvalid([Problem(path, 1, "the front matter is never closed",
+                                     "end the YAML fields with a line '---'")])

@@ -1,0 +1,213 @@
+"""Raw blocks to the document model: parts, sections, speaker turns, narration and notes.
+
+Block-level syntax is decided here rather than in Python-Markdown's block parser, because
+that parser does not keep line numbers and every problem must name its line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from taidan import model
+from taidan.load.blocks import RawBlock
+from taidan.load.inline import NOTEREF_RE, lone_image, parse_inline, unclosed_ruby
+from taidan.problems import Problem
+
+NARRATION = re.compile(r"^(?:──|——|―――?|－－)[ \t\u3000]*")
+LONE_STAGE = re.compile(r"^\(\(([^()\n]+)\)\)$")
+# A word ahead of a colon at the start of a paragraph reads as a speaker label.
+LABEL_LIKE = re.compile(r"^([^\s\d:：「『（(【\[*_`\\#>《{][^\s:：「『（(【\[]{0,15})[ \t]*(：|:(?!//))")
+IMAGE_INLINE = re.compile(r"!\[[^\]]*\]\(")
+
+
+class Builder:
+    def __init__(self, path: Path, speakers: list[model.Speaker]):
+        self.path = path
+        self.folder = path.parent
+        self.speakers = speakers
+        self.problems: list[Problem] = []
+        self.by_label: dict[str, model.Speaker] = {}
+        for speaker in speakers:  # labels win over names, names over ids
+            for key in (speaker.id, speaker.name, speaker.label):
+                self.by_label[key] = speaker
+        alternatives = sorted(self.by_label, key=len, reverse=True)
+        self.label_re = re.compile(
+            "^(" + "|".join(map(re.escape, alternatives)) + r")[ \t]*[:：][ \t\u3000]*"
+        ) if alternatives else None
+        self.notes: dict[str, int] = {}
+        self.note_lines: dict[str, int] = {}  # first reference
+        self.seen_speakers: set[str] = set()
+        self.lead: list = []
+        self.parts: list[model.Part] = []
+        self.turn: model.Turn | None = None
+        self.images: list[model.Image] = []
+
+    def problem(self, line: int, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, line, message, hint))
+
+    # ---- where blocks go --------------------------------------------------------------
+
+    def _container(self) -> list:
+        if not self.parts:
+            return self.lead
+        part = self.parts[-1]
+        return part.sections[-1].blocks if part.sections else part.blocks
+
+    def _add(self, block) -> None:
+        self._container().append(block)
+
+    # ---- inline text with its checks --------------------------------------------------
+
+    def inline(self, text: str, line: int) -> list:
+        offset = unclosed_ruby(text)
+        if offset is not None:
+            self.problem(line + text.count("\n", 0, offset), "ruby is opened with '{' but never "
+                         "closed", "write {親字|るび} with the closing brace on the same line")
+        if IMAGE_INLINE.search(text):
+            m = IMAGE_INLINE.search(text)
+            self.problem(line + text.count("\n", 0, m.start()),
+                         "an image must stand alone in its own paragraph",
+                         "put a blank line before and after it")
+        text = text.replace("\\：", "：").replace("\\:", ":")
+        for m in re.finditer(NOTEREF_RE, text):
+            self.note_lines.setdefault(m.group(1), line + text.count("\n", 0, m.start()))
+        nodes = parse_inline(text, self.notes)
+        self._check_ruby(nodes, line)
+        return nodes
+
+    def _check_ruby(self, nodes, line: int) -> None:
+        for node in nodes:
+            if node.kind == "ruby" and len(node.readings) > 1 and len(node.readings) != len(node.base):
+                self.problem(line, f"mono ruby {{{node.base}|{'|'.join(node.readings)}}} has "
+                             f"{len(node.readings)} readings for {len(node.base)} characters",
+                             "give one reading per character, or one reading for the group")
+            elif node.kind in ("styled", "link"):
+                self._check_ruby(node.children, line)
+
+    # ---- blocks -----------------------------------------------------------------------
+
+    def heading(self, raw: RawBlock) -> None:
+        self.turn = None
+        if raw.level > 2:
+            self.problem(raw.line, f"a level-{raw.level} heading is not part of the format",
+                         "use # for a part and ## for a section")
+            return
+        title = self.inline(raw.text, raw.line)
+        if raw.level == 1:
+            self.parts.append(model.Part(title, f"p{len(self.parts) + 1}", [], [], raw.line))
+            return
+        if not self.parts:
+            self.parts.append(model.Part(None, f"p{len(self.parts) + 1}", [], [], raw.line))
+        number = sum(len(p.sections) for p in self.parts) + 1
+        self.parts[-1].sections.append(model.Section(title, f"s{number}", number, [], raw.line))
+
+    def paragraph(self, raw: RawBlock) -> None:
+        text, line = raw.text, raw.line
+        label = self.label_re.match(text) if self.label_re else None
+        if label:
+            speaker = self.by_label[label.group(1)]
+            first = speaker.id not in self.seen_speakers
+            self.seen_speakers.add(speaker.id)
+            body = text[label.end():]
+            if not body.strip():
+                self.problem(line, f"the turn of '{label.group(1)}' has no text",
+                             "write what the speaker says after the colon")
+            self.turn = model.Turn(speaker, [self.inline(body, line)], first, line)
+            self._add(self.turn)
+            return
+        narration = NARRATION.match(text)
+        if narration:
+            self.turn = None
+            self._add(model.Narration(self.inline(text[narration.end():], line), line))
+            return
+        stage = LONE_STAGE.match(text.strip())
+        if stage:
+            self.turn = None
+            self._add(model.StageDirection(stage.group(1).strip(), line))
+            return
+        image = lone_image(text) if "![" in text else None
+        if image is not None:
+            self.turn = None
+            self._image(image.get("src") or "", image.get("alt") or "", image.get("title") or "", line)
+            return
+        if self.speakers:
+            like = LABEL_LIKE.match(text)
+            if like:
+                self.problem(line, f"'{like.group(1)}' is not a declared speaker",
+                             "declare it under speakers: in the front matter, fix the label, "
+                             "or write \\" + like.group(2) + " if this is not a speaker label")
+        if self.turn is not None:
+            self.turn.paragraphs.append(self.inline(text, line))
+        else:
+            self._add(model.Prose(self.inline(text, line), line))
+
+    def _image(self, src: str, alt: str, caption: str, line: int) -> None:
+        path = self.resolve_file(src, line, "image")
+        if not alt.strip():
+            self.problem(line, f"the image '{src}' has no alt text",
+                         "describe it for readers who cannot see it: ![description](" + src + ")")
+        if path is not None:
+            image = model.Image(src, path, alt.strip(), caption.strip(), line)
+            self.images.append(image)
+            self._add(image)
+
+    def resolve_file(self, src: str, line: int, what: str) -> Path | None:
+        """A file the manuscript names: it must exist inside the manuscript's folder."""
+        if not src:
+            self.problem(line, f"the {what} has no file name")
+            return None
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", src) or src.startswith("//"):
+            self.problem(line, f"the {what} '{src}' is remote",
+                         "download it next to the manuscript and use a relative path")
+            return None
+        if src.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", src):
+            self.problem(line, f"the {what} '{src}' is an absolute path",
+                         "use a path relative to the manuscript, such as images/photo.jpg")
+            return None
+        folder = self.folder.resolve()
+        path = (folder / unquote(src)).resolve()
+        if not path.is_relative_to(folder):
+            self.problem(line, f"the {what} '{src}' is outside the manuscript's folder",
+                         f"copy it into {self.folder}/")
+            return None
+        if not path.is_file():
+            self.problem(line, f"the {what} '{src}' does not exist",
+                         f"expected at {self.folder / src}")
+            return None
+        return path
+
+    def build(self, raws: list[RawBlock]) -> list[model.Note]:
+        definitions: dict[str, RawBlock] = {}
+        for raw in raws:
+            if raw.kind == "heading":
+                self.heading(raw)
+            elif raw.kind == "rule":
+                self.turn = None
+                self._add(model.SceneBreak(raw.line))
+            elif raw.kind == "note":
+                if raw.note_id in definitions:
+                    self.problem(raw.line, f"the footnote [^{raw.note_id}] is defined twice",
+                                 f"the first definition is on line {definitions[raw.note_id].line}")
+                definitions.setdefault(raw.note_id, raw)
+            else:
+                self.paragraph(raw)
+        notes = []
+        for note_id, number in list(self.notes.items()):
+            raw = definitions.get(note_id)
+            if raw is None:
+                self.problem(self.note_lines.get(note_id, 0),
+                             f"the footnote [^{note_id}] has no definition",
+                             f"add a line '[^{note_id}]: the note' below the paragraph")
+                continue
+            before = dict(self.notes)
+            inlines = self.inline(raw.text, raw.line)
+            if len(self.notes) != len(before):
+                self.problem(raw.line, "a footnote cannot refer to another footnote")
+            notes.append(model.Note(note_id, number, inlines, raw.line))
+        for note_id, raw in definitions.items():
+            if note_id not in self.notes:
+                self.problem(raw.line, f"the footnote [^{note_id}] is never referred to",
+                             f"put [^{note_id}] in the text where the note belongs, or delete it")
+        return notes

@@ -1,0 +1,247 @@
+"""The document model: the one source every edition renders from.
+
+Inline content is a list of nodes; every node has a ``kind`` the templates dispatch on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+
+# ---- inline nodes -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Styled:
+    """Emphasis (``*x*``), strong (``**x**``) or emphasis dots (``《《x》》``)."""
+    style: str  # "em" | "strong" | "dots"
+    children: tuple
+    kind: str = "styled"
+
+
+@dataclass(frozen=True)
+class Ruby:
+    base: str
+    readings: tuple[str, ...]  # one reading: group ruby; one per character: mono ruby
+    kind: str = "ruby"
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        if len(self.readings) == 1:
+            return [(self.base, self.readings[0])]
+        return list(zip(self.base, self.readings))
+
+
+@dataclass(frozen=True)
+class Tcy:
+    """Tate-chu-yoko: a short run set upright across a vertical line."""
+    text: str
+    kind: str = "tcy"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage direction such as (一同笑い)."""
+    text: str
+    kind: str = "stage"
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    note_id: str
+    number: int
+    kind: str = "noteref"
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    children: tuple
+    kind: str = "link"
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+    kind: str = "code"
+
+
+@dataclass(frozen=True)
+class LineBreak:
+    kind: str = "br"
+
+
+Inline = Union[Text, Styled, Ruby, Tcy, Stage, NoteRef, Link, Code, LineBreak]
+
+
+def plain_text(nodes) -> str:
+    """The text a reader sees, ruby readings left out."""
+    out = []
+    for node in nodes:
+        if node.kind in ("text", "tcy", "code"):
+            out.append(node.text)
+        elif node.kind == "ruby":
+            out.append(node.base)
+        elif node.kind in ("styled", "link"):
+            out.append(plain_text(node.children))
+        elif node.kind == "stage":
+            out.append(f"({node.text})")
+    return "".join(out)
+
+
+# ---- blocks ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Speaker:
+    id: str
+    name: str
+    label: str
+    role: str
+    number: int  # 1, 2, 3 ... in order of declaration: templates key styles on it
+
+
+@dataclass
+class Turn:
+    speaker: Speaker
+    paragraphs: list[list]  # each a list of inline nodes
+    first: bool  # the speaker's first turn in the manuscript
+    line: int
+    kind: str = "turn"
+
+
+@dataclass
+class Narration:
+    """The interviewer's or editor's voice inside the conversation (── ...)."""
+    inlines: list
+    line: int
+    kind: str = "narration"
+
+
+@dataclass
+class Prose:
+    """A paragraph outside any turn: the lead, an editor's passage."""
+    inlines: list
+    line: int
+    kind: str = "prose"
+
+
+@dataclass
+class StageDirection:
+    text: str
+    line: int
+    kind: str = "stage"
+
+
+@dataclass
+class Image:
+    src: str  # as written, relative to the manuscript
+    path: Path  # resolved file inside the manuscript's folder
+    alt: str
+    caption: str
+    line: int
+    kind: str = "image"
+
+
+@dataclass
+class SceneBreak:
+    line: int
+    kind: str = "break"
+
+
+Block = Union[Turn, Narration, Prose, StageDirection, Image, SceneBreak]
+
+
+@dataclass
+class Section:
+    title: list  # inline nodes
+    anchor: str  # "s1", "s2" ...: stable ids for links, bookmarks and files
+    number: int
+    blocks: list
+    line: int
+
+    @property
+    def title_text(self) -> str:
+        return plain_text(self.title)
+
+
+@dataclass
+class Part:
+    """A ``#`` heading above sections; ``title`` is None for sections under no part."""
+    title: list | None
+    anchor: str
+    blocks: list  # blocks between the part heading and its first section
+    sections: list[Section]
+    line: int
+
+    @property
+    def title_text(self) -> str:
+        return plain_text(self.title) if self.title else ""
+
+
+@dataclass
+class Note:
+    note_id: str
+    number: int
+    inlines: list
+    line: int
+
+
+@dataclass(frozen=True)
+class Credit:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    url: str
+
+
+@dataclass
+class Meta:
+    title: str
+    subtitle: str
+    kicker: str
+    date: str  # ISO 8601
+    lang: str
+    publisher: str
+    credits: list[Credit]
+    contacts: list[Contact]
+    source: str
+    identifier: str
+    rights: str
+    cover: str
+    description: str
+
+
+@dataclass
+class Manuscript:
+    path: Path
+    meta: Meta
+    speakers: list[Speaker]
+    lead: list
+    parts: list[Part]
+    notes: list[Note]
+    source_hash: str = ""  # sha256 of the manuscript's bytes
+    cover_path: Path | None = None
+    images: list[Image] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def sections(self) -> list[Section]:
+        return [s for p in self.parts for s in p.sections]
+
+    @property
+    def vertical_ok(self) -> bool:
+        return self.meta.lang.startswith(("ja", "zh"))

@@ -1,0 +1,54 @@
+"""Jinja rendering: one template folder per edition, shared partials beside them.
+
+A template is looked up in ``templates/<edition>/`` first, then ``templates/shared/``, so
+an edition overrides a shared partial by giving a file of the same name.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import yaml
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+
+
+@lru_cache(maxsize=1)
+def strings() -> dict:
+    """Words the templates print (contents, colophon ...), by language."""
+    return yaml.safe_load((TEMPLATES / "shared" / "strings.yaml").read_text(encoding="utf-8"))
+
+
+def words(lang: str) -> dict:
+    table = strings()
+    base = lang.split("-")[0]
+    return {**table["en"], **table.get(base, {})}
+
+
+def data_uri(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+@lru_cache(maxsize=None)
+def environment(edition: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(TEMPLATES / edition), str(TEMPLATES / "shared")]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["data_uri"] = data_uri
+    return env
+
+
+def render(edition: str, template: str, m, **context) -> str:
+    """Renders one template of an edition for manuscript ``m``."""
+    env = environment(edition)
+    return env.get_template(template).render(m=m, w=words(m.meta.lang), **context)
