@@ -1,0 +1,26 @@
+"""The fonts editions use, found by file path so output never depends on fontconfig's guesses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEBIAN = Path("/usr/share/fonts")
+
+# role -> file. Mincho for body text, Gothic for headings and speaker labels.
+FONTS = {
+    "mincho": DEBIAN / "truetype/bizud-mincho/BIZUDPMincho-Regular.ttf",
+    "mincho-mono": DEBIAN / "truetype/bizud-mincho/BIZUDMincho-Regular.ttf",
+    "gothic": DEBIAN / "truetype/bizud-gothic/BIZUDPGothic-Regular.ttf",
+    "gothic-bold": DEBIAN / "truetype/bizud-gothic/BIZUDPGothic-Bold.ttf",
+    "gothic-mono": DEBIAN / "truetype/bizud-gothic/BIZUDGothic-Regular.ttf",
+    "gothic-mono-bold": DEBIAN / "truetype/bizud-gothic/BIZUDGothic-Bold.ttf",
+    "ipaex-mincho": DEBIAN / "opentype/ipaexfont-mincho/ipaexm.ttf",
+    "ipaex-gothic": DEBIAN / "opentype/ipaexfont-gothic/ipaexg.ttf",
+}
+
+
+def font(role: str) -> Path:
+    path = FONTS[role]
+    if not path.is_file():
+        raise FileNotFoundError(f"the font {path} is missing: run `make setup` (tools/setup.sh)")
+    return path
