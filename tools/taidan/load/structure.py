@@ -18,7 +18,7 @@ from taidan.problems import Problem
 NARRATION = re.compile(r"^(?:──|——|―――?|－－)[ \t\u3000]*")
 LONE_STAGE = re.compile(r"^\(\(([^()\n]+)\)\)$")
 # A word ahead of a colon at the start of a paragraph reads as a speaker label.
-LABEL_LIKE = re.compile(r"^([^\s\d:：「『（(【\[*_`\\#>《{][^\s:：「『（(【\[]{0,15})[ \t]*(：|:(?!//))")
+LABEL_LIKE = re.compile(r"^([^\s\d:：「『（(【\[*_`\\#>《{][^\s:：「『（(【\[\\]{0,15})[ \t]*(：|:(?!//))")
 IMAGE_INLINE = re.compile(r"!\[[^\]]*\]\(")
 
 
