@@ -1,0 +1,18 @@
+"""The handout edition: the whole interview on A4 sheets to hand out at an event."""
+
+from __future__ import annotations
+
+from taidan.editions import weasy
+from taidan.render import render
+
+NAME = "handout"
+
+
+def outputs(m) -> list[str]:
+    return [f"{m.name}-handout.pdf"]
+
+
+def produce(m, options) -> dict[str, bytes]:
+    html = render(NAME, "handout.html", m, created=weasy.source_date(m), font_url=weasy.font_url,
+                  image_href=lambda image: image.path.resolve().as_uri())
+    return {f"{m.name}-handout.pdf": weasy.write_pdf(html, m)}

@@ -1,0 +1,23 @@
+"""The print edition: a small book (A5 by default) laid out by WeasyPrint.
+
+Page size, bleed and crop marks are options; everything else about the look lives in
+templates/print/.
+"""
+
+from __future__ import annotations
+
+from taidan.editions import weasy
+from taidan.render import render
+
+NAME = "print"
+
+
+def outputs(m) -> list[str]:
+    return [f"{m.name}.pdf"]
+
+
+def produce(m, options) -> dict[str, bytes]:
+    html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
+                  created=weasy.source_date(m), font_url=weasy.font_url,
+                  image_href=lambda image: image.path.resolve().as_uri())
+    return {f"{m.name}.pdf": weasy.write_pdf(html, m)}
