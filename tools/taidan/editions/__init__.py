@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 EDITIONS = {
     "html": "taidan.editions.html",
+    "print-vertical": "taidan.editions.print_vertical",
+    "print": "taidan.editions.print_pdf",
+    "handout": "taidan.editions.handout",
 }
 
 
