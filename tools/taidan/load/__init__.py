@@ -12,7 +12,7 @@ from taidan.load.structure import Builder
 from taidan.model import Manuscript
 from taidan.problems import ManuscriptInvalid, Problem
 
-CONTROL = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {"\x7f"}
+CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
 
 
 def _control_characters(path: Path, lines: list[str], first_line: int) -> list[Problem]:

@@ -22,6 +22,18 @@ _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
+def not_text(value: str) -> tuple[str, str] | None:
+    """(message, hint) when a string holds a lone surrogate or a control character."""
+    for ch in value:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return (f"U+{code:04X} is a lone surrogate, not a character",
+                    "write the character itself, or one escape for the whole code point, such as \\U0001F600")
+        if (code < 32 and ch not in "\n\t") or 0x7F <= code <= 0x9F:
+            return f"the control character U+{code:04X} is not text", "delete it"
+    return None
+
+
 def _did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(choices)
@@ -54,8 +66,14 @@ class FrontMatter:
         except yaml.YAMLError as err:
             self._problem(self.first_line, f"the front matter is not valid YAML: {err}")
             return None, []
+        except RecursionError:  # PyYAML reads nested lists and mappings recursively
+            self._problem(self.first_line, "the front matter is nested too deeply to read",
+                          "a field holds text or a short list, such as speakers")
+            return None, []
         if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
             self._problem(self.first_line, "the front matter must be YAML fields (key: value)")
+            return None, []
+        if self._check_nodes(root):
             return None, []
         nodes = {k.value: v for k, v in root.value}
         keys = {k.value: k for k, v in root.value}
@@ -107,6 +125,29 @@ class FrontMatter:
                     rights=strings["rights"], cover=strings["cover"],
                     description=strings["description"])
         return meta, speakers
+
+    def _check_nodes(self, root) -> bool:
+        """Duplicate keys, and text no output can hold (YAML escapes such as "\\ud800" or "\\a")."""
+        before = len(self.problems)
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                seen = set()
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                        self._problem(key, f"the field '{key.value}' is given twice",
+                                      "keep one of them")
+                    seen.add(getattr(key, "value", None))
+                    stack += [key, value]
+            elif isinstance(node, yaml.SequenceNode):
+                stack += node.value
+            elif isinstance(node, yaml.ScalarNode):
+                problem = not_text(node.value)
+                if problem:
+                    self._problem(node, *problem)
+        self.problems[before:] = sorted(self.problems[before:], key=lambda p: p.line)
+        return len(self.problems) > before
 
     def _records(self, key, fields, data, nodes) -> list[dict]:
         """A list of small mappings, such as credits: [{role: 写真, name: 平井}]."""

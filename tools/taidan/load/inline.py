@@ -79,14 +79,51 @@ def _markdown() -> markdown.Markdown:
     return markdown.Markdown(extensions=[TaidanInline()])
 
 
+MAX_DEPTH = 32  # markup inside markup; real manuscripts use two or three levels
+
+
+class TooDeep(ValueError):
+    """Markup nested deeper than MAX_DEPTH: Python-Markdown would recurse or crawl."""
+
+
+def _bracket_depth(text: str) -> int:
+    if sum(text.count(ch) for ch in "[({") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[({":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "])}" and depth:
+            depth -= 1
+    return deepest
+
+
+def _tree_depth(el: etree.Element) -> int:
+    deepest, stack = 0, [(el, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in node]
+    return deepest
+
+
 def parse_tree(text: str) -> etree.Element:
-    """Runs only Python-Markdown's inline stage on one paragraph's text."""
+    """Runs only Python-Markdown's inline stage on one paragraph's text; raises TooDeep."""
+    if _bracket_depth(text) > MAX_DEPTH:  # link parsing is quadratic in the depth
+        raise TooDeep(text)
     md = _markdown()
     root = etree.Element("div")
     para = etree.SubElement(root, "p")
     para.text = text
-    md.treeprocessors["inline"].run(root)
-    md.treeprocessors["unescape"].run(root)
+    try:
+        md.treeprocessors["inline"].run(root)
+        md.treeprocessors["unescape"].run(root)
+    except RecursionError:
+        _markdown.cache_clear()  # the instance may hold half a parse
+        raise TooDeep(text) from None
+    if _tree_depth(para) > MAX_DEPTH:
+        raise TooDeep(text)
     return para
 
 
@@ -142,7 +179,10 @@ def parse_inline(text: str, notes: dict[str, int]) -> list:
 
 def lone_image(text: str) -> etree.Element | None:
     """The <img> element when a paragraph is nothing but an image."""
-    para = parse_tree(text)
+    try:
+        para = parse_tree(text)
+    except TooDeep:
+        return None  # reported when the paragraph is read as text
     if len(para) == 1 and para[0].tag == "img" and not (para.text or "").strip() \
             and not (para[0].tail or "").strip():
         return para[0]

@@ -39,6 +39,12 @@ def guess_encoding(data: bytes) -> str | None:
     return None
 
 
+def _mostly_utf8(data: bytes) -> bool:
+    """True when most non-ASCII text decodes as UTF-8: a damaged UTF-8 file, not a legacy one."""
+    text = data.decode("utf-8", errors="replace")
+    return sum(ord(ch) > 127 and ch != "\ufffd" for ch in text) > text.count("\ufffd")
+
+
 def decode(path: Path, data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -48,8 +54,15 @@ def decode(path: Path, data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        guess = guess_encoding(data)
-        if guess:
+        bad = data[err.start:err.start + 3]
+        surrogate = len(bad) == 3 and bad[0] == 0xED and 0xA0 <= bad[1] <= 0xBF
+        guess = None if surrogate or _mostly_utf8(data) else guess_encoding(data)
+        if surrogate:
+            # CESU-8, or a Python surrogate escape written out: half of a UTF-16 pair.
+            code = 0xD000 | (bad[1] & 0x3F) << 6 | (bad[2] & 0x3F)
+            msg = f"the bytes {bad.hex(' ').upper()} encode a lone surrogate U+{code:04X}, not a character"
+            hint = "save the file as UTF-8 from an editor, or delete the character"
+        elif guess:
             msg = f"the file is not UTF-8; it looks like {guess}"
             hint = f"convert it: iconv -f {guess.upper()} -t UTF-8"
         else:

@@ -6,13 +6,16 @@ that parser does not keep line numbers and every problem must name its line.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
 
 from taidan import model
+from taidan.load import images
 from taidan.load.blocks import RawBlock
-from taidan.load.inline import NOTEREF_RE, lone_image, parse_inline, unclosed_ruby
+from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
+                                unclosed_ruby)
 from taidan.problems import Problem
 
 NARRATION = re.compile(r"^(?:──|——|―――?|－－)[ \t\u3000]*")
@@ -73,7 +76,12 @@ class Builder:
         text = text.replace("\\：", "：").replace("\\:", ":")
         for m in re.finditer(NOTEREF_RE, text):
             self.note_lines.setdefault(m.group(1), line + text.count("\n", 0, m.start()))
-        nodes = parse_inline(text, self.notes)
+        try:
+            nodes = parse_inline(text, self.notes)
+        except TooDeep:
+            self.problem(line, f"the markup is nested more than {MAX_DEPTH} levels deep",
+                         "use at most a few levels of [ ], ( ), { } or * * inside each other")
+            return [model.Text(text)]
         self._check_ruby(nodes, line)
         return nodes
 
@@ -169,12 +177,18 @@ class Builder:
         folder = self.folder.resolve()
         path = (folder / unquote(src)).resolve()
         if not path.is_relative_to(folder):
-            self.problem(line, f"the {what} '{src}' is outside the manuscript's folder",
+            linked = os.path.normpath(folder / unquote(src)).startswith(str(folder) + os.sep)
+            where = "is a link to a file outside" if linked else "is outside"
+            self.problem(line, f"the {what} '{src}' {where} the manuscript's folder",
                          f"copy it into {self.folder}/")
             return None
         if not path.is_file():
             self.problem(line, f"the {what} '{src}' does not exist",
                          f"expected at {self.folder / src}")
+            return None
+        problem = images.inspect(path, src)
+        if problem:
+            self.problem(line, *problem)
             return None
         return path
 
