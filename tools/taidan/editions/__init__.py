@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 EDITIONS = {
     "html": "taidan.editions.html",
+    "epub": "taidan.editions.epub",
+    "epub-vertical": "taidan.editions.epub_vertical",
     "print-vertical": "taidan.editions.print_vertical",
     "print": "taidan.editions.print_pdf",
     "handout": "taidan.editions.handout",

@@ -1,0 +1,157 @@
+"""The vertical print edition (縦組み): a book PDF set by headless Chromium.
+
+Chromium sets vertical text, ruby, emphasis dots, tate-chu-yoko and strict kinsoku, but has
+no target-counter(): the contents page gets its page numbers from a first rendering, read
+back from the PDF's named destinations, and the book is rendered again with them. Chromium
+knows nothing of right-to-left binding and stamps the clock into its PDFs: pypdf adds
+/ViewerPreferences /Direction /R2L and fixed dates and /ID, so equal manuscripts give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from datetime import datetime, timezone
+
+from markupsafe import Markup
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+
+from taidan.editions import chromium
+from taidan.fonts import font
+from taidan.render import environment, render
+
+NAME = "print-vertical"
+
+PAPERS = ("A5", "B6", "A4", "Letter")  # every paper the print edition knows is honoured
+FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold")
+
+# Bare numbers of one or two digits stand upright across the line (縦中横), as do ! ? and
+# their pairs; longer numbers stand upright digit by digit. A run touching Latin letters,
+# other digits or number punctuation (GPT-4, 3.5, 10:30) stays sideways with its word.
+_RUN = re.compile(
+    r"(?<![0-9A-Za-z.,:/\-])(?:(?P<tcy>[0-9]{1,2}|[!?]{1,2})|(?P<upright>[0-9]{3,4}))"
+    r"(?![0-9A-Za-z.,:/\-%])"
+)
+
+
+def text_runs(s: str) -> list[tuple[str, str]]:
+    """Splits a text run into ("text" | "tcy" | "upright", part) pieces, in order."""
+    runs, at = [], 0
+    for match in _RUN.finditer(s):
+        if match.start() > at:
+            runs.append(("text", s[at:match.start()]))
+        runs.append((match.lastgroup, match.group()))
+        at = match.end()
+    if at < len(s):
+        runs.append(("text", s[at:]))
+    return runs
+
+
+def css_string(s: str) -> Markup:
+    """A CSS string literal for a <style> element: every character outside letters, digits
+    and CJK is written as a hex escape, so no quote, backslash or `</style` survives."""
+    out = []
+    for ch in str(s):
+        if ch.isalnum() or ord(ch) > 0x2000:
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    return Markup('"' + "".join(out) + '"')
+
+
+def notes_in(blocks, m) -> list:
+    """The notes referenced from these blocks, in order: printed at the end of a section."""
+    numbers: list[int] = []
+
+    def walk(nodes):
+        for n in nodes:
+            if n.kind == "noteref" and n.number not in numbers:
+                numbers.append(n.number)
+            elif n.kind in ("styled", "link"):
+                walk(n.children)
+
+    for b in blocks:
+        if b.kind == "turn":
+            for para in b.paragraphs:
+                walk(para)
+        elif b.kind in ("narration", "prose"):
+            walk(b.inlines)
+    return [note for note in m.notes if note.number in numbers]
+
+
+def outputs(m) -> list[str]:
+    return [f"{m.name}-vertical.pdf"]
+
+
+def _environment():
+    env = environment(NAME)
+    env.filters["text_runs"] = text_runs  # used by _text.html, imported without context
+    env.filters["css_string"] = css_string
+    return env
+
+
+def _html(m, paper: str, pages: dict[str, int]) -> str:
+    _environment()
+    return render(
+        NAME, "book.html", m,
+        paper=paper,
+        font_url={role: font(role).as_uri() for role in FONT_ROLES},
+        image_href=lambda image: image.path.resolve().as_uri(),
+        notes_in=lambda blocks: notes_in(blocks, m),
+        page_of=pages,
+    )
+
+
+def section_pages(pdf: bytes) -> dict[str, int]:
+    """The page of each link target (the headings the contents link to): {id: page number}."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
+            for name, dest in reader.named_destinations.items()}
+
+
+def render_pdf(m, paper: str) -> bytes:
+    """Renders until the contents' page numbers agree with where the sections fall."""
+    allowed = [font(role).parent for role in FONT_ROLES] + [m.path.parent.resolve()]
+    pages: dict[str, int] = {}
+    with chromium.browser() as b:
+        for _ in range(3):
+            pdf = chromium.pdf(b, _html(m, paper, pages), allowed)
+            found = section_pages(pdf)
+            if pages and all(found.get(k) == v for k, v in pages.items()):
+                return pdf
+            pages = found
+    raise RuntimeError("the contents' page numbers did not settle after three renderings")
+
+
+def _pdf_date(m) -> str:
+    when = datetime.fromisoformat(str(m.meta.date)).replace(tzinfo=timezone.utc)
+    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def finish(pdf: bytes, m, paper: str) -> bytes:
+    """Right-to-left page order and fixed metadata; the pages themselves are untouched."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    prefs = writer.create_viewer_preferences()
+    prefs[NameObject("/Direction")] = NameObject("/R2L")
+    date = _pdf_date(m)
+    writer.add_metadata({
+        "/Title": m.meta.title,
+        "/Author": "、".join(sp.name for sp in m.speakers),
+        "/Creator": "taidan print-vertical",
+        "/Producer": "taidan (Chromium, pypdf)",
+        "/CreationDate": date,
+        "/ModDate": date,
+    })
+    ident = hashlib.sha256(f"{m.source_hash}:{NAME}:{paper}".encode()).digest()[:16]
+    writer._ID = ArrayObject([ByteStringObject(ident), ByteStringObject(ident)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def produce(m, options) -> dict[str, bytes]:
+    paper = options.paper if options.paper in PAPERS else "A5"
+    return {f"{m.name}-vertical.pdf": finish(render_pdf(m, paper), m, paper)}
