@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from taidan.editions import weasy
 from taidan.render import render
+from taidan.typeset import justify
 
 NAME = "handout"
 
@@ -13,6 +14,7 @@ def outputs(m) -> list[str]:
 
 
 def produce(m, options) -> dict[str, bytes]:
+    justify.install()  # Japanese justification and punctuation spacing
     html = render(NAME, "handout.html", m, created=weasy.source_date(m), font_url=weasy.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
     return {f"{m.name}-handout.pdf": weasy.write_pdf(html, m)}

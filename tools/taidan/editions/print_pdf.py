@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from taidan.editions import weasy
 from taidan.render import render
+from taidan.typeset import justify
 
 NAME = "print"
 
@@ -17,6 +18,7 @@ def outputs(m) -> list[str]:
 
 
 def produce(m, options) -> dict[str, bytes]:
+    justify.install()  # Japanese justification and punctuation spacing
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
                   created=weasy.source_date(m), font_url=weasy.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
