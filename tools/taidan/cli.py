@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_PROBLEMS = 2
+EXIT_PROBLEMS = 2  # the manuscript or a template is at fault: FILE:LINE: message
+EXIT_FAILED = 1  # an edition broke on valid input: a bug or a missing tool
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = [p for path in args.manuscripts for p in check(path)]
         return _report(problems) if problems else 0
 
-    from taidan.build import build
+    from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options
 
     paths = args.manuscripts or sorted(Path("manuscript").glob("*.md"))
@@ -59,4 +60,21 @@ def main(argv: list[str] | None = None) -> int:
         build(paths, args.edition or list(EDITIONS), args.out, options)
     except ManuscriptInvalid as err:
         return _report(err.problems)
+    except EditionFailed as err:
+        return _failed(err)
     return 0
+
+
+def _failed(err) -> int:
+    """An edition broke on a valid manuscript: say which, briefly; the traceback on request."""
+    import os
+    import traceback
+
+    for name, path, exc in err.failures:
+        print(f"taidan: the {name} edition of {path} failed: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        if os.environ.get("TAIDAN_DEBUG"):
+            traceback.print_exception(exc)
+    print("taidan: the other editions were written; files of the failed ones are unchanged "
+          "(TAIDAN_DEBUG=1 shows the traceback)", file=sys.stderr)
+    return EXIT_FAILED

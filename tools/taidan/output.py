@@ -1,17 +1,27 @@
-"""Writing outputs: a temporary file in the same folder, renamed into place."""
+"""Writing outputs so that nothing is ever half-written or lost.
+
+Each file goes to a temporary file in the same folder, is flushed to disk, and is renamed
+over the old one: a reader (or a build killed at any moment) sees the old file or the new
+one, never a mixture. A lock file in the output folder lets one build at a time write
+there; a second build waits for the first. Temporary files an interrupted build left
+behind are removed by the next build, under the lock, so no running build loses one.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMP_PREFIX = ".taidan-tmp-"
+LOCK_NAME = ".taidan.lock"  # never deleted: removing a lock file races with its next user
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -22,10 +32,36 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)  # the rename itself survives a power cut
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def clean_leftovers(folder: Path) -> None:
-    """Removes temporary files an interrupted build left behind."""
+    """Removes temporary files an interrupted build left behind (call it under the lock)."""
     if folder.is_dir():
         for leftover in folder.glob(TEMP_PREFIX + "*"):
             leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def locked(folder: Path, say=print):
+    """Holds the output folder's lock; waits, saying so, while another build holds it.
+    The kernel releases the lock when a process dies, even by SIGKILL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"waiting for another build writing into {folder} to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
