@@ -51,16 +51,13 @@ def browser():
 
 
 def _offline(allowed: list[Path]):
-    roots = [str(p.resolve()) for p in allowed]
+    from taidan import fetch  # one guard for every engine: refusals become build problems
+
+    folders = [p.resolve() for p in allowed]
 
     def handle(route):
-        url = route.request.url
-        if url.startswith("file://"):
-            from urllib.parse import unquote, urlparse
-
-            path = str(Path(unquote(urlparse(url).path)).resolve())
-            if any(path == r or path.startswith(r + "/") for r in roots):
-                return route.continue_()
+        if fetch.allowed(route.request.url, folders):
+            return route.continue_()
         return route.abort()
 
     return handle

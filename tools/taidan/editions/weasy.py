@@ -9,11 +9,9 @@ gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+from taidan import fetch
 from taidan.fonts import font
-from taidan.render import TEMPLATES
 
 
 def source_date(m) -> str:
@@ -31,34 +29,13 @@ def font_url(role: str) -> str:
     return font(role).as_uri()
 
 
-def _fetcher(roots: list[Path]):
-    from weasyprint import URLFetcher
-
-    class ConfinedFetcher(URLFetcher):
-        """Serves data: URLs and files under ``roots``; refuses the network and the rest
-        of the disk, so a manuscript cannot pull anything else into the PDF."""
-
-        def fetch(self, url, headers=None):
-            parts = urlsplit(url)
-            if parts.scheme == "data":
-                return super().fetch(url, headers)
-            if parts.scheme == "file":
-                path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(root) for root in roots):
-                    return super().fetch(url, headers)
-            raise ValueError(f"taidan does not fetch {url}: only files beside the manuscript, "
-                             "the templates and the fonts")
-
-    return ConfinedFetcher(allowed_protocols=["file", "data"])
-
-
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     base = m.path.resolve().parent
-    roots = [base, TEMPLATES.resolve(), *(font(role).resolve().parent for role in
-                                          ("mincho", "gothic", "ipaex-mincho", "ipaex-gothic"))]
-    document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=_fetcher(roots))
+    # one guard for every engine: refusals become problems in the build (taidan.fetch)
+    fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
+    document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(font_config=FontConfiguration(), pdf_tags=True)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 import yaml
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+# TAIDAN_TEMPLATES: another templates folder (a copy of this one, edited), e.g. for a series.
+TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
+                 or Path(__file__).resolve().parents[3] / "templates").resolve()
 
 
 @lru_cache(maxsize=1)
