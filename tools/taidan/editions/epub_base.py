@@ -1,0 +1,363 @@
+"""What the two EPUB 3 editions share: the documents of the book, its metadata, packaging.
+
+``epub`` and ``epub-vertical`` are each one small module holding an ``EpubEdition``
+(like Sphinx's EPUB builder: one class per format sharing a base). The XHTML, the
+navigation page and the stylesheet come from Jinja templates; EbookLib writes the
+package (OPF, NCX, container); ``epub_zip`` makes the archive byte-for-byte reproducible.
+
+Templates are looked up in the edition's folder, then ``templates/epub/``, then
+``templates/shared/``: the vertical edition overrides only what differs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import mimetypes
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jinja2
+from ebooklib import epub
+
+from taidan.editions import cover, epub_zip
+from taidan.fonts import font
+from taidan.render import TEMPLATES, environment, words
+
+XHTML = "application/xhtml+xml"
+NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
+# MARC relator codes for the credit roles commonly written in manuscripts
+RELATORS = {"写真": "pht", "撮影": "pht", "文": "aut", "構成": "aut", "編集": "edt",
+            "取材": "ivr", "聞き手": "ivr", "翻訳": "trl", "通訳": "trl",
+            "photo": "pht", "photos": "pht", "photography": "pht", "text": "aut",
+            "writer": "aut", "author": "aut", "editor": "edt", "editing": "edt",
+            "interviewer": "ivr", "translation": "trl", "translator": "trl"}
+
+
+@dataclass
+class Document:
+    """One XHTML file of the book: where it goes, what the contents call it, how it's made."""
+    uid: str
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    landmark: str = ""  # epub:type of the nav landmark pointing here, if any
+
+    @property
+    def href(self) -> str:
+        return f"text/{self.uid}.xhtml"
+
+
+def note_numbers(blocks) -> list[int]:
+    """The footnote numbers referred to in ``blocks``, in reading order."""
+    found: list[int] = []
+
+    def walk(nodes):
+        for node in nodes:
+            if node.kind == "noteref":
+                found.append(node.number)
+            elif node.kind in NESTING:
+                walk(node.children)
+
+    for block in blocks:
+        if block.kind == "turn":
+            for paragraph in block.paragraphs:
+                walk(paragraph)
+        elif block.kind in ("narration", "prose"):
+            walk(block.inlines)
+    return found
+
+
+def relator_codes(role: str) -> list[str]:
+    """写真・文・編集 -> [pht, aut, edt]: MARC codes for the parts of a credit we know."""
+    codes = []
+    for piece in role.replace("／", "・").replace("/", "・").replace("、", "・").split("・"):
+        code = RELATORS.get(piece.strip().lower())
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+class EpubEdition:
+    """An EPUB 3 edition: its name, its template folder, its direction and its fonts."""
+
+    def __init__(self, name: str, *, vertical: bool, fonts: list[tuple[str, str, str]],
+                 suffix: str = ""):
+        self.name = name
+        self.vertical = vertical
+        self.fonts = fonts  # with --embed-fonts: (CSS family, weight, font role in taidan.fonts)
+        self.suffix = suffix  # added to the output's file name
+
+    # ---- the edition interface ---------------------------------------------------------
+
+    def applies(self, m) -> bool:
+        return m.vertical_ok or not self.vertical
+
+    def outputs(self, m) -> list[str]:
+        return [f"{m.name}{self.suffix}.epub"] if self.applies(m) else []
+
+    def produce(self, m, options) -> dict[str, bytes]:
+        if not self.applies(m):
+            return {}  # vertical writing is for Japanese and Chinese manuscripts only
+        return {self.outputs(m)[0]: self.package(m, options.embed_fonts)}
+
+    # ---- rendering ---------------------------------------------------------------------
+
+    @lru_cache(maxsize=None)
+    def environment(self) -> jinja2.Environment:
+        folders = [TEMPLATES / self.name, TEMPLATES / "epub", TEMPLATES / "shared"]
+        env = environment(self.name).overlay(
+            loader=jinja2.FileSystemLoader([str(f) for f in dict.fromkeys(folders)]),
+            cache_size=400)
+        env.filters = dict(env.filters)  # the overlay shares the base's dict: copy first
+        env.filters.update(self.filters())
+        return env
+
+    def filters(self) -> dict:
+        """Extra Jinja filters for this edition's templates."""
+        return {}
+
+    def render(self, template: str, m, **context) -> str:
+        return self.environment().get_template(template).render(
+            m=m, w=words(m.meta.lang), vertical=self.vertical, **context)
+
+    # ---- the book ----------------------------------------------------------------------
+
+    def identifier(self, m) -> str:
+        """The manuscript's own identifier, else a UUID derived from it (stable across builds)."""
+        if m.meta.identifier:
+            return m.meta.identifier
+        key = f"taidan:{self.name}:{m.meta.title}:{m.meta.date}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
+
+    def documents(self, m) -> list[Document]:
+        w = words(m.meta.lang)
+        docs = [Document("cover", w["cover"], "cover.xhtml", landmark="cover"),
+                Document("titlepage", w["title_page"], "titlepage.xhtml", landmark="titlepage"),
+                Document("nav", w["contents"], "nav.xhtml", landmark="toc")]
+        body = []
+        if m.lead:
+            body.append(Document("lead", w["lead"], "lead.xhtml", {"blocks": m.lead}))
+        titled_parts = any(p.title for p in m.parts)
+        for part in m.parts:
+            heading = part if (part.title or part.blocks) else None
+            if not part.sections:
+                body.append(Document(part.anchor, part.title_text, "section.xhtml",
+                                     {"part": heading, "section": None}))
+            for i, section in enumerate(part.sections):
+                body.append(Document(section.anchor, section.title_text, "section.xhtml",
+                                     {"part": heading if i == 0 else None, "section": section,
+                                      "section_tag": "h2" if titled_parts else "h1"}))
+        if body:
+            body[0].landmark = "bodymatter"
+        for doc in body:
+            blocks = list(doc.context.get("blocks", []))
+            if doc.context.get("part"):
+                blocks += doc.context["part"].blocks
+            if doc.context.get("section"):
+                blocks += doc.context["section"].blocks
+            numbers = note_numbers(blocks)
+            doc.context["notes"] = [n for n in m.notes if n.number in numbers]
+        placed = {n.number for doc in body for n in doc.context["notes"]}
+        if body:  # a note referred to from a heading: at the end of the last document
+            body[-1].context["notes"] += [n for n in m.notes if n.number not in placed]
+        docs += body
+        docs.append(Document("colophon", w["colophon"], "colophon.xhtml", landmark="colophon"))
+        return docs
+
+    def contents(self, m, docs: list[Document]) -> list:
+        """The table of contents as nested entries (title, href from text/, children)."""
+        by_uid = {d.uid: d for d in docs}
+        entries = []
+        if "lead" in by_uid:
+            entries.append((by_uid["lead"].title, "lead.xhtml", []))
+        for part in m.parts:
+            sections = [(s.title_text, f"{s.anchor}.xhtml", []) for s in part.sections]
+            if part.title:
+                # the part's heading opens the document of its first section
+                first = part.sections[0].anchor if part.sections else part.anchor
+                entries.append((part.title_text, f"{first}.xhtml", sections))
+            else:
+                entries += sections
+        entries.append((by_uid["colophon"].title, "colophon.xhtml", []))
+        return entries
+
+    def package(self, m, embed_fonts: bool) -> bytes:
+        book = epub.EpubBook()
+        book.FOLDER_NAME = "EPUB"
+        book.metadata = {}  # drop EbookLib's generator line and random identifier
+        self.metadata(book, m)
+
+        images = {}  # source path -> package path, one file per distinct image
+        for image in m.images:
+            images.setdefault(image.path, f"images/image-{len(images) + 1}{image.path.suffix.lower()}")
+        if m.cover_path:
+            cover_file, cover_data = f"images/cover{m.cover_path.suffix.lower()}", m.cover_path.read_bytes()
+        else:
+            cover_file, cover_data = "images/cover.png", cover.generate(m)
+
+        docs = self.documents(m)
+        entries = self.contents(m, docs)
+        embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff"}
+                    for family, weight, role in self.fonts] if embed_fonts else []
+        context = dict(docs=docs, entries=entries, cover_href=f"../{cover_file}",
+                       image_href=lambda image: f"../{images[image.path]}",
+                       identifier=self.identifier(m), embedded=embedded,
+                       has_images=bool(m.images))
+        rendered = {d.uid: self.render(d.template, m, doc=d, **d.context, **context).encode("utf-8")
+                    for d in docs}
+        css = self.render("book.css", m, **context).encode("utf-8")
+
+        book.add_item(epub.EpubItem(uid="css", file_name="style/book.css",
+                                    media_type="text/css", content=css))
+        cover_item = epub.EpubItem(uid="cover-image", file_name=cover_file,
+                                   media_type=mimetypes.guess_type(cover_file)[0],
+                                   content=cover_data)
+        cover_item.properties = ["cover-image"]
+        book.add_item(cover_item)
+        book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+        for number, (path, name) in enumerate(images.items(), 1):
+            book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=name,
+                                        media_type=mimetypes.guess_type(name)[0],
+                                        content=path.read_bytes()))
+        if embedded:
+            from taidan.editions.epub_fonts import subset_woff
+
+            text = "".join(_text_of(data) for data in rendered.values()) + css.decode("utf-8")
+            for face in embedded:
+                book.add_item(epub.EpubItem(uid=f"font-{face['role']}", file_name=face["file"],
+                                            media_type="font/woff",
+                                            content=subset_woff(font(face["role"]), text)))
+
+        items = {}
+        for doc in docs:
+            item = epub.EpubItem(uid=doc.uid, file_name=doc.href, media_type=XHTML,
+                                 content=rendered[doc.uid])
+            if doc.uid == "nav":
+                item.properties = ["nav"]
+            book.add_item(item)
+            items[doc.uid] = item
+        book.add_item(epub.EpubNcx())
+        book.spine = [items[d.uid] for d in docs]
+        book.toc = [_toc_entry(e, str(n)) for n, e in enumerate(entries, 1)]
+        guide_types = {"cover": "cover", "titlepage": "title-page", "toc": "toc",
+                       "bodymatter": "text", "colophon": "colophon"}
+        book.guide = [{"href": d.href, "title": d.title, "type": guide_types[d.landmark]}
+                      for d in docs if d.landmark]
+        if self.vertical:
+            book.set_direction("rtl")
+
+        raw = io.BytesIO()
+        # dcterms:modified: the manuscript's date, in UTC, never the clock
+        writer = epub.EpubWriter(raw, book, {"mtime": self.modified(m), "epub3_landmark": False,
+                                             "epub3_pages": False, "raise_exceptions": True})
+        writer.process()
+        writer.write()
+        return epub_zip.reproducible(raw.getvalue(), self.modified(m).timetuple()[:6])
+
+    @staticmethod
+    def modified(m) -> datetime.datetime:
+        day = datetime.date.fromisoformat(m.meta.date)
+        return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+
+    def metadata(self, book: epub.EpubBook, m) -> None:
+        meta = m.meta
+        book.IDENTIFIER_ID = "pub-id"
+        book.uid = self.identifier(m)  # the NCX repeats it as dtb:uid
+        book.add_metadata("DC", "identifier", book.uid, {"id": "pub-id"})
+        book.title = meta.title
+        book.add_metadata("DC", "title", meta.title, {"id": "title"})
+        book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+        if meta.subtitle:
+            book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+            book.add_metadata(None, "meta", "subtitle",
+                              {"refines": "#subtitle", "property": "title-type"})
+        book.language = meta.lang
+        book.add_metadata("DC", "language", meta.lang)
+        for sp in m.speakers:  # the people interviewed are the book's creators
+            book.add_metadata("DC", "creator", sp.name, {"id": f"creator-{sp.number}"})
+            book.add_metadata(None, "meta", "ive", {"refines": f"#creator-{sp.number}",
+                                                    "property": "role", "scheme": "marc:relators"})
+            book.add_metadata(None, "meta", str(sp.number), {"refines": f"#creator-{sp.number}",
+                                                             "property": "display-seq"})
+        for number, credit in enumerate(meta.credits, 1):
+            book.add_metadata("DC", "contributor", credit.name, {"id": f"contributor-{number}"})
+            for code in relator_codes(credit.role):
+                book.add_metadata(None, "meta", code, {"refines": f"#contributor-{number}",
+                                                       "property": "role", "scheme": "marc:relators"})
+        book.add_metadata("DC", "date", meta.date)
+        for name, value in (("publisher", meta.publisher), ("source", meta.source),
+                            ("rights", meta.rights), ("description", meta.description)):
+            if value:
+                book.add_metadata("DC", name, value)
+        self.accessibility(book, m)
+        if self.vertical:  # Kindle reads this, not the CSS
+            book.add_metadata(None, "meta", "", {"name": "primary-writing-mode",
+                                                 "content": "vertical-rl"})
+
+    def accessibility(self, book: epub.EpubBook, m) -> None:
+        """EPUB Accessibility 1.1 (schema.org) metadata: what the book offers to whom."""
+        def schema(prop, value):
+            book.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
+
+        schema("accessMode", "textual")
+        schema("accessMode", "visual")  # the cover, and images if any
+        schema("accessModeSufficient", "textual")
+        features = ["structuralNavigation", "tableOfContents", "readingOrder",
+                    "displayTransformability", "alternativeText"]
+        if any(n.kind == "ruby" for n in _all_inlines(m)):
+            features.append("rubyAnnotations")
+        features.append("verticalWriting" if self.vertical else "horizontalWriting")
+        for feature in features:
+            schema("accessibilityFeature", feature)
+        schema("accessibilityHazard", "none")
+        summary = self.render("accessibility-summary.txt", m, has_images=bool(m.images)).strip()
+        schema("accessibilitySummary", summary)
+        book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA",
+                          {"property": "dcterms:conformsTo", "id": "conformance"})
+        book.add_metadata(None, "meta", meta_certifier(m), {"property": "a11y:certifiedBy",
+                                                            "refines": "#conformance"})
+
+
+def meta_certifier(m) -> str:
+    return m.meta.publisher or "taidan"
+
+
+def _all_inlines(m):
+    """Every inline node of the manuscript, nested ones included."""
+    def walk(nodes):
+        for node in nodes:
+            yield node
+            if node.kind in NESTING:
+                yield from walk(node.children)
+
+    blocks = list(m.lead)
+    for part in m.parts:
+        blocks += part.blocks
+        for section in part.sections:
+            yield from walk(section.title)
+            blocks += section.blocks
+    for block in blocks:
+        if block.kind == "turn":
+            for paragraph in block.paragraphs:
+                yield from walk(paragraph)
+        elif block.kind in ("narration", "prose"):
+            yield from walk(block.inlines)
+    for note in m.notes:
+        yield from walk(note.inlines)
+
+
+def _toc_entry(entry, uid: str):
+    title, href, children = entry
+    href = f"text/{href}"
+    if not children:
+        return epub.Link(href, title, f"nav-{uid}")
+    return (epub.Section(title, href),
+            [_toc_entry(child, f"{uid}-{n}") for n, child in enumerate(children, 1)])
+
+
+def _text_of(xhtml: bytes) -> str:
+    """The characters a document shows, for font subsetting."""
+    return "".join(ET.fromstring(xhtml).itertext())

@@ -1,0 +1,61 @@
+"""The epub-vertical edition: EPUB 3 in vertical Japanese (縦書き), pages turning right to left.
+
+Only the direction, the fonts (full-width faces set vertical better) and a few templates
+differ from ``epub``. Short runs of Latin characters are marked up here, so the templates
+can set them upright: ``vertical_runs`` tells a 1–2 digit number (tate-chu-yoko) and an
+initialism such as AI or CEO (upright letters) from running text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from taidan.editions.epub_base import EpubEdition
+
+NAME = "epub-vertical"
+
+# a run of Latin letters, digits and joiners (GPT-2, 2025-10-06, 1.5), or ! and ?
+_RUN = re.compile(r"[A-Za-z0-9]+(?:[-.,/:'’&][A-Za-z0-9]+)*|[!?]{1,2}")
+_INITIALISM = re.compile(r"[A-Z]{2,4}")
+_TCY = re.compile(r"[0-9]{1,2}|[!?]{1,2}")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+def _in_latin_phrase(text: str, start: int, end: int) -> bool:
+    """True when a Latin word is near, across spaces: GHOST IN THE SHELL stays sideways."""
+    before, after = text[:start].rstrip(" "), text[end:].lstrip(" ")
+    return bool(before and _LATIN.match(before[-1]) or after and _LATIN.match(after[0]))
+
+
+def vertical_runs(text: str) -> list[tuple[str, str]]:
+    """``text`` as (kind, piece) pairs: kind is "" (as is), "tcy" or "upright"."""
+    runs: list[tuple[str, str]] = []
+    position = 0
+    for match in _RUN.finditer(text):
+        piece, kind = match.group(), ""
+        if not _in_latin_phrase(text, match.start(), match.end()):
+            if _TCY.fullmatch(piece):
+                kind = "tcy"
+            elif _INITIALISM.fullmatch(piece):
+                kind = "upright"
+        if match.start() > position:
+            runs.append(("", text[position:match.start()]))
+        runs.append((kind, piece))
+        position = match.end()
+    if position < len(text):
+        runs.append(("", text[position:]))
+    return runs
+
+
+class VerticalEdition(EpubEdition):
+    def filters(self) -> dict:
+        return {"vertical_runs": vertical_runs}
+
+
+EDITION = VerticalEdition(NAME, vertical=True, suffix="-vertical", fonts=[
+    ("taidan-mincho", "normal", "mincho-mono"),
+    ("taidan-gothic", "normal", "gothic-mono"),
+    ("taidan-gothic", "bold", "gothic-mono-bold"),
+])
+outputs = EDITION.outputs
+produce = EDITION.produce

@@ -1,0 +1,32 @@
+"""Rewrites an EPUB archive so the same book always gives the same bytes.
+
+EbookLib stamps every entry with the clock. Here every entry gets one fixed time (the
+manuscript's date), fixed permissions and compression; ``mimetype`` comes first, stored.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+MIMETYPE = "mimetype"
+
+
+def reproducible(archive: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """The archive's entries, in their order, re-written with fixed metadata."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    names = source.namelist()
+    names = [MIMETYPE] + [n for n in names if n != MIMETYPE]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.create_system = 3  # Unix, whatever machine builds the book
+            info.external_attr = 0o100644 << 16
+            if name == MIMETYPE:
+                info.compress_type = zipfile.ZIP_STORED
+                target.writestr(info, source.read(name))
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()
