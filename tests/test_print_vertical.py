@@ -1,0 +1,360 @@
+"""The vertical print edition (print-vertical): read back from the real PDF Chromium makes.
+
+The interview is built once at A5 and a small manuscript of every inline feature once at
+B6; a third build of the interview checks that equal input gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import unicodedata
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from conftest import BUILD, SOURCE
+from taidan.editions import Options, chromium, print_vertical
+from taidan.editions.print_vertical import text_runs
+from taidan.fonts import font
+
+MM = 72 / 25.4
+
+FEATURES = """\
+---
+title: 縦組みの見本
+date: 2024-03-09
+lang: ja
+speakers:
+  - {id: a, name: 青木一郎, label: 青木, role: 編集者}
+  - {id: b, name: 馬場花子, label: 馬場, role: 作家}
+---
+
+## 最初の節
+
+青木：これは{縦組|たてぐ}みの見本です。2021年^12^月に、《《大切》》な話をしました[^a]。GPT-4は3.5倍!?
+
+馬場：{漢字|かん|じ}の読みは右に付きます。第7回の会合は100人でした。
+
+## 次の節
+
+青木：二つ目の節にも注があります[^b]。
+
+[^a]: 一つ目の注の本文です。
+[^b]: 二つ目の注の本文です。
+"""
+
+
+# ---- helpers: everything is read from the PDF -------------------------------------------
+
+def squash(text: str) -> str:
+    """What the comparison sees: NFKC, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def run(*args) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def page_size(pdf: Path) -> tuple[float, float]:
+    box = PdfReader(pdf).pages[0].mediabox
+    return float(box.width), float(box.height)
+
+
+def text_block(pdf: Path) -> str:
+    """The text of every page in content order (pdftotext -raw), running heads and page
+    numbers cropped away: they sit in the top and bottom margins."""
+    width, height = page_size(pdf)
+    pages = len(PdfReader(pdf).pages)
+    top, bottom = int(height * 0.12), int(height * 0.86)
+    return "".join(
+        run("pdftotext", "-raw", "-f", str(p), "-l", str(p), "-x", "0", "-y", str(top),
+            "-W", str(int(width)), "-H", str(bottom - top), str(pdf), "-")
+        for p in range(1, pages + 1))
+
+
+def margin_text(pdf: Path, page: int, where: str) -> str:
+    width, height = page_size(pdf)
+    y, h = (0, int(height * 0.12)) if where == "top" else (int(height * 0.86), int(height * 0.14))
+    return squash(run("pdftotext", "-raw", "-f", str(page), "-l", str(page), "-x", "0",
+                      "-y", str(y), "-W", str(int(width)), "-H", str(h), str(pdf), "-"))
+
+
+def words(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
+    """(text, xMin, yMin, xMax, yMax) of every word pdftotext finds on a page."""
+    xml = run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-")
+    root = ElementTree.fromstring(xml.replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    return [(w.text or "", float(w.get("xMin")), float(w.get("yMin")),
+             float(w.get("xMax")), float(w.get("yMax"))) for w in root.iter("word")]
+
+
+def source_sentences(speakers) -> list[str]:
+    """Every sentence of the interview source, from the lead to the end of the talk,
+    speaker designations removed, split on 。！？!? (the credit line is left out: the
+    colophon sets it differently)."""
+    lines = SOURCE.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("10月2日"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("■ お問い合わせ"))
+    names = "|".join(re.escape(sp.name) for sp in speakers)
+    labels = "|".join(re.escape(sp.label) for sp in speakers)
+    who = re.compile(rf"^(?:(?:{names})\(以下[^)]*\)|{labels}) ")
+    sentences = []
+    for line in lines[start:end]:
+        if not line.strip() or line.startswith("- CREDIT") or "/" in line and "(Web LEON)" in line:
+            continue
+        for piece in re.split(r"[。！？!?]", who.sub("", line)):
+            if squash(piece):
+                sentences.append(squash(piece))
+    return sentences
+
+
+def outline(pdf: Path) -> list:
+    reader = PdfReader(pdf)
+
+    def walk(items):
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out[-1] = (out[-1][0], out[-1][1], walk(item))
+            else:
+                out.append((item.title, reader.get_destination_page_number(item) + 1, []))
+        return out
+
+    return walk(reader.outline)
+
+
+# ---- fixtures -------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def book(build_once) -> Path:
+    return build_once("print-vertical")["interview-2025-10-06-vertical.pdf"]
+
+
+@pytest.fixture(scope="session")
+def features(build_once, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("features-src")
+    (folder / "features.md").write_text(FEATURES, encoding="utf-8")
+    return build_once("print-vertical", folder / "features.md", paper="B6")["features-vertical.pdf"]
+
+
+# ---- the interview --------------------------------------------------------------------
+
+def test_every_sentence_of_the_source_in_reading_order(book, interview):
+    text = squash(text_block(book))
+    sentences = source_sentences(interview.speakers)
+    assert len(sentences) > 80
+    at, missing = 0, []
+    for sentence in sentences:
+        found = text.find(sentence, at)
+        if found < 0:
+            missing.append(sentence)
+        else:
+            at = found + len(sentence)
+    assert not missing, f"{len(missing)} sentences missing or out of order: {missing[:3]}"
+
+
+def test_two_digit_numbers_read_in_order(book):
+    text = squash(text_block(book))
+    # 10月2日 (tate-chu-yoko), 2021年 (upright digits), 80年代 (tate-chu-yoko)
+    for phrase in ("10月2日", "2021年には", "1970年代後半から80年代初頭", "200枚", "3年前に"):
+        assert phrase in text
+
+
+def test_fonts_are_embedded_truetype_subsets(book, features):
+    for pdf in (book, features):
+        rows = run("pdffonts", str(pdf)).splitlines()[2:]
+        assert rows
+        names = []
+        for row in rows:
+            name, kind = row.split()[0], " ".join(row.split()[1:3])
+            emb, sub = row.split()[-5], row.split()[-4]
+            assert "Type 3" not in row, row
+            assert kind == "CID TrueType", row
+            assert (emb, sub) == ("yes", "yes"), row
+            assert re.match(r"^[A-Z]{6}\+", name), row
+            names.append(name.split("+")[1])
+        assert "BIZUDMincho-Regular" in names  # the body
+        assert "BIZUDGothic-Bold" in names  # speaker labels and headings
+
+
+def test_outline_matches_the_sections_and_the_contents_page(book, interview):
+    items = outline(book)
+    part = interview.parts[0]
+    titles = [title for title, _, _ in items]
+    assert titles == ["目次", part.title_text, "奥付"]
+    sections = items[1][2]
+    assert [t for t, _, _ in sections] == [s.title_text for s in interview.sections]
+    pages = [p for _, p, _ in sections]
+    assert pages == sorted(pages) and pages[0] == 3
+    # the contents page prints the same page numbers: title, leader, number
+    contents = squash(run("pdftotext", "-raw", "-f", "2", "-l", "2", str(book), "-"))
+    for title, page, _ in sections:
+        assert squash(title) + str(page) in contents
+    # and each section's title is the first text of its first page (after the head)
+    for section, (title, page, _) in zip(interview.sections, sections):
+        body = squash(text_block_page(book, page))
+        assert squash(title) in body[:200]
+
+
+def text_block_page(pdf: Path, page: int) -> str:
+    width, height = page_size(pdf)
+    top, bottom = int(height * 0.12), int(height * 0.86)
+    return run("pdftotext", "-raw", "-f", str(page), "-l", str(page), "-x", "0", "-y", str(top),
+               "-W", str(int(width)), "-H", str(bottom - top), str(pdf), "-")
+
+
+def test_right_to_left_tagged_and_dated_from_the_manuscript(book):
+    reader = PdfReader(book)
+    root = reader.trailer["/Root"]
+    assert root["/ViewerPreferences"]["/Direction"] == "/R2L"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == "ja"
+    info = reader.metadata
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20251006000000+00'00'"
+    assert info["/Title"] == "「AIは親切なエイリアン」「デスノートが好き」"
+    assert "Chrome" not in str(info.get("/Creator"))
+
+
+def test_a5_vertical_pages(book):
+    width, height = page_size(book)
+    assert (round(width / MM), round(height / MM)) == (148, 210)
+    assert 8 <= len(PdfReader(book).pages) <= 20
+
+
+def test_running_heads_and_page_numbers(book, interview):
+    pages = len(PdfReader(book).pages)
+    # title page and contents: neither head nor number
+    for page in (1, 2):
+        assert margin_text(book, page, "top") == "" and margin_text(book, page, "bottom") == ""
+    first = interview.sections[0]
+    assert margin_text(book, 3, "top") == squash(first.title_text)  # odd: the section
+    assert margin_text(book, 4, "top") == squash(interview.meta.title)  # even: the book
+    for page in range(3, pages):
+        assert margin_text(book, page, "bottom") == str(page)
+    assert margin_text(book, pages, "bottom") == ""  # the colophon
+
+
+def test_page_images_read_from_right_to_left(book):
+    """Writes the first pages for people to look at, and checks where the ink is: the
+    title page's title on the right, the first text page's lines filling from the right."""
+    BUILD.mkdir(exist_ok=True)
+    for old in BUILD.glob("print-vertical-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "4", str(book),
+                    str(BUILD / "print-vertical-page")], check=True)
+    images = sorted(BUILD.glob("print-vertical-page-*.png"))
+    assert len(images) == 4
+    for path in (images[0], images[2]):
+        grey = Image.open(path).convert("L")
+        w, h = grey.size
+        body = grey.crop((0, int(h * .15), w, int(h * .85)))
+        columns = [x for x in range(w) if body.crop((x, 0, x + 1, body.height)).getextrema()[0] < 128]
+        assert columns, path
+        assert max(columns) > w * 0.75  # the first line stands at the right
+        assert len(columns) > w * 0.1  # several lines, not a stray mark
+
+
+def test_two_builds_are_byte_identical(book, interview):
+    again = print_vertical.produce(interview, Options())
+    assert again["interview-2025-10-06-vertical.pdf"] == book.read_bytes()
+
+
+# ---- ruby, tate-chu-yoko, emphasis, notes (the features manuscript, B6) ---------------------
+
+def test_b6_paper(features):
+    width, height = page_size(features)
+    assert (round(width / MM), round(height / MM)) == (128, 182)
+
+
+def test_ruby_stands_right_of_its_base(features):
+    ws = {w[0]: w for w in words(features, 3)}
+    base, reading = ws["字"], ws["じ"]
+    assert reading[1] >= base[3] - 0.5  # reading's left edge at the base's right edge
+    assert base[2] <= (reading[2] + reading[4]) / 2 <= base[4]  # beside it, not above
+    assert reading[3] - reading[1] < (base[3] - base[1]) * 0.6  # half size
+
+
+def test_tate_chu_yoko_sits_upright_in_one_em(features):
+    ws = words(features, 3)
+    year, month = next(w for w in ws if w[0] == "年"), next(w for w in ws if w[0] == "月")
+    twelve = next(w for w in ws if w[0] == "12")
+    em = year[3] - year[1]
+    assert abs((twelve[3] - twelve[1]) - em) < 0.1 * em  # two digits side by side in 1 em
+    assert abs((twelve[4] - twelve[2]) - em) < 0.1 * em
+    assert year[4] - 0.5 <= twelve[2] and twelve[4] <= month[2] + 0.5  # between 年 and 月
+    # a longer number stands upright digit by digit, down the column
+    digits = [w for w in ws if w[0] in "0123456789" and len(w[0]) == 1
+              and abs(w[1] - year[1]) < 0.5 and w[4] <= year[2] + 0.5]
+    assert [w[0] for w in sorted(digits, key=lambda w: w[2])][-4:] == list("2021")
+    # GPT-4 and 3.5 stay sideways with their words
+    assert "GPT-4は3.5倍!?" in squash(text_block(features)).replace("たてぐ", "")
+
+
+def test_emphasis_dots_beside_the_text(features):
+    ws = words(features, 3)
+    big, dots = next(w for w in ws if w[0] == "大"), [w for w in ws if w[0] == "﹅"]
+    assert len(dots) == 2  # one sesame dot per character of 《《大切》》
+    assert all(d[1] >= big[3] - 0.5 for d in dots)  # on the right of the column
+
+
+def test_notes_close_their_sections(features):
+    text = squash(text_block(features))
+    first = text.index("二つ目の節にも注があります")
+    assert text.index("*1一つ目の注の本文です") < first < text.index("*2二つ目の注の本文です")
+    assert text.index("な話をしました*1") < text.index("*1一つ目")
+
+
+# ---- pieces ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("10月2日", [("tcy", "10"), ("text", "月"), ("tcy", "2"), ("text", "日")]),
+    ("2021年", [("upright", "2021"), ("text", "年")]),
+    ("GPT-4と3.5倍", [("text", "GPT-4と3.5倍")]),
+    ("本当!?", [("text", "本当"), ("tcy", "!?")]),
+    ("Hello!", [("text", "Hello!")]),
+    ("12345", [("text", "12345")]),
+    ("第7回", [("text", "第"), ("tcy", "7"), ("text", "回")]),
+])
+def test_text_runs(text, expected):
+    assert text_runs(text) == expected
+    assert "".join(part for _, part in text_runs(text)) == text
+
+
+def test_chromium_requests_nothing_from_the_network(tmp_path):
+    """A document that asks for a remote image, stylesheet and font gets none of them:
+    the server on this machine's loopback sees no request."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server name)
+            seen.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        html = (f'<!DOCTYPE html><html lang="ja"><head><link rel="stylesheet" href="{url}/a.css">'
+                f'<style>@font-face{{font-family:M;src:url("{font("mincho-mono").as_uri()}")}}'
+                f'@font-face{{font-family:R;src:url("{url}/r.ttf")}} p{{font-family:R,M}}</style>'
+                f'</head><body><p>本文<img src="{url}/x.png"></p></body></html>')
+        with chromium.browser() as b:
+            pdf = chromium.pdf(b, html, [font("mincho-mono").parent])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == []
+    out = tmp_path / "net.pdf"
+    out.write_bytes(pdf)
+    assert "本文" in run("pdftotext", str(out), "-")
