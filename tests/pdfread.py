@@ -1,0 +1,185 @@
+"""Reading a PDF back the way a reader sees it: lines with positions (pdftotext -bbox-layout),
+fonts (pdffonts), and the interview's sentences to look for in the text."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str  # the words joined without spaces (Japanese lines have none to keep)
+    spaced: str  # the words joined with single spaces
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    height: float  # the tallest word: pdftotext's word box follows the font size
+
+
+@dataclass(frozen=True)
+class Page:
+    width: float
+    height: float
+    lines: list[Line]
+
+
+def pages(pdf: Path) -> list[Page]:
+    """Every page's lines in pdftotext's reading order."""
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    root = ET.fromstring(out)
+    result = []
+    for page in root.iter(f"{XHTML}page"):
+        lines = []
+        for line in page.iter(f"{XHTML}line"):
+            words = [w for w in line.iter(f"{XHTML}word")]
+            texts = [w.text or "" for w in words]
+            lines.append(Line(
+                text="".join(texts), spaced=" ".join(texts),
+                x0=float(line.get("xMin")), y0=float(line.get("yMin")),
+                x1=float(line.get("xMax")), y1=float(line.get("yMax")),
+                height=max(float(w.get("yMax")) - float(w.get("yMin")) for w in words)))
+        result.append(Page(float(page.get("width")), float(page.get("height")), lines))
+    return result
+
+
+def body_height(doc: list[Page]) -> float:
+    """The body type's word height: the height carrying the most characters."""
+    weight = Counter()
+    for page in doc:
+        for line in page.lines:
+            weight[round(line.height, 1)] += len(line.text)
+    return weight.most_common(1)[0][0]
+
+
+def body_lines(page: Page, body: float) -> list[Line]:
+    """The text of the page in reading order, column by column: the lines between the
+    first and the last line set at body size or larger. That leaves out running heads,
+    folios and footnotes (all set smaller, outside that band), and superscript calls and
+    ruby readings (far smaller than the text), which pdftotext puts in lines of their own."""
+    big = [line for line in page.lines if line.height >= body * 0.95]
+    if not big:
+        return []
+    top, bottom = min(line.y0 for line in big), max(line.y1 for line in big)
+    kept = [line for line in page.lines
+            if top <= line.y0 and line.y1 <= bottom and line.height >= body * 0.6]
+    return reading_order(kept, page.width / 2)
+
+
+def reading_order(lines: list[Line], centre: float) -> list[Line]:
+    """Rows top to bottom down to the last row with a line across the centre (a masthead,
+    a single-column page), then the left column, then the right one. Lines side by side
+    (a label box and its text) are one row, read left to right."""
+    grouped = rows(lines)
+    across = [i for i, row in enumerate(grouped) if any(ln.x0 < centre < ln.x1 for ln in row)]
+    split = across[-1] + 1 if across else 0
+    rest = [ln for row in grouped[split:] for ln in row]
+    columns = [[ln for ln in rest if ln.x0 < centre], [ln for ln in rest if ln.x0 >= centre]]
+    return [ln for part in (grouped[:split], *map(rows, columns)) for row in part for ln in row]
+
+
+def rows(lines: list[Line]) -> list[list[Line]]:
+    """Lines side by side grouped into rows, top to bottom, each row left to right."""
+    found: list[list[Line]] = []
+    for line in sorted(lines, key=lambda line: line.y0 + line.y1):
+        middle = (line.y0 + line.y1) / 2
+        if found and any(other.y0 <= middle <= other.y1 for other in found[-1]):
+            found[-1].append(line)
+        else:
+            found.append([line])
+    return [sorted(row, key=lambda line: line.x0) for row in found]
+
+
+def body_text(doc: list[Page]) -> str:
+    body = body_height(doc)
+    return normal("".join(line.text for page in doc for line in body_lines(page, body)))
+
+
+def normal(text: str) -> str:
+    """Width-folded (NFKC), without whitespace: what comparisons run on."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+# ---- the interview's source text ------------------------------------------------------
+
+# "真鍋大度(以下、真鍋。 ※...) " at a speaker's first turn, "サム " afterwards
+FIRST_LABEL = re.compile(r"^\S+?\(以下、[^)]*\)\s*")
+SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+
+
+def source_sentences(source: Path, labels: list[str]) -> list[str]:
+    """The interview's sentences in order, from the lead to the last section: the source's
+    masthead (date, kicker, title, credit) and the contact block are left out, as are the
+    speakers' labels, which the editions print in their own way."""
+    lines = source.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("- CREDIT")) + 2
+    end = next(i for i, line in enumerate(lines) if line.startswith("■ お問い合わせ"))
+    dek = next(i for i, line in enumerate(lines) if line.startswith("■")) + 2
+    texts = [lines[dek]] + lines[start:end]
+    short = re.compile(r"^(%s)\s+" % "|".join(map(re.escape, labels)))
+    sentences = []
+    for text in texts:
+        text = short.sub("", FIRST_LABEL.sub("", text.strip()))
+        sentences += [normal(s) for s in SENTENCE_END.split(text) if normal(s)]
+    return sentences
+
+
+def missing_in_order(sentences: list[str], text: str) -> list[str]:
+    """The sentences not found in ``text`` after the previous one (empty when all are)."""
+    missing, at = [], 0
+    for sentence in sentences:
+        found = text.find(sentence, at)
+        if found < 0:
+            missing.append(sentence)
+        else:
+            at = found + len(sentence)
+    return missing
+
+
+# ---- fonts -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Font:
+    name: str
+    type: str
+    embedded: bool
+    subset: bool
+    unicode: bool
+
+
+def fonts(pdf: Path) -> list[Font]:
+    out = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    result = []
+    for row in out[2:]:
+        # name, type (may hold spaces), encoding, emb, sub, uni, object, id
+        cells = row.split()
+        emb, sub, uni = cells[-5:-2]
+        result.append(Font(cells[0], " ".join(cells[1:-6]), emb == "yes", sub == "yes", uni == "yes"))
+    return result
+
+
+# ---- Japanese line-breaking (kinsoku) --------------------------------------------------
+
+NO_LINE_START = set("、。，．,.」』）)】〕〉》］｝〙〗”’ーぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ…‥？！?!：；:;・ゝゞヽヾ々〻")
+NO_LINE_END = set("「『（(【〔〈《［｛〘〖“‘")
+
+
+def kinsoku_faults(doc: list[Page]) -> list[str]:
+    faults = []
+    for number, page in enumerate(doc, 1):
+        for line in page.lines:
+            if line.text[:1] in NO_LINE_START:
+                faults.append(f"page {number}: starts with {line.text[0]}: {line.text}")
+            if line.text[-1:] in NO_LINE_END:
+                faults.append(f"page {number}: ends with {line.text[-1]}: {line.text}")
+    return faults
