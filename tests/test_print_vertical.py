@@ -349,8 +349,8 @@ def test_chromium_requests_nothing_from_the_network(tmp_path):
                 f'<style>@font-face{{font-family:M;src:url("{font("mincho-mono").as_uri()}")}}'
                 f'@font-face{{font-family:R;src:url("{url}/r.ttf")}} p{{font-family:R,M}}</style>'
                 f'</head><body><p>本文<img src="{url}/x.png"></p></body></html>')
-        with chromium.browser() as b:
-            pdf = chromium.pdf(b, html, [font("mincho-mono").parent])
+        with chromium.printer([font("mincho-mono").parent]) as print_pdf:
+            pdf = print_pdf(html)
     finally:
         server.shutdown()
         server.server_close()

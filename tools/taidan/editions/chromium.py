@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 BINARY = Path("/usr/lib/chromium/chromium")  # the binary itself, not the /usr/bin wrapper
 
@@ -36,48 +37,50 @@ class ChromiumMissing(RuntimeError):
 
 
 @contextmanager
-def browser():
-    """An open headless Chromium; reuse it for several documents (startup costs ~0.5 s)."""
+def printer(allowed: list[Path]):
+    """Yields ``print_pdf(html) -> bytes``: one browser and one page, reused for every
+    document (a fresh page per document costs about a second more, fonts loaded again).
+
+    Each document is written to a temporary folder and opened from there, so file:// URLs
+    (fonts, images) inside ``allowed`` load; every other request is aborted. The PDF takes
+    its page size and margins from the document's own @page rules.
+    """
     if not BINARY.is_file():
         raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(BINARY), args=ARGS, headless=True)
+    with tempfile.TemporaryDirectory(prefix="taidan-chromium-") as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(BINARY), args=ARGS, headless=True)
         try:
-            yield b
+            page = browser.new_page()
+            page.route("**/*", _offline([*allowed, Path(tmp)]))
+            count = 0
+
+            def print_pdf(html: str) -> bytes:
+                nonlocal count
+                count += 1  # a new file name each time: nothing stale comes from a cache
+                doc = Path(tmp) / f"document-{count}.html"
+                doc.write_text(html, encoding="utf-8")
+                page.goto(doc.as_uri(), wait_until="load")
+                page.evaluate("document.fonts.ready.then(() => true)")
+                return page.pdf(prefer_css_page_size=True, print_background=True,
+                                outline=True, tagged=True, display_header_footer=False)
+
+            yield print_pdf
         finally:
-            b.close()
+            browser.close()
 
 
 def _offline(allowed: list[Path]):
-    from taidan import fetch  # one guard for every engine: refusals become build problems
-
-    folders = [p.resolve() for p in allowed]
+    """A route handler: file:// inside the allowed folders goes through, nothing else."""
+    roots = [str(p.resolve()) for p in allowed]
 
     def handle(route):
-        if fetch.allowed(route.request.url, folders):
-            return route.continue_()
+        url = route.request.url
+        if url.startswith("file://"):
+            path = str(Path(unquote(urlparse(url).path)).resolve())
+            if any(path == r or path.startswith(r + "/") for r in roots):
+                return route.continue_()
         return route.abort()
 
     return handle
-
-
-def pdf(b, html: str, allowed: list[Path], outline: bool = True) -> bytes:
-    """Prints ``html`` to PDF with the page size and margins of its own @page rules.
-
-    The document is written to a temporary folder and opened from there, so file:// URLs
-    (fonts, images) inside ``allowed`` load; anything else is aborted.
-    """
-    with tempfile.TemporaryDirectory(prefix="taidan-chromium-") as tmp:
-        doc = Path(tmp) / "book.html"
-        doc.write_text(html, encoding="utf-8")
-        page = b.new_page()
-        try:
-            page.route("**/*", _offline([*allowed, Path(tmp)]))
-            page.goto(doc.as_uri(), wait_until="load")
-            page.evaluate("document.fonts.ready.then(() => true)")
-            return page.pdf(prefer_css_page_size=True, print_background=True,
-                            outline=outline, tagged=True, display_header_footer=False)
-        finally:
-            page.close()

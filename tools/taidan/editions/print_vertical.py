@@ -116,9 +116,9 @@ def render_pdf(m, paper: str) -> bytes:
     """Renders until the contents' page numbers agree with where the sections fall."""
     allowed = [font(role).parent for role in FONT_ROLES] + [m.path.parent.resolve()]
     pages: dict[str, int] = {}
-    with chromium.browser() as b:
+    with chromium.printer(allowed) as print_pdf:
         for _ in range(3):
-            pdf = chromium.pdf(b, _html(m, paper, pages), allowed)
+            pdf = print_pdf(_html(m, paper, pages))
             found = section_pages(pdf)
             if pages and all(found.get(k) == v for k, v in pages.items()):
                 return pdf
