@@ -319,3 +319,55 @@ def test_page_images_for_review(name, first_pages, pdf):
     with Image.open(images[-1]) as image:
         grey = image.convert("L")
         assert grey.getextrema()[0] < 60  # text is drawn on the page
+
+
+# ---- other manuscripts: ruby, a Latin label, English ------------------------------------
+
+SMALL = """---
+title: ルビの試し
+subtitle: 小さな原稿
+date: 2025-01-02
+lang: {lang}
+publisher: taidan
+speakers:
+  - {{id: yamada, name: 山田太郎, label: 山田, role: 編集者}}
+  - {{id: jane, name: Jane Doe, label: Jane, role: Writer}}
+---
+
+## {heading}
+
+山田：{{機械学習|きかいがくしゅう}}と{{漢字|かん|じ}}の話です。((笑))
+
+Jane: Plain English in the same book, set in the Latin of the Mincho.
+"""
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory, build_once):
+    def make(lang, heading):
+        folder = tmp_path_factory.mktemp(f"small-{lang}")
+        path = folder / "small.md"
+        path.write_text(SMALL.format(lang=lang, heading=heading), encoding="utf-8")
+        return pages(build_once("print", manuscript=path)["small.pdf"])
+
+    return make
+
+
+def test_ruby_sits_above_its_base(small):
+    book = small("ja", "一")
+    lines = [line for page in book for line in page.lines]
+    base = next(line for line in lines if "機械学習" in line.text)
+    for reading in ("きかいがくしゅう", "かん", "じ"):  # group ruby, then mono ruby
+        [rt] = [line for line in lines if reading in line.spaced.split()]
+        assert rt.y1 <= base.y0 + 1 and base.y0 - rt.y1 < base.height  # just above the line
+        assert rt.height < base.height * 0.6
+        assert base.x0 <= rt.x0 and rt.x1 <= base.x1
+    text = body_text(book)
+    assert "機械学習と漢字の話です。(笑)" in text  # readings out of the text, base intact
+
+
+def test_an_english_manuscript_uses_english_words(small):
+    book = small("en", "One")
+    contents = " ".join(line.spaced for page in book for line in page.lines)
+    assert "Speakers" in contents and "Colophon" not in contents  # the colophon has no title
+    assert "Plain English in the same book" in contents
