@@ -19,6 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import BUILD, SOURCE
+from taidan import fetch
 from taidan.editions import Options, chromium, print_vertical
 from taidan.editions.print_vertical import text_runs
 from taidan.fonts import font
@@ -355,6 +356,8 @@ def test_chromium_requests_nothing_from_the_network(tmp_path):
         server.shutdown()
         server.server_close()
     assert seen == []
+    refused = fetch.refusals()  # the builder turns these into problems
+    assert {f"{url}/a.css", f"{url}/x.png"} <= set(refused)
     out = tmp_path / "net.pdf"
     out.write_bytes(pdf)
     assert "本文" in run("pdftotext", str(out), "-")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 BINARY = Path("/usr/lib/chromium/chromium")  # the binary itself, not the /usr/bin wrapper
 
@@ -73,14 +72,13 @@ def printer(allowed: list[Path]):
 
 def _offline(allowed: list[Path]):
     """A route handler: file:// inside the allowed folders goes through, nothing else."""
-    roots = [str(p.resolve()) for p in allowed]
+    from taidan import fetch  # one guard for every engine: refusals become build problems
+
+    folders = [p.resolve() for p in allowed]
 
     def handle(route):
-        url = route.request.url
-        if url.startswith("file://"):
-            path = str(Path(unquote(urlparse(url).path)).resolve())
-            if any(path == r or path.startswith(r + "/") for r in roots):
-                return route.continue_()
+        if fetch.allowed(route.request.url, folders):
+            return route.continue_()
         return route.abort()
 
     return handle

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 
+from taidan import fetch
 from taidan.editions import chromium
 from taidan.fonts import font
 from taidan.render import environment, render
@@ -114,7 +115,7 @@ def section_pages(pdf: bytes) -> dict[str, int]:
 
 def render_pdf(m, paper: str) -> bytes:
     """Renders until the contents' page numbers agree with where the sections fall."""
-    allowed = [font(role).parent for role in FONT_ROLES] + [m.path.parent.resolve()]
+    allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
     pages: dict[str, int] = {}
     with chromium.printer(allowed) as print_pdf:
         for _ in range(3):
