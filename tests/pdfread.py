@@ -61,18 +61,37 @@ def body_height(doc: list[Page]) -> float:
     return weight.most_common(1)[0][0]
 
 
-def body_lines(page: Page, body: float) -> list[Line]:
-    """The text of the page in reading order, column by column: the lines between the
-    first and the last line set at body size or larger. That leaves out running heads,
-    folios and footnotes (all set smaller, outside that band), and superscript calls and
-    ruby readings (far smaller than the text), which pdftotext puts in lines of their own."""
-    big = [line for line in page.lines if line.height >= body * 0.95]
-    if not big:
-        return []
-    top, bottom = min(line.y0 for line in big), max(line.y1 for line in big)
-    kept = [line for line in page.lines
-            if top <= line.y0 and line.y1 <= bottom and line.height >= body * 0.6]
-    return reading_order(kept, page.width / 2)
+@dataclass(frozen=True)
+class Band:
+    """Where the text runs: the body type's height, and the top and bottom of the text
+    area, found as the extremes of body-size lines over the whole document (full pages
+    reach both). Running heads and folios lie outside it."""
+    body: float
+    top: float
+    bottom: float
+
+
+def text_band(doc: list[Page]) -> Band:
+    body = body_height(doc)
+    big = [line for page in doc for line in page.lines if line.height >= body * 0.95]
+    return Band(body, min(line.y0 for line in big) - 0.5, max(line.y1 for line in big) + 0.5)
+
+
+NOTE_MARKER = re.compile(r"[*＊]\d")
+
+
+def body_lines(page: Page, band: Band) -> list[Line]:
+    """The text of the page in reading order, column by column: inside the band, without
+    the footnotes (from a line opening with a note marker such as ＊1 down), and without
+    lines far smaller than the text (superscript calls, ruby readings), which pdftotext
+    puts in lines of their own."""
+    inside = [line for line in page.lines
+              if band.top <= line.y0 and line.y1 <= band.bottom and line.height >= band.body * 0.6]
+    notes = [line.y0 for line in inside
+             if NOTE_MARKER.match(line.text) and len(line.text) > 2 and line.height < band.body * 0.95]
+    if notes:
+        inside = [line for line in inside if line.y0 < min(notes)]
+    return reading_order(inside, page.width / 2)
 
 
 def reading_order(lines: list[Line], centre: float) -> list[Line]:
@@ -100,8 +119,8 @@ def rows(lines: list[Line]) -> list[list[Line]]:
 
 
 def body_text(doc: list[Page]) -> str:
-    body = body_height(doc)
-    return normal("".join(line.text for page in doc for line in body_lines(page, body)))
+    band = text_band(doc)
+    return normal("".join(line.text for page in doc for line in body_lines(page, band)))
 
 
 def normal(text: str) -> str:

@@ -17,8 +17,8 @@ from taidan.fonts import font
 from taidan.model import plain_text
 
 from conftest import BUILD, SOURCE
-from pdfread import (body_height, body_lines, body_text, fonts, kinsoku_faults, missing_in_order,
-                     normal, pages, rows, source_sentences)
+from pdfread import (body_lines, body_text, fonts, kinsoku_faults, missing_in_order,
+                     normal, pages, rows, source_sentences, text_band)
 
 MM = 72 / 25.4
 FILES = {"print": "interview-2025-10-06.pdf", "handout": "interview-2025-10-06-handout.pdf"}
@@ -163,9 +163,9 @@ def test_bookmarks_are_the_parts_and_sections(outline, interview):
 
 def test_bookmarks_lead_to_the_pages_the_headings_are_on(outline, doc):
     book = doc("print")
-    body = body_height(book)
+    band = text_band(book)
     for _, title, page in outline:
-        heading = [line for line in body_lines(book[page - 1], body) if normal(line.text) == normal(title)]
+        heading = [line for line in body_lines(book[page - 1], band) if normal(line.text) == normal(title)]
         assert heading, (title, page)
 
 
@@ -180,10 +180,11 @@ def test_contents_page_numbers_match_the_pages_sections_start_on(outline, doc):
 
 def test_footnote_sits_at_the_foot_of_the_page_of_its_call(doc, interview):
     book = doc("print")
-    body = body_height(book)
+    band = text_band(book)
+    body = band.body
     note = normal(plain_text(interview.notes[0].inlines))
     [(page, line)] = [(p, ln) for p in book for ln in p.lines if note in normal(ln.text)]
-    text = body_lines(page, body)
+    text = body_lines(page, band)
     assert line.y0 > max(ln.y1 for ln in text)  # below the last line of text
     assert line.y1 < page.lines[-1].y0  # above the folio
     assert normal(line.text).startswith("*1")
@@ -295,9 +296,9 @@ def test_handout_is_a4_with_masthead_and_footer(doc, interview):
 
 def test_handout_is_set_in_two_columns(doc):
     sheets = doc("handout")
-    body = body_height(sheets)
+    band = text_band(sheets)
     for page in sheets:
-        text = [line for line in body_lines(page, body) if line.height < body * 1.05]
+        text = [line for line in body_lines(page, band) if line.height < band.body * 1.05]
         left = [ln for ln in text if ln.x1 < page.width / 2]
         right = [ln for ln in text if ln.x0 > page.width / 2]
         assert len(left) > 20 and len(right) > 20
