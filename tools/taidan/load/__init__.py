@@ -31,6 +31,8 @@ def load(path: Path) -> Manuscript:
     path = Path(path)
     source = read_source(path)
     problems = _control_characters(path, source.front.split("\n"), source.front_line)
+    if problems:  # YAML would only repeat them, less clearly
+        raise ManuscriptInvalid(problems + _control_characters(path, source.body, source.body_line))
     problems += _control_characters(path, source.body, source.body_line)
     front = FrontMatter(path, source.front, source.front_line)
     meta, speakers = front.parse()

@@ -22,6 +22,10 @@ _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
+UNCLOSED = (("quoted scalar", "a quoted value"), ("flow mapping", "a { } mapping"),
+            ("flow sequence", "a [ ] list"))
+
+
 def not_text(value: str) -> tuple[str, str] | None:
     """(message, hint) when a string holds a lone surrogate or a control character."""
     for ch in value:
@@ -58,13 +62,11 @@ class FrontMatter:
             root = yaml.compose(self.text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(self.text)
         except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            line = (mark.line if mark else 0) + self.first_line
-            self._problem(line, f"the front matter is not valid YAML: {err.problem or err.context}",
-                          "check the indentation and quote values that contain ': ' or '#'")
+            self._yaml_problem(err)
             return None, []
         except yaml.YAMLError as err:
-            self._problem(self.first_line, f"the front matter is not valid YAML: {err}")
+            self._problem(self.first_line, "the front matter is not valid YAML: "
+                          + " ".join(str(err).split()))
             return None, []
         except RecursionError:  # PyYAML reads nested lists and mappings recursively
             self._problem(self.first_line, "the front matter is nested too deeply to read",
@@ -125,6 +127,19 @@ class FrontMatter:
                     rights=strings["rights"], cover=strings["cover"],
                     description=strings["description"])
         return meta, speakers
+
+    def _yaml_problem(self, err) -> None:
+        mark = err.problem_mark or err.context_mark
+        message = err.problem or err.context
+        hint = "check the indentation and quote values that contain ': ' or '#'"
+        if "\\t" in str(message):
+            hint = "indent with spaces, not tabs"
+        opened = next((what for words, what in UNCLOSED if words in str(err.context)), None)
+        if err.context_mark and opened and "end" in str(message):
+            # the end of the front matter came first: point at what was left open
+            mark, message = err.context_mark, f"{opened} opened here is never closed"
+        self._problem((mark.line if mark else 0) + self.first_line,
+                      f"the front matter is not valid YAML: {message}", hint)
 
     def _check_nodes(self, root) -> bool:
         """Duplicate keys, and text no output can hold (YAML escapes such as "\\ud800" or "\\a")."""
