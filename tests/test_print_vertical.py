@@ -183,6 +183,18 @@ def test_fonts_are_embedded_truetype_subsets(book, features):
         assert "BIZUDGothic-Bold" in names  # speaker labels and headings
 
 
+def test_comma_before_a_bracket_is_set_half_width(book):
+    """、「 one em apart, not one and a half (text-spacing-trim with IPAex's vhal)."""
+    gaps = []
+    for page in range(3, len(PdfReader(book).pages)):
+        chars = [w for w in words(book, page) if len(w[0]) == 1]
+        for a, b in zip(chars, chars[1:]):
+            if a[0] in "、。" and b[0] == "「" and abs(a[1] - b[1]) < 1:  # same column
+                gaps.append((b[2] - a[2]) / (a[4] - a[2]))  # advance, in ems
+    assert len(gaps) >= 2
+    assert all(0.4 < gap < 0.65 for gap in gaps), gaps
+
+
 def test_outline_matches_the_sections_and_the_contents_page(book, interview):
     items = outline(book)
     part = interview.parts[0]

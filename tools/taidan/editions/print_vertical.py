@@ -27,7 +27,7 @@ from taidan.render import environment, render
 NAME = "print-vertical"
 
 PAPERS = ("A5", "B6", "A4", "Letter")  # every paper the print edition knows is honoured
-FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold")
+FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", "ipaex-gothic")
 
 # Bare numbers of one or two digits stand upright across the line (縦中横), as do ! ? and
 # their pairs; longer numbers stand upright digit by digit. A run touching Latin letters,
