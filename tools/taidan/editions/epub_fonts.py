@@ -1,7 +1,9 @@
 """``--embed-fonts``: a font cut down to the characters the book uses, as WOFF.
 
-The layout features stay (vertical alternates, proportional metrics), the hinting goes;
-no time stamp is renewed, so the same book gives the same bytes.
+fontTools' default layout features stay (they include the vertical alternates and the
+proportional metrics vert, vrt2, vpal, palt); alternates such as jp78 or aalt, which would
+pull in thousands of glyphs, go, and so does the hinting. No time stamp is renewed, so
+the same book gives the same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from fontTools.ttLib import TTFont
 
 def subset_woff(path: Path, text: str) -> bytes:
     options = subset.Options()
-    options.layout_features = ["*"]
+    options.layout_features += ["ruby"]
+    options.drop_tables += ["meta"]  # a font's own metadata table: fontTools cannot subset it
     options.name_IDs = ["*"]  # keep the copyright and licence (OFL) records
     options.hinting = False
     options.flavor = "woff"
