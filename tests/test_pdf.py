@@ -123,13 +123,14 @@ def test_folios_and_running_heads(doc, interview):
     sections = {normal(s.title_text) for s in interview.sections}
     text_pages = 0
     for number, page in enumerate(book, 1):
-        if not page.lines or number == 1:
-            continue  # blank pages and the title page carry neither head nor folio
+        if not page.lines or number in (1, len(book)):
+            assert not any(line.text.isdigit() for line in page.lines)
+            continue  # blank pages, the title page and the colophon: no head, no folio
         folio = page.lines[-1]
         assert folio.text == str(number), (number, folio.text)
         assert folio.y0 > page.height * 0.88
-        if normal(page.lines[0].text) in ("目次",) or number == len(book):
-            continue  # the contents and the colophon carry no running head
+        if normal(page.lines[0].text) == "目次":
+            continue  # the contents page carries no running head
         head = page.lines[0]
         assert head.y1 < page.height * 0.09
         expected = {normal(interview.meta.title)} if number % 2 == 0 else sections
@@ -372,3 +373,28 @@ def test_an_english_manuscript_uses_english_words(small):
     contents = " ".join(line.spaced for page in book for line in page.lines)
     assert "Speakers" in contents and "Colophon" not in contents  # the colophon has no title
     assert "Plain English in the same book" in contents
+
+
+@pytest.mark.parametrize("name", ["print", "handout"])
+def test_speakers_labels_differ_in_greyscale(name, pdf, doc, interview):
+    """The speakers' list shows each label as it appears at every turn: black, outlined,
+    grey. Printed in greyscale, the label boxes must still differ in tone."""
+    from io import BytesIO
+
+    from PIL import Image, ImageStat
+
+    first = doc(name)[0]
+    dpi = 150
+    pgm = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", "1", "-l", "1", str(pdf(name))],
+                         check=True, capture_output=True).stdout
+    tones = []
+    with Image.open(BytesIO(pgm)) as image:
+        for sp in interview.speakers:
+            label = min((line for line in first.lines if line.text == sp.label),
+                        key=lambda line: line.y0)  # the list comes first
+            # the box's own tone: a strip just left of the letters, inside the label box
+            pad = label.height * 0.3
+            box = [round(v * dpi / 72) for v in (label.x0 - pad, label.y0, label.x0 - 1, label.y1)]
+            tones.append(ImageStat.Stat(image.crop(box)).mean[0])
+    ordered = sorted(tones)
+    assert all(b - a > 25 for a, b in zip(ordered, ordered[1:])), tones
