@@ -29,25 +29,47 @@ NAME = "print-vertical"
 PAPERS = ("A5", "B6", "A4", "Letter")  # every paper the print edition knows is honoured
 FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", "ipaex-gothic")
 
-# Bare numbers of one or two digits stand upright across the line (縦中横), as do ! ? and
-# their pairs; longer numbers stand upright digit by digit. A run touching Latin letters,
-# other digits or number punctuation (GPT-4, 3.5, 10:30) stays sideways with its word.
+# How runs of Latin letters, digits and ! ? stand in a vertical line:
+# - a Latin phrase (words joined by spaces, hyphens, dots ...) lies sideways as one piece,
+#   except an acronym of one to three capitals standing alone (AI, CEO, SF), set upright
+#   letter by letter, as Japanese books do;
+# - a bare number of one or two digits stands across the line (縦中横), three or four digits
+#   stand upright one by one; numbers touching number punctuation (3.5, 10:30) lie sideways;
+# - ! ? and their pairs after Japanese text stand across the line.
 _RUN = re.compile(
-    r"(?<![0-9A-Za-z.,:/\-])(?:(?P<tcy>[0-9]{1,2}|[!?]{1,2})|(?P<upright>[0-9]{3,4}))"
-    r"(?![0-9A-Za-z.,:/\-%])"
+    r"(?P<latin>[A-Za-z](?:[A-Za-z0-9.,:/'&\-]|\s(?=[A-Za-z0-9]))*)"
+    r"|(?<![0-9.,:/\-])(?P<number>[0-9]+)(?![0-9.,:/\-%])"
+    r"|(?<![A-Za-z0-9])(?P<bang>[!?]{1,2})(?![!?])"
 )
+
+
+def _kind(match) -> str:
+    text = match.group()
+    if match.lastgroup == "latin":
+        return "upright" if re.fullmatch(r"[A-Z]{1,3}", text) else "text"
+    if match.lastgroup == "number":
+        return {1: "tcy", 2: "tcy", 3: "upright", 4: "upright"}.get(len(text), "text")
+    return "tcy"
 
 
 def text_runs(s: str) -> list[tuple[str, str]]:
     """Splits a text run into ("text" | "tcy" | "upright", part) pieces, in order."""
-    runs, at = [], 0
+    runs: list[tuple[str, str]] = []
+
+    def add(kind, part):
+        if runs and runs[-1][0] == kind == "text":
+            runs[-1] = ("text", runs[-1][1] + part)
+        else:
+            runs.append((kind, part))
+
+    at = 0
     for match in _RUN.finditer(s):
         if match.start() > at:
-            runs.append(("text", s[at:match.start()]))
-        runs.append((match.lastgroup, match.group()))
+            add("text", s[at:match.start()])
+        add(_kind(match), match.group())
         at = match.end()
     if at < len(s):
-        runs.append(("text", s[at:]))
+        add("text", s[at:])
     return runs
 
 
