@@ -341,6 +341,8 @@ speakers:
 山田：{{機械学習|きかいがくしゅう}}と{{漢字|かん|じ}}の話です。((笑))
 
 Jane: Plain English in the same book, set in the Latin of the Mincho.
+
+![黒い枠だけの図](fig.png "図1 枠")
 """
 
 
@@ -350,13 +352,19 @@ def small(tmp_path_factory, build_once):
         folder = tmp_path_factory.mktemp(f"small-{lang}")
         path = folder / "small.md"
         path.write_text(SMALL.format(lang=lang, heading=heading), encoding="utf-8")
-        return pages(build_once("print", manuscript=path)["small.pdf"])
+        from PIL import Image, ImageDraw
+
+        figure = Image.new("RGB", (240, 160), "white")
+        ImageDraw.Draw(figure).rectangle((20, 20, 220, 140), outline="black", width=6)
+        figure.save(folder / "fig.png")
+        built = build_once("print", manuscript=path)["small.pdf"]
+        return pages(built), built
 
     return make
 
 
 def test_ruby_sits_above_its_base(small):
-    book = small("ja", "一")
+    book, _ = small("ja", "一")
     lines = [line for page in book for line in page.lines]
     base = next(line for line in lines if "機械学習" in line.text)
     for reading in ("きかいがくしゅう", "かん", "じ"):  # group ruby, then mono ruby
@@ -369,7 +377,7 @@ def test_ruby_sits_above_its_base(small):
 
 
 def test_an_english_manuscript_uses_english_words(small):
-    book = small("en", "One")
+    book, _ = small("en", "One")
     contents = " ".join(line.spaced for page in book for line in page.lines)
     assert "Speakers" in contents and "Colophon" not in contents  # the colophon has no title
     assert "Plain English in the same book" in contents
@@ -398,3 +406,11 @@ def test_speakers_labels_differ_in_greyscale(name, pdf, doc, interview):
             tones.append(ImageStat.Stat(image.crop(box)).mean[0])
     ordered = sorted(tones)
     assert all(b - a > 25 for a, b in zip(ordered, ordered[1:])), tones
+
+
+def test_an_image_beside_the_manuscript_is_placed_with_its_caption(small):
+    book, built = small("ja", "一")
+    listing = subprocess.run(["pdfimages", "-list", str(built)], check=True, capture_output=True,
+                             text=True).stdout.splitlines()[2:]
+    assert [row.split()[3:5] for row in listing] == [["240", "160"]]
+    assert any(normal(line.text) == normal("図1 枠") for page in book for line in page.lines)
