@@ -2,8 +2,8 @@
 
 Only the direction, the fonts (full-width faces set vertical better) and a few templates
 differ from ``epub``. Short runs of Latin characters are marked up here, so the templates
-can set them upright: ``vertical_runs`` tells a 1–2 digit number (tate-chu-yoko) and an
-initialism such as AI or CEO (upright letters) from running text.
+can set them upright: ``vertical_runs`` tells a 1–2 digit number or a two-letter initialism
+such as AI (tate-chu-yoko) and a longer one such as CEO (upright letters) from running text.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ NAME = "epub-vertical"
 
 # a run of Latin letters, digits and joiners (GPT-2, 2025-10-06, 1.5), or ! and ?
 _RUN = re.compile(r"[A-Za-z0-9]+(?:[-.,/:'’&][A-Za-z0-9]+)*|[!?]{1,2}")
-_INITIALISM = re.compile(r"[A-Z]{2,4}")
-_TCY = re.compile(r"[0-9]{1,2}|[!?]{1,2}")
+_TCY = re.compile(r"[0-9]{1,2}|[A-Z]{2}|[!?]{1,2}")  # 12, AI, !?: across the line
+_UPRIGHT = re.compile(r"[A-Z]{3,4}")  # CEO, NHK: letters one below the other
 _LATIN = re.compile(r"[A-Za-z0-9]")
 
 
@@ -36,7 +36,7 @@ def vertical_runs(text: str) -> list[tuple[str, str]]:
         if not _in_latin_phrase(text, match.start(), match.end()):
             if _TCY.fullmatch(piece):
                 kind = "tcy"
-            elif _INITIALISM.fullmatch(piece):
+            elif _UPRIGHT.fullmatch(piece):
                 kind = "upright"
         if match.start() > position:
             runs.append(("", text[position:match.start()]))
