@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from taidan.load.inline import web_url
 from taidan.model import Contact, Credit, Meta, Speaker
 from taidan.problems import Problem
 
@@ -115,7 +116,8 @@ class FrontMatter:
                           "use a BCP 47 tag such as ja or en")
         speakers = self._speakers(data.get("speakers"), nodes.get("speakers"))
         credits = [Credit(**c) for c in self._records("credits", CREDIT_FIELDS, data, nodes)]
-        contacts = [Contact(**c) for c in self._records("contacts", CONTACT_FIELDS, data, nodes)]
+        contacts = [Contact(c["name"], web_url(c["url"]) or c["url"])
+                    for c in self._records("contacts", CONTACT_FIELDS, data, nodes)]
         for contact, node in zip(contacts, getattr(nodes.get("contacts"), "value", [])):
             if not re.match(r"^(https?://|mailto:)", contact.url):
                 self._problem(node, f"the contact URL '{contact.url}' must start with "

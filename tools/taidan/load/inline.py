@@ -27,6 +27,18 @@ from taidan import model
 CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _SOFT_BREAK_CJK = re.compile(rf"(?<=[{CJK}])\n(?=[{CJK}])")
 LINK_SCHEMES = ("http://", "https://", "mailto:")
+# ASCII a URL cannot hold: percent-encoded, so a link stays one valid URL (EPUBCheck RSC-020)
+# and a quote or an angle bracket in it can never end an attribute. Other text is an IRI.
+_NOT_IN_URL = {ch: f"%{ord(ch):02X}" for ch in '"<>\\^`{|} '} | \
+    {chr(c): f"%{c:02X}" for c in [*range(32), 127]}
+
+
+def web_url(href: str) -> str | None:
+    """``href`` as a link target when it is a web or mail address, else None."""
+    href = href.strip()
+    if not href.lower().startswith(LINK_SCHEMES):
+        return None
+    return "".join(_NOT_IN_URL.get(ch, ch) for ch in href)
 
 RUBY_RE = r"\{([^{}|\n]+)\|([^{}\n]+)\}"
 TCY_RE = r"\^([0-9A-Za-z!?！？]{1,4})\^"
@@ -163,8 +175,8 @@ def _node(el: etree.Element, notes: dict[str, int]) -> list:
         return [model.LineBreak()]
     if tag == "a":
         children = _children(el, notes)
-        href = (el.get("href") or "").strip()
-        if href.lower().startswith(LINK_SCHEMES):
+        href = web_url(el.get("href") or "")
+        if href:
             return [model.Link(href, tuple(children))]
         return children  # any other scheme (javascript:, data:, files) is not a link
     if tag == "img":
