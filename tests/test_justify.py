@@ -397,3 +397,22 @@ def test_page_images_for_people_to_look_at(pdfs):
         subprocess.run(["pdftoppm", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile",
                         "-png", str(pdf), str(BUILD / name)], check=True)
         assert (BUILD / f"{name}.png").stat().st_size > 20_000
+
+
+def test_pairs_close_up_in_a_font_with_halt(tmp_path):
+    """chws done by hand: in a face with the halt feature (IPAex; the BIZ UD faces have
+    no GPOS features at all) the first mark of 」「 。」 ）、 is set half-width, so each
+    sample is 3.5 em wide instead of 4; a lone bracket keeps its full width."""
+    from weasyprint import HTML
+
+    from taidan.fonts import font
+
+    justify.install()
+    samples = ["あ」「い", "あ。」い", "あ）、い", "あいうえ", "「あ」"]
+    html = ("<html lang='ja'><style>@font-face { font-family: X; src: url('%s'); }"
+            "body { font: 10pt X; margin: 0; } p { margin: 0 0 1em; }</style>%s</html>"
+            % (font("ipaex-mincho").as_uri(), "".join(f"<p>{s}</p>" for s in samples)))
+    pdf = tmp_path / "halt.pdf"
+    HTML(string=html).write_pdf(pdf)
+    widths = {w[0]: round((w[3] - w[1]) / 10, 2) for w in _words(pdf, 1)}
+    assert widths == {"あ」「い": 3.5, "あ。」い": 3.5, "あ）、い": 3.5, "あいうえ": 4.0, "「あ」": 3.0}
