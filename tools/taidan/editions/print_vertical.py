@@ -31,8 +31,8 @@ FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", 
 
 # How runs of Latin letters, digits and ! ? stand in a vertical line:
 # - a Latin phrase (words joined by spaces, hyphens, dots ...) lies sideways as one piece,
-#   except an acronym of one to three capitals standing alone (AI, CEO, SF), set upright
-#   letter by letter, as Japanese books do;
+#   except an initialism standing alone: two capitals across the line (AI), one, three or
+#   four upright letter by letter (CEO), as the epub-vertical edition sets them;
 # - a bare number of one or two digits stands across the line (縦中横), three or four digits
 #   stand upright one by one; numbers touching number punctuation (3.5, 10:30) lie sideways;
 # - ! ? and their pairs after Japanese text stand across the line.
@@ -46,7 +46,9 @@ _RUN = re.compile(
 def _kind(match) -> str:
     text = match.group()
     if match.lastgroup == "latin":
-        return "upright" if re.fullmatch(r"[A-Z]{1,3}", text) else "text"
+        if re.fullmatch(r"[A-Z]{2}", text):
+            return "tcy"
+        return "upright" if re.fullmatch(r"[A-Z]{1,4}", text) else "text"
     if match.lastgroup == "number":
         return {1: "tcy", 2: "tcy", 3: "upright", 4: "upright"}.get(len(text), "text")
     return "tcy"
