@@ -1,7 +1,7 @@
 """A generated cover for manuscripts that name no cover image: 1600x2560 PNG (the 1:1.6
 ratio stores ask for), typeset with the editions' Japanese fonts by Pillow.
 
-Layout: a black band with the kicker, the title in large Gothic, the subtitle in Mincho,
+Layout (greyscale): a black band with the kicker, the title in large Gothic, the subtitle in Mincho,
 the speakers with their roles, and the publisher and date at the foot. Lines break
 between characters (or between Latin words) and respect the basic kinsoku rules.
 """
@@ -17,8 +17,8 @@ from taidan.fonts import font
 
 SIZE = (1600, 2560)
 MARGIN = 130
-PAPER = (244, 241, 234)
-INK = (26, 26, 26)
+PAPER = 242  # grey levels: the cover is black and white, as e-ink shows it
+INK = 26
 
 NO_LINE_START = set("、。，．,.)）」』】〕〉》”’!?！？ー…‥・:：;；ゃゅょぁぃぅぇぉっャュョァィゥェォッ々")
 NO_LINE_END = set("(（「『【〔〈《“‘")
@@ -91,7 +91,7 @@ def _block(draw, lines, face, y: int, leading: float, fill=INK) -> int:
 
 def generate(m) -> bytes:
     """The cover of manuscript ``m`` as PNG bytes (deterministic: no time stamps)."""
-    image = Image.new("RGB", SIZE, PAPER)
+    image = Image.new("L", SIZE, PAPER)
     draw = ImageDraw.Draw(image)
     width = SIZE[0] - 2 * MARGIN
     meta = m.meta
@@ -131,6 +131,6 @@ def generate(m) -> bytes:
         draw.text((MARGIN, SIZE[1] - 170), foot, font=face, fill=INK)
 
     out = io.BytesIO()
-    # a 16-grey palette keeps the antialiasing and makes the file several times smaller
-    image.quantize(colors=16, method=Image.Quantize.MEDIANCUT).save(out, "PNG", optimize=True)
+    # 16 grey levels keep the antialiasing and compress well (quantizing is 10x slower)
+    image.point(lambda v: round(v / 17) * 17).save(out, "PNG")
     return out.getvalue()
