@@ -323,6 +323,18 @@ def test_notes_close_their_sections(features):
     assert text.index("な話をしました*1") < text.index("*1一つ目")
 
 
+def test_a_manuscript_without_sections_is_a_title_page_and_a_colophon(build_once, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lead-only-src")
+    (folder / "lead.md").write_text(
+        "---\ntitle: リードだけ\ndate: 2024-01-01\nlang: ja\nspeakers:\n"
+        "  - {id: a, name: 青木, label: 青木}\n---\n\nこれはリードだけの原稿です。\n",
+        encoding="utf-8")
+    pdf = build_once("print-vertical", folder / "lead.md")["lead-vertical.pdf"]
+    assert len(PdfReader(pdf).pages) == 2
+    assert [title for title, _, _ in outline(pdf)] == ["奥付"]
+    assert "これはリードだけの原稿です" in squash(text_block(pdf))
+
+
 # ---- pieces ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [
