@@ -267,12 +267,13 @@ def unjustified(interview_m, tmp_path_factory):
 
 
 def manuscript_of(name, interview_m, long_manuscript):
-    return load(long_manuscript) if name == "long" else interview_m
+    return {"long": lambda: load(long_manuscript), "sample": lambda: load(SAMPLE)}.get(
+        name, lambda: interview_m)()
 
 
 # ---- justification --------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, at_least", [("print", 70), ("handout", 100), ("long", 450)])
+@pytest.mark.parametrize("name, at_least", [("print", 70), ("handout", 100), ("long", 450), ("sample", 6)])
 def test_every_non_final_line_ends_flush(name, at_least, pdfs, interview_m, long_manuscript):
     gaps = edge_gaps(pdfs(name), manuscript_of(name, interview_m, long_manuscript))
     assert len(gaps) >= at_least  # the measure found the body text
