@@ -33,6 +33,7 @@ from conftest import BUILD, INTERVIEW, ROOT
 SAMPLES = ROOT / "tests" / "epub_samples"
 SMALL_JA = SAMPLES / "small-ja.md"
 SMALL_EN = SAMPLES / "small-en.md"
+EDGE_ZH = SAMPLES / "edge-zh.md"  # Chinese; markup characters in the title; a part with no section
 CHECKER = ROOT / "tests" / "epubcheck" / "EpubCheckMany.java"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "ncx": "http://www.daisy.org/z3986/2005/ncx/",
@@ -85,7 +86,7 @@ class Book:
 def books(build_once) -> dict[str, Book]:
     """(manuscript stem, edition) -> Book, for every book the tests read."""
     out = {}
-    for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN):
+    for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN, EDGE_ZH):
         for edition in ("epub", "epub-vertical"):
             for name, path in build_once(edition, manuscript).items():
                 out[(manuscript.stem, edition)] = Book(path)
@@ -113,7 +114,7 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
 
 
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
-    assert len(epubcheck_reports) == 6  # interview x2, small-ja x2, small-en x1, fonts x1
+    assert len(epubcheck_reports) == 8  # interview, small-ja, edge-zh x2; small-en, fonts x1
     for key, report in epubcheck_reports.items():
         checker = report["checker"]
         assert checker["checkerVersion"].startswith("5."), key
@@ -124,6 +125,23 @@ def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck
         assert report["publication"]["identifier"] == books[key].dc("identifier")[0].text
         assert report["publication"]["language"] == books[key].dc("language")[0].text
         assert report["publication"]["nSpines"] == len(books[key].spine)
+
+
+def test_parts_without_sections_and_markup_characters_in_the_title(books):
+    for edition in ("epub", "epub-vertical"):
+        book = books[("edge-zh", edition)]
+        assert book.dc("title")[0].text == '部与节 & "引号" <标记>'
+        assert "".join(book.xml("text/titlepage.xhtml").find(".//x:h1", NS).itertext()) == \
+            '部与节 & "引号" <标记>'
+        nav = book.xml("text/nav.xhtml")
+        toc = next(n for n in nav.iterfind(".//x:nav", NS) if n.get(EPUB_TYPE) == "toc")
+        entries = [("".join(a.itertext()), a.get("href")) for a in toc.iterfind(".//x:a", NS)]
+        # strings.yaml has no Chinese words yet: English is the fallback
+        assert entries == [("Lead", "lead.xhtml"), ("第一部", "p1.xhtml"), ("第二部", "s1.xhtml"),
+                           ("唯一的节", "s1.xhtml"), ("Colophon", "colophon.xhtml")]
+        part = book.xml("text/p1.xhtml")
+        assert "".join(part.find(".//x:h1", NS).itertext()) == "第一部"
+        assert "这一部没有节" in "".join(part.itertext())
 
 
 def test_an_english_manuscript_has_no_vertical_edition(books, build_once):
@@ -143,7 +161,7 @@ def test_the_archive_starts_with_a_stored_mimetype_and_has_fixed_times(books):
         assert book.data[30:38] == b"mimetype" and book.zip.read("mimetype") == b"application/epub+zip"
         dates = {info.date_time for info in book.zip.infolist()}
         day = load({"interview-2025-10-06": INTERVIEW, "small-ja": SMALL_JA,
-                    "small-en": SMALL_EN}[key[0]]).meta.date
+                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH}[key[0]]).meta.date
         assert dates == {tuple(map(int, day.split("-"))) + (0, 0, 0)}, key
 
 
@@ -195,7 +213,7 @@ def test_accessibility_metadata(books):
         assert {"structuralNavigation", "tableOfContents", "readingOrder",
                 "alternativeText", "displayTransformability"} <= set(features)
         assert ("verticalWriting" in features) == ("vertical" in key[1])
-        assert ("rubyAnnotations" in features) == (key[0] != "interview-2025-10-06")
+        assert ("rubyAnnotations" in features) == (key[0] in ("small-ja", "small-en"))
         assert book.meta("schema:accessibilityHazard") == ["none"]
         assert len(book.meta("schema:accessibilitySummary")[0]) > 60
         (conforms,) = [m for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
