@@ -20,8 +20,11 @@ WeasyPrint justifies by widening spaces only, so a Japanese line (no spaces) sta
 
 Also contextual punctuation spacing (約物の詰め, what the OpenType ``chws`` feature does):
 in 」「, 。」, ）、 and the like the first mark is set half-width with the font's ``halt``
-feature, so the pair is not a full em apart. The BIZ UD fonts have no ``halt``;
-``_typeset.css`` sets punctuation in IPAex, which has it.
+feature, so the pair is not a full em apart. It acts only in faces that have ``halt``
+(IPAex): the BIZ UD faces have no GPOS features at all, and their P faces (the editions'
+body faces) draw brackets half-width anyway. Limit: a pair split by a line end is halved
+while Pango chooses the break and full-width once the line is set, so such a line can
+stand out by up to half an em.
 
 Line breaking (kinsoku) is not touched, and the text is unchanged: only advances change.
 This reaches into WeasyPrint's internals, so it refuses any version but the pinned one.
@@ -46,10 +49,10 @@ _LATIN = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
 
 # Punctuation classes of JLReq (cl-01 opening brackets, cl-02 closing brackets, cl-06
 # full stops, cl-07 commas, cl-05 middle dots).
-OPENING = frozenset("「『（〔［｛〈《【〘〖〝（")
+OPENING = frozenset("「『（〔［｛〈《【〘〖〝")
 CLOSING = frozenset("」』）〕］｝〉》】〙〗〟")
 STOPS = frozenset("。．、，")
-DOTS = frozenset("・：；")
+MIDDLE_DOTS = frozenset("・：；")
 
 
 class CJKSpacing(float):
@@ -70,7 +73,7 @@ def halved(text: str) -> list[int]:
     out = []
     for i in range(len(text) - 1):
         a, b = text[i], text[i + 1]
-        if (a in CLOSING or a in STOPS) and (b in OPENING or b in CLOSING or b in STOPS or b in DOTS):
+        if (a in CLOSING or a in STOPS) and (b in OPENING or b in CLOSING or b in STOPS or b in MIDDLE_DOTS):
             out.append(i)  # 」「 。」 ）、 、「: the first mark loses its trailing half
         elif a in OPENING and b in OPENING:
             out.append(i + 1)  # 「『: the second mark loses its leading half
@@ -91,9 +94,9 @@ def _text_boxes(box, out):
 
 
 def justify_line(context, line, extra_width):
-    texts = _text_boxes(line, [])
+    texts = _text_boxes(line, []) if _enabled else []
     text = "".join(box.text for box in texts)
-    if not _enabled or not _CJK.search(text):
+    if not _CJK.search(text):
         return _originals["justify_line"](context, line, extra_width)
     first, last = text[:1], text[-1:]
     # Each opportunity gets half the spacing on either side; nothing outside the line ends.
