@@ -183,6 +183,34 @@ def test_fonts_are_embedded_truetype_subsets(book, features):
         assert "BIZUDGothic-Bold" in names  # speaker labels and headings
 
 
+def column_ends(pdf: Path, page: int) -> list[float]:
+    """How far each column of the text block stops short of the longest one, in points."""
+    _, height = page_size(pdf)
+    glyphs = [w for w in words(pdf, page) if height * 0.12 < w[2] and w[4] < height * 0.86]
+    columns: list[list] = []
+    for w in sorted(glyphs, key=lambda w: (w[1] + w[3]) / 2):
+        centre = (w[1] + w[3]) / 2
+        if columns and centre - columns[-1][0] <= 2:
+            columns[-1][1] = max(columns[-1][1], w[4])
+        else:
+            columns.append([centre, w[4]])
+    if not columns:
+        return []
+    end = max(bottom for _, bottom in columns)
+    return [end - bottom for _, bottom in columns]
+
+
+def test_columns_are_justified(book):
+    """Every column but a paragraph's last ends at the foot of the text block: measured
+    from the glyph boxes, the columns that come within an em of it end within 1.5 pt
+    (ragged columns, text-align: start, leave up to 6.5 pt here)."""
+    em = 9
+    near = [gap for page in range(3, len(PdfReader(book).pages))
+            for gap in column_ends(book, page) if gap < 0.9 * em]
+    assert len(near) > 40
+    assert max(near) < 1.5, sorted(near)[-5:]
+
+
 def test_comma_before_a_bracket_is_set_half_width(book):
     """、「 one em apart, not one and a half (text-spacing-trim with IPAex's vhal)."""
     gaps = []
