@@ -211,6 +211,15 @@ def test_columns_are_justified(book):
     assert max(near) < 1.5, sorted(near)[-5:]
 
 
+def test_dashes_are_two_ems_long(book):
+    """―― and —— run two ems down the line (BIZ UD's own U+2014 is half an em wide)."""
+    dashes = [w for page in range(3, len(PdfReader(book).pages))
+              for w in words(book, page) if w[0] in ("——", "──")]
+    assert {w[0] for w in dashes} == {"——", "──"}
+    for text, x0, y0, x1, y1 in dashes:
+        assert abs((y1 - y0) - 2 * (x1 - x0)) < 0.5, (text, y1 - y0, x1 - x0)
+
+
 def test_comma_before_a_bracket_is_set_half_width(book):
     """、「 one em apart, not one and a half (text-spacing-trim with IPAex's vhal)."""
     gaps = []
@@ -376,6 +385,7 @@ def test_a_manuscript_without_sections_is_a_title_page_and_a_colophon(build_once
     ("OpenAIのCEOとAI", [("text", "OpenAIの"), ("upright", "CEO"), ("text", "と"), ("tcy", "AI")]),
     ("『GHOST IN THE SHELL』", [("text", "『GHOST IN THE SHELL』")]),
     ("10:30と100%", [("text", "10:30と100%")]),
+    ("両立——日本", [("text", "両立"), ("dash", "——"), ("text", "日本")]),
 ])
 def test_text_runs(text, expected):
     assert text_runs(text) == expected

@@ -35,11 +35,13 @@ FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", 
 #   four upright letter by letter (CEO), as the epub-vertical edition sets them;
 # - a bare number of one or two digits stands across the line (縦中横), three or four digits
 #   stand upright one by one; numbers touching number punctuation (3.5, 10:30) lie sideways;
-# - ! ? and their pairs after Japanese text stand across the line.
+# - ! ? and their pairs after Japanese text stand across the line;
+# - em dashes (——) take their full-width form: BIZ UD's U+2014 is half an em wide.
 _RUN = re.compile(
     r"(?P<latin>[A-Za-z](?:[A-Za-z0-9.,:/'&\-]|\s(?=[A-Za-z0-9]))*)"
     r"|(?<![0-9.,:/\-])(?P<number>[0-9]+)(?![0-9.,:/\-%])"
     r"|(?<![A-Za-z0-9])(?P<bang>[!?]{1,2})(?![!?])"
+    r"|(?P<dash>\u2014+)"
 )
 
 
@@ -49,6 +51,8 @@ def _kind(match) -> str:
         if re.fullmatch(r"[A-Z]{2}", text):
             return "tcy"
         return "upright" if re.fullmatch(r"[A-Z]{1,4}", text) else "text"
+    if match.lastgroup == "dash":
+        return "dash"
     if match.lastgroup == "number":
         return {1: "tcy", 2: "tcy", 3: "upright", 4: "upright"}.get(len(text), "text")
     return "tcy"
