@@ -28,6 +28,9 @@ from taidan.render import TEMPLATES, environment, words
 
 XHTML = "application/xhtml+xml"
 NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
+# EPUB 2 guide types of the nav's landmarks (older reading systems read the guide)
+GUIDE_TYPES = {"cover": "cover", "titlepage": "title-page", "toc": "toc", "bodymatter": "text",
+               "colophon": "colophon"}
 # MARC relator codes for the credit roles commonly written in manuscripts
 RELATORS = {"写真": "pht", "撮影": "pht", "文": "aut", "構成": "aut", "編集": "edt",
             "取材": "ivr", "聞き手": "ivr", "翻訳": "trl", "通訳": "trl",
@@ -50,24 +53,20 @@ class Document:
         return f"text/{self.uid}.xhtml"
 
 
-def note_numbers(blocks) -> list[int]:
-    """The footnote numbers referred to in ``blocks``, in reading order."""
-    found: list[int] = []
-
+def inline_nodes(blocks):
+    """Every inline node of ``blocks``, nested ones (inside emphasis, links) included."""
     def walk(nodes):
         for node in nodes:
-            if node.kind == "noteref":
-                found.append(node.number)
-            elif node.kind in NESTING:
-                walk(node.children)
+            yield node
+            if node.kind in NESTING:
+                yield from walk(node.children)
 
     for block in blocks:
         if block.kind == "turn":
             for paragraph in block.paragraphs:
-                walk(paragraph)
+                yield from walk(paragraph)
         elif block.kind in ("narration", "prose"):
-            walk(block.inlines)
-    return found
+            yield from walk(block.inlines)
 
 
 def relator_codes(role: str) -> list[str]:
@@ -158,7 +157,7 @@ class EpubEdition:
                 blocks += doc.context["part"].blocks
             if doc.context.get("section"):
                 blocks += doc.context["section"].blocks
-            numbers = note_numbers(blocks)
+            numbers = {n.number for n in inline_nodes(blocks) if n.kind == "noteref"}
             doc.context["notes"] = [n for n in m.notes if n.number in numbers]
         placed = {n.number for doc in body for n in doc.context["notes"]}
         if body:  # a note referred to from a heading: at the end of the last document
@@ -185,23 +184,19 @@ class EpubEdition:
         return entries
 
     def package(self, m, embed_fonts: bool) -> bytes:
-        book = epub.EpubBook()
-        book.FOLDER_NAME = "EPUB"
-        book.metadata = {}  # drop EbookLib's generator line and random identifier
-        self.metadata(book, m)
-
-        images = {}  # source path -> package path, one file per distinct image
+        """The EPUB file of manuscript ``m``."""
+        images = {}  # source path -> path in the package: one file per distinct image
         for image in m.images:
             images.setdefault(image.path, f"images/image-{len(images) + 1}{image.path.suffix.lower()}")
         if m.cover_path:
             cover_file, cover_data = f"images/cover{m.cover_path.suffix.lower()}", m.cover_path.read_bytes()
         else:
             cover_file, cover_data = "images/cover.png", cover.generate(m)
+        embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff"}
+                    for family, weight, role in self.fonts] if embed_fonts else []
 
         docs = self.documents(m)
         entries = self.contents(m, docs)
-        embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff"}
-                    for family, weight, role in self.fonts] if embed_fonts else []
         context = dict(docs=docs, entries=entries, cover_href=f"../{cover_file}",
                        image_href=lambda image: f"../{images[image.path]}",
                        identifier=self.identifier(m), embedded=embedded,
@@ -210,41 +205,30 @@ class EpubEdition:
                     for d in docs}
         css = self.render("book.css", m, **context).encode("utf-8")
 
-        book.add_item(epub.EpubItem(uid="css", file_name="style/book.css",
-                                    media_type="text/css", content=css))
-        cover_item = epub.EpubItem(uid="cover-image", file_name=cover_file,
-                                   media_type=mimetypes.guess_type(cover_file)[0],
-                                   content=cover_data)
-        cover_item.properties = ["cover-image"]
-        book.add_item(cover_item)
+        book = epub.EpubBook()
+        book.FOLDER_NAME = "EPUB"
+        book.metadata = {}  # drop EbookLib's generator line and random identifier
+        self.metadata(book, m)
+        book.add_item(_item("css", "style/book.css", css))
+        book.add_item(_item("cover-image", cover_file, cover_data, "cover-image"))
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
         for number, (path, name) in enumerate(images.items(), 1):
-            book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=name,
-                                        media_type=mimetypes.guess_type(name)[0],
-                                        content=path.read_bytes()))
+            book.add_item(_item(f"image-{number}", name, path.read_bytes()))
         if embedded:
             from taidan.editions.epub_fonts import subset_woff
 
             text = "".join(_text_of(data) for data in rendered.values()) + css.decode("utf-8")
             for face in embedded:
-                book.add_item(epub.EpubItem(uid=f"font-{face['role']}", file_name=face["file"],
-                                            media_type="font/woff",
-                                            content=subset_woff(font(face["role"]), text)))
-
-        items = {}
-        for doc in docs:
-            item = epub.EpubItem(uid=doc.uid, file_name=doc.href, media_type=XHTML,
-                                 content=rendered[doc.uid])
-            if doc.uid == "nav":
-                item.properties = ["nav"]
+                book.add_item(_item(f"font-{face['role']}", face["file"],
+                                    subset_woff(font(face["role"]), text)))
+        items = [_item(d.uid, d.href, rendered[d.uid], "nav" if d.uid == "nav" else "")
+                 for d in docs]
+        for item in items:
             book.add_item(item)
-            items[doc.uid] = item
         book.add_item(epub.EpubNcx())
-        book.spine = [items[d.uid] for d in docs]
+        book.spine = items
         book.toc = [_toc_entry(e, str(n)) for n, e in enumerate(entries, 1)]
-        guide_types = {"cover": "cover", "titlepage": "title-page", "toc": "toc",
-                       "bodymatter": "text", "colophon": "colophon"}
-        book.guide = [{"href": d.href, "title": d.title, "type": guide_types[d.landmark]}
+        book.guide = [{"href": d.href, "title": d.title, "type": GUIDE_TYPES[d.landmark]}
                       for d in docs if d.landmark]
         if self.vertical:
             book.set_direction("rtl")
@@ -307,7 +291,7 @@ class EpubEdition:
         schema("accessModeSufficient", "textual")
         features = ["structuralNavigation", "tableOfContents", "readingOrder",
                     "displayTransformability", "alternativeText"]
-        if any(n.kind == "ruby" for n in _all_inlines(m)):
+        if _has_ruby(m):
             features.append("rubyAnnotations")
         features.append("verticalWriting" if self.vertical else "horizontalWriting")
         for feature in features:
@@ -317,36 +301,26 @@ class EpubEdition:
         schema("accessibilitySummary", summary)
         book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA",
                           {"property": "dcterms:conformsTo", "id": "conformance"})
-        book.add_metadata(None, "meta", meta_certifier(m), {"property": "a11y:certifiedBy",
-                                                            "refines": "#conformance"})
+        # the claim is the publisher's (taidan's own when the manuscript names no publisher)
+        book.add_metadata(None, "meta", m.meta.publisher or "taidan",
+                          {"property": "a11y:certifiedBy", "refines": "#conformance"})
 
 
-def meta_certifier(m) -> str:
-    return m.meta.publisher or "taidan"
+def _has_ruby(m) -> bool:
+    blocks = m.lead + [b for p in m.parts for b in p.blocks] + [b for s in m.sections for b in s.blocks]
+    titles = [n for s in m.sections for n in s.title] + [n for p in m.parts for n in p.title or []]
+    notes = [n for note in m.notes for n in note.inlines]
+    return any(n.kind == "ruby" for n in [*inline_nodes(blocks), *titles, *notes])
 
 
-def _all_inlines(m):
-    """Every inline node of the manuscript, nested ones included."""
-    def walk(nodes):
-        for node in nodes:
-            yield node
-            if node.kind in NESTING:
-                yield from walk(node.children)
-
-    blocks = list(m.lead)
-    for part in m.parts:
-        blocks += part.blocks
-        for section in part.sections:
-            yield from walk(section.title)
-            blocks += section.blocks
-    for block in blocks:
-        if block.kind == "turn":
-            for paragraph in block.paragraphs:
-                yield from walk(paragraph)
-        elif block.kind in ("narration", "prose"):
-            yield from walk(block.inlines)
-    for note in m.notes:
-        yield from walk(note.inlines)
+def _item(uid: str, name: str, content: bytes, properties: str = "") -> epub.EpubItem:
+    """A file of the package, added as it is (EbookLib's EpubHtml would rebuild XHTML)."""
+    media_type = XHTML if name.endswith(".xhtml") else \
+        "font/woff" if name.endswith(".woff") else mimetypes.guess_type(name)[0]
+    item = epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
+    if properties:
+        item.properties = [properties]
+    return item
 
 
 def _toc_entry(entry, uid: str):
