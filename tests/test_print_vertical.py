@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from conftest import BUILD, SOURCE
 from taidan import fetch
 from taidan.editions import Options, chromium, print_vertical
-from taidan.editions.print_vertical import text_runs
+from taidan.editions.print_vertical import text_runs, vertical_quotes
 from taidan.fonts import font
 
 MM = 72 / 25.4
@@ -146,7 +146,9 @@ def features(build_once, tmp_path_factory) -> Path:
 # ---- the interview --------------------------------------------------------------------
 
 def test_every_sentence_of_the_source_in_reading_order(book, interview):
-    text = squash(text_block(book))
+    # the one deliberate change: “…” is set as 〝…〟, the quotes of vertical Japanese
+    text = squash(text_block(book)).replace("〝", "“").replace("〟", "”")
+    assert "〝新世界の神〟" in squash(text_block(book))
     sentences = source_sentences(interview.speakers)
     assert len(sentences) > 80
     at, missing = 0, []
@@ -238,7 +240,7 @@ def test_outline_matches_the_sections_and_the_contents_page(book, interview):
     titles = [title for title, _, _ in items]
     assert titles == ["目次", part.title_text, "奥付"]
     sections = items[1][2]
-    assert [t for t, _, _ in sections] == [s.title_text for s in interview.sections]
+    assert [t for t, _, _ in sections] == [vertical_quotes(s.title_text) for s in interview.sections]
     pages = [p for _, p, _ in sections]
     assert pages == sorted(pages) and pages[0] == 3
     # the contents page prints the same page numbers: title, leader, number

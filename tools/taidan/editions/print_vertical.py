@@ -79,6 +79,12 @@ def text_runs(s: str) -> list[tuple[str, str]]:
     return runs
 
 
+def vertical_quotes(s: str) -> str:
+    """“…” becomes 〝…〟, the double quotes of vertical Japanese: Latin quotes stand
+    sideways-upright in a vertical line and read as stray marks."""
+    return s.replace("\u201c", "\u301d").replace("\u201d", "\u301f")
+
+
 def css_string(s: str) -> Markup:
     """A CSS string literal for a <style> element: every character outside letters, digits
     and CJK is written as a hex escape, so no quote, backslash or `</style` survives."""
@@ -118,6 +124,7 @@ def outputs(m) -> list[str]:
 def _environment():
     env = environment(NAME)
     env.filters["text_runs"] = text_runs  # used by _text.html, imported without context
+    env.filters["vertical_quotes"] = vertical_quotes
     env.filters["css_string"] = css_string
     return env
 
