@@ -264,6 +264,7 @@ def test_right_to_left_tagged_and_dated_from_the_manuscript(book):
     reader = PdfReader(book)
     root = reader.trailer["/Root"]
     assert root["/ViewerPreferences"]["/Direction"] == "/R2L"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
     assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
     assert root["/Lang"] == "ja"

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+from pypdf.generic import ArrayObject, BooleanObject, ByteStringObject, NameObject
 
 from taidan import fetch
 from taidan.editions import chromium
@@ -172,6 +172,7 @@ def finish(pdf: bytes, m, paper: str) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     prefs = writer.create_viewer_preferences()
     prefs[NameObject("/Direction")] = NameObject("/R2L")
+    prefs[NameObject("/DisplayDocTitle")] = BooleanObject(True)  # the title, not the file name
     date = _pdf_date(m)
     writer.add_metadata({
         "/Title": m.meta.title,
