@@ -199,7 +199,7 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(OPENING | CLOSING | STOPS)) + 
 def _tj_advance(kerning, textbox):
     """The TJ adjustment of one glyph: exact on justified boxes, WeasyPrint's int() elsewhere."""
     if isinstance(textbox.justification_spacing, CJKSpacing) and _enabled:
-        number = f"{kerning:.3f}".rstrip("0").rstrip(".")
+        number = f"{kerning:.2f}".rstrip("0").rstrip(".")
         return f">{'0' if number in ('', '-0') else number}<"
     return f">{int(kerning)}<"
 
