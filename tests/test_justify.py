@@ -331,6 +331,17 @@ def test_spacing_is_one_value_per_line(pdfs):
     assert lines >= 5
 
 
+def test_install_is_idempotent():
+    from weasyprint.draw import text
+    from weasyprint.layout import inline
+
+    justify.install()
+    patched = inline.justify_line, text.draw_first_line
+    justify.install()
+    assert (inline.justify_line, text.draw_first_line) == patched
+    assert inline.justify_line is justify.justify_line
+
+
 def test_install_refuses_another_weasyprint(monkeypatch):
     import weasyprint
     monkeypatch.setattr(weasyprint, "__version__", "71.0")
