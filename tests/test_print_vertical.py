@@ -6,6 +6,7 @@ B6; a third build of the interview checks that equal input gives byte-identical 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import threading
@@ -311,6 +312,15 @@ def test_page_images_read_from_right_to_left(book):
         assert columns, path
         assert max(columns) > w * 0.75  # the first line stands at the right
         assert len(columns) > w * 0.1  # several lines, not a stray mark
+
+
+def test_the_id_is_a_hash_of_what_the_pages_draw(book, features):
+    ids = [bytes(PdfReader(pdf).trailer["/ID"][0].original_bytes) for pdf in (book, features)]
+    assert ids[0] != ids[1]
+    drawn = hashlib.sha256()
+    for page in PdfReader(book).pages:
+        drawn.update(page.get_contents().get_data())
+    assert ids[0] == drawn.digest()[:16]
 
 
 def test_two_builds_are_byte_identical(book, interview):

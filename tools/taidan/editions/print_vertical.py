@@ -59,7 +59,8 @@ def _kind(match) -> str:
 
 
 def text_runs(s: str) -> list[tuple[str, str]]:
-    """Splits a text run into ("text" | "tcy" | "upright", part) pieces, in order."""
+    """Splits a text run into ("text" | "tcy" | "upright" | "dash", part) pieces, in order;
+    the pieces joined give the run back."""
     runs: list[tuple[str, str]] = []
 
     def add(kind, part):
@@ -167,9 +168,17 @@ def _pdf_date(m) -> str:
     return when.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def finish(pdf: bytes, m, paper: str) -> bytes:
-    """Right-to-left page order and fixed metadata; the pages themselves are untouched."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+def finish(pdf: bytes, m) -> bytes:
+    """Right-to-left page order and fixed metadata; the pages themselves are untouched.
+    The /ID hashes what the pages draw: the same book gets the same /ID wherever it is
+    built, a changed manuscript, template or paper a new one."""
+    reader = PdfReader(io.BytesIO(pdf))
+    drawn = hashlib.sha256()
+    for page in reader.pages:
+        contents = page.get_contents()
+        if contents is not None:
+            drawn.update(contents.get_data())
+    writer = PdfWriter(clone_from=reader)
     prefs = writer.create_viewer_preferences()
     prefs[NameObject("/Direction")] = NameObject("/R2L")
     prefs[NameObject("/DisplayDocTitle")] = BooleanObject(True)  # the title, not the file name
@@ -182,7 +191,8 @@ def finish(pdf: bytes, m, paper: str) -> bytes:
         "/CreationDate": date,
         "/ModDate": date,
     })
-    ident = hashlib.sha256(f"{m.source_hash}:{NAME}:{paper}".encode()).digest()[:16]
+    ident = drawn.digest()[:16]
+    # pypdf has no public setter; a preset _ID is written as it is instead of a random one
     writer._ID = ArrayObject([ByteStringObject(ident), ByteStringObject(ident)])
     out = io.BytesIO()
     writer.write(out)
@@ -191,4 +201,4 @@ def finish(pdf: bytes, m, paper: str) -> bytes:
 
 def produce(m, options) -> dict[str, bytes]:
     paper = options.paper if options.paper in PAPERS else "A5"
-    return {f"{m.name}-vertical.pdf": finish(render_pdf(m, paper), m, paper)}
+    return {f"{m.name}-vertical.pdf": finish(render_pdf(m, paper), m)}
