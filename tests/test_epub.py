@@ -205,6 +205,14 @@ def test_metadata_of_the_interview(books, interview):
         assert book.meta("dcterms:modified") == ["2025-10-06T00:00:00Z"]
 
 
+def test_a_speaker_credited_as_the_interviewer_is_a_creator_with_that_role(books):
+    book = books[("small-en", "epub")]
+    creators = {c.text: book.refines(c.get("id"), "role") for c in book.dc("creator")}
+    assert creators == {"Ann Lee": ["ivr"], "Ken Ito": ["ive"]}
+    contributors = {c.text: book.refines(c.get("id"), "role") for c in book.dc("contributor")}
+    assert contributors == {"Bo Chan": ["pht"]}
+
+
 def test_accessibility_metadata(books):
     for key, book in books.items():
         assert sorted(book.meta("schema:accessMode")) == ["textual", "visual"]

@@ -260,13 +260,22 @@ class EpubEdition:
                               {"refines": "#subtitle", "property": "title-type"})
         book.language = meta.lang
         book.add_metadata("DC", "language", meta.lang)
-        for sp in m.speakers:  # the people interviewed are the book's creators
-            book.add_metadata("DC", "creator", sp.name, {"id": f"creator-{sp.number}"})
-            book.add_metadata(None, "meta", "ive", {"refines": f"#creator-{sp.number}",
-                                                    "property": "role", "scheme": "marc:relators"})
-            book.add_metadata(None, "meta", str(sp.number), {"refines": f"#creator-{sp.number}",
+        credited = {}  # name -> MARC codes of their credits
+        for credit in meta.credits:
+            credited.setdefault(credit.name, []).extend(relator_codes(credit.role))
+        for sp in m.speakers:  # the speakers are the book's creators: interviewees, unless
+            # the credits name them as the interviewer (or anything else)
+            uid = f"creator-{sp.number}"
+            book.add_metadata("DC", "creator", sp.name, {"id": uid})
+            for code in dict.fromkeys(credited.get(sp.name) or ["ive"]):
+                book.add_metadata(None, "meta", code, {"refines": f"#{uid}", "property": "role",
+                                                       "scheme": "marc:relators"})
+            book.add_metadata(None, "meta", str(sp.number), {"refines": f"#{uid}",
                                                              "property": "display-seq"})
+        speakers = {sp.name for sp in m.speakers}
         for number, credit in enumerate(meta.credits, 1):
+            if credit.name in speakers:
+                continue  # already a creator
             book.add_metadata("DC", "contributor", credit.name, {"id": f"contributor-{number}"})
             for code in relator_codes(credit.role):
                 book.add_metadata(None, "meta", code, {"refines": f"#contributor-{number}",
