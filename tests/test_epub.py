@@ -357,6 +357,7 @@ def test_vertical_runs():
     assert kinds("『GHOST IN THE SHELL / 攻殻機動隊』") == []
     assert kinds("SF映画のように!") == [("tcy", "SF"), ("tcy", "!")]
     assert "".join(p for _, p in vertical_runs("あ12いAIう GPT-4 ")) == "あ12いAIう GPT-4 "
+    assert "".join(p for _, p in vertical_runs("“日常的な作業”")) == "〝日常的な作業〟"
 
 
 def test_ruby_images_and_colophon(books):
