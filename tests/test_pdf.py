@@ -414,3 +414,55 @@ def test_an_image_beside_the_manuscript_is_placed_with_its_caption(small):
                              text=True).stdout.splitlines()[2:]
     assert [row.split()[3:5] for row in listing] == [["240", "160"]]
     assert any(normal(line.text) == normal("図1 枠") for page in book for line in page.lines)
+
+
+def test_labels_form_a_column_and_turns_hang_beside_them(doc, interview):
+    book = doc("print")
+    band = text_band(book)
+    labels = {sp.label for sp in interview.speakers}
+    centres, turns = set(), 0
+    for page in book[1:]:  # after the title page's list of speakers
+        lines = body_lines(page, band)
+        for label, first, second in zip(lines, lines[1:], lines[2:]):
+            if label.text not in labels or label.height >= band.body:
+                continue
+            centres.add((page.lines[-1].x0 > page.width / 2, round((label.x0 + label.x1) / 2)))
+            assert first.x0 > label.x1  # the text starts beside the label ...
+            if second.height >= band.body * 0.95 and second.text not in labels:
+                assert second.x0 > label.x1  # ... and its next line hangs beside it too
+            turns += 1
+    assert turns == sum(1 for s in interview.sections for b in s.blocks if b.kind == "turn")
+    for right in (True, False):  # one column of names on right pages, one on left pages
+        xs = [x for side, x in centres if side == right]
+        assert xs and max(xs) - min(xs) <= 1, centres
+
+
+LONG_LABELS = """---
+title: A Conversation
+date: 2025-01-02
+lang: en
+speakers:
+  - {id: q, name: The Interviewer, label: Interviewer, role: Magazine}
+  - {id: s, name: Sam Altman, label: Altman, role: OpenAI CEO}
+---
+
+## One
+
+Interviewer: Why Japan, and why now? Tell us about the trip and what you hope to find here.
+
+Altman: Japan adopted AI early. It is the second-largest market in the world for us, and
+the creative work here is extraordinary.
+"""
+
+
+def test_long_labels_run_in_instead_of_a_column(tmp_path_factory, build_once):
+    path = tmp_path_factory.mktemp("long-labels") / "long.md"
+    path.write_text(LONG_LABELS, encoding="utf-8")
+    book = pages(build_once("print", manuscript=path)["long.pdf"])
+    band = text_band(book)
+    lines = [line for page in book[1:] for line in body_lines(page, band)]
+    for name in ("Interviewer", "Altman"):
+        # the label and its turn make one line; the next line goes back to the margin
+        i = next(i for i, line in enumerate(lines) if line.text.startswith(name + "Why")
+                 or line.text.startswith(name + "Japan"))
+        assert abs(lines[i + 1].x0 - lines[i].x0) < band.body * 0.5, (lines[i], lines[i + 1])
