@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         return _report(err.problems)
     except EditionFailed as err:
         return _failed(err)
+    except KeyboardInterrupt:
+        print("taidan: interrupted; every file in the output folder is whole (old or new)",
+              file=sys.stderr)
+        return 130
+    except OSError as err:  # the output folder: not writable, a file, a full disk
+        print(f"taidan: cannot write {err.filename or args.out}: {err.strerror}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
