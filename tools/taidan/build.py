@@ -32,9 +32,11 @@ class EditionFailed(Exception):
 
 def build(paths: list[Path], editions: list[str], out: Path, options: Options,
           say=print) -> list[Path]:
-    """Builds every edition of every manuscript; raises ManuscriptInvalid before writing
-    when a manuscript is invalid, and after writing the editions that did work when a
-    template is (problems), or EditionFailed when an edition broke."""
+    """Builds every edition of every manuscript and returns the files written.
+
+    An invalid manuscript raises ManuscriptInvalid before anything is written. A template
+    at fault (ManuscriptInvalid) or an edition that breaks (EditionFailed) is raised after
+    the other editions are written; the failed edition's earlier files stay as they were."""
     manuscripts, problems = [], []
     for path in paths:
         try:
