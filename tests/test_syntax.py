@@ -90,7 +90,8 @@ def test_footnotes_numbered_by_first_reference(tmp_path):
 
 def test_image_block(tmp_path):
     (tmp_path / "images").mkdir()
-    (tmp_path / "images" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    png = Path(__file__).parent / "bad" / "images" / "ok.png"  # a real 1x1 PNG
+    (tmp_path / "images" / "a.png").write_bytes(png.read_bytes())
     m = manuscript(tmp_path, '![写真の説明](images/a.png "キャプション")\n')
     image = blocks(m)[0]
     assert (image.kind, image.alt, image.caption, image.path.name) == ("image", "写真の説明", "キャプション", "a.png")
