@@ -27,13 +27,8 @@ def _in_latin_phrase(text: str, start: int, end: int) -> bool:
     return bool(before and _LATIN.match(before[-1]) or after and _LATIN.match(after[0]))
 
 
-# curly double quotes lie on their side in vertical text: the vertical pair is 〝 〟
-VERTICAL_QUOTES = str.maketrans({"“": "〝", "”": "〟"})
-
-
 def vertical_runs(text: str) -> list[tuple[str, str]]:
     """``text`` as (kind, piece) pairs: kind is "" (as is), "tcy" or "upright"."""
-    text = text.translate(VERTICAL_QUOTES)
     runs: list[tuple[str, str]] = []
     position = 0
     for match in _RUN.finditer(text):
