@@ -214,6 +214,29 @@ def test_columns_are_justified(book):
     assert max(near) < 1.5, sorted(near)[-5:]
 
 
+def column_starts(pdf: Path, page: int) -> list[str]:
+    """The first character of each column of the text block."""
+    _, height = page_size(pdf)
+    glyphs = [w for w in words(pdf, page) if height * 0.12 < w[2] and w[4] < height * 0.86]
+    columns: list[list] = []
+    for w in sorted(glyphs, key=lambda w: (w[1] + w[3]) / 2):
+        centre = (w[1] + w[3]) / 2
+        if columns and centre - columns[-1][0] <= 2:
+            if w[2] < columns[-1][1][2]:
+                columns[-1][1] = w
+        else:
+            columns.append([centre, w])
+    return [w[0][0] for _, w in columns]
+
+
+def test_strict_kinsoku_no_line_starts_with_a_closing_mark_or_small_kana(book):
+    starts = [ch for page in range(2, len(PdfReader(book).pages) + 1)
+              for ch in column_starts(book, page)]
+    assert len(starts) > 100
+    forbidden = set("、。，．」』）〕】〉》”’〟ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；？！!?々ゝゞ")
+    assert [ch for ch in starts if ch in forbidden] == []
+
+
 def test_dashes_are_two_ems_long(book):
     """―― and —— run two ems down the line (BIZ UD's own U+2014 is half an em wide)."""
     dashes = [w for page in range(3, len(PdfReader(book).pages))
