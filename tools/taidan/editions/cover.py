@@ -39,7 +39,10 @@ def _units(text: str) -> list[str]:
 
 def _greedy(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
     lines, line = [], ""
-    for unit in _units(text):
+    units = _units(text)
+    # a word wider than the measure breaks between its characters
+    units = [p for u in units for p in (u if face.getlength(u) > width else [u])]
+    for unit in units:
         if line and face.getlength((line + unit).rstrip()) > width:
             lines.append(line.rstrip())
             line = unit.lstrip()
@@ -82,6 +85,11 @@ def _fit(text: str, role: str, sizes, width: int, max_lines: int):
     return face, lines
 
 
+def _clip(text: str, limit: int) -> str:
+    """A cover shows a few lines: longer texts end in an ellipsis (and stay quick to set)."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _block(draw, lines, face, y: int, leading: float, fill=INK) -> int:
     for line in lines:
         draw.text((MARGIN, y), line, font=face, fill=fill)
@@ -99,17 +107,18 @@ def generate(m) -> bytes:
     band = 420
     draw.rectangle((0, 0, SIZE[0], band), fill=INK)
     if meta.kicker:
-        face, lines = _fit(meta.kicker, "gothic-bold", (68, 60, 52, 44), width, 3)
+        face, lines = _fit(_clip(meta.kicker, 60), "gothic-bold", (68, 60, 52, 44), width, 3)
+        lines = lines[:3]
         height = len(lines) * int(face.size * 1.4)
         _block(draw, lines, face, band - 90 - height, 1.4, fill=PAPER)
 
     y = band + 170
-    face, lines = _fit(meta.title, "gothic-bold", (150, 132, 116, 100, 88, 76), width, 5)
-    y = _block(draw, lines, face, y, 1.32)
+    face, lines = _fit(_clip(meta.title, 80), "gothic-bold", (150, 132, 116, 100, 88, 76), width, 5)
+    y = _block(draw, lines[:6], face, y, 1.32)
     if meta.subtitle:
         y += 60
-        face, lines = _fit(meta.subtitle, "mincho", (66, 58, 52, 46), width, 1)
-        y = _block(draw, lines, face, y, 1.45)
+        face, lines = _fit(_clip(meta.subtitle, 60), "mincho", (66, 58, 52, 46), width, 1)
+        y = _block(draw, lines[:3], face, y, 1.45)
 
     y += 90
     draw.rectangle((MARGIN, y, MARGIN + 240, y + 14), fill=INK)
@@ -117,9 +126,10 @@ def generate(m) -> bytes:
     name_face = ImageFont.truetype(str(font("gothic-bold")), 84)
     role_face = ImageFont.truetype(str(font("mincho")), 50)
     for speaker in m.speakers[:6]:
-        draw.text((MARGIN, y), speaker.name, font=name_face, fill=INK)
+        name = _clip(speaker.name, 24)
+        draw.text((MARGIN, y), name, font=name_face, fill=INK)
         if speaker.role:
-            x = MARGIN + name_face.getlength(speaker.name) + 40
+            x = MARGIN + name_face.getlength(name) + 40
             if x + role_face.getlength(speaker.role) <= SIZE[0] - MARGIN:
                 draw.text((x, y + 26), speaker.role, font=role_face, fill=INK)
         y += 130

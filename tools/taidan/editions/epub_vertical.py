@@ -22,9 +22,14 @@ _LATIN = re.compile(r"[A-Za-z0-9]")
 
 
 def _in_latin_phrase(text: str, start: int, end: int) -> bool:
-    """True when a Latin word is near, across spaces: GHOST IN THE SHELL stays sideways."""
-    before, after = text[:start].rstrip(" "), text[end:].lstrip(" ")
-    return bool(before and _LATIN.match(before[-1]) or after and _LATIN.match(after[0]))
+    """True when a Latin word is near, across spaces: GHOST IN THE SHELL stays sideways.
+    (Only the spaces between two runs are looked at, so a long text costs linear time.)"""
+    while start > 0 and text[start - 1] == " ":
+        start -= 1
+    while end < len(text) and text[end] == " ":
+        end += 1
+    return bool(start > 0 and _LATIN.match(text[start - 1])
+                or end < len(text) and _LATIN.match(text[end]))
 
 
 def vertical_runs(text: str) -> list[tuple[str, str]]:
