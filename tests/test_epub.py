@@ -431,6 +431,9 @@ def test_cover_lines_respect_kinsoku():
         assert not any(line[0] in NO_LINE_START for line in lines[1:]), (width, lines)
         assert not any(line[-1] in NO_LINE_END for line in lines[:-1]), (width, lines)
         assert all(face.getlength(line) <= width for line in lines if len(line) > 5)
+    # a word wider than the measure breaks between its characters rather than overflow
+    lines = wrap("K" * 100, face, 300)
+    assert "".join(lines) == "K" * 100 and all(face.getlength(line) <= 300 for line in lines)
 
 
 # ---- how it looks: Chromium lays out the section documents --------------------------------
