@@ -8,15 +8,17 @@ an edition that fails leaves its earlier files, and every other edition's, as th
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import sys
+import traceback
 import zipfile
 from pathlib import Path
 
-from taidan import fetch
+from taidan import cache, fetch, parallel
 from taidan.editions import Options, edition
-from taidan.load import load
 from taidan.output import clean_leftovers, locked, write_atomic
+from taidan.progress import Progress
 from taidan.problems import ManuscriptInvalid, Problem
 
 MARKUP = (".html", ".xhtml", ".htm", ".svg")
@@ -34,41 +36,93 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
           say=print) -> list[Path]:
     """Builds every edition of every manuscript and returns the files written.
 
+    An edition whose inputs are unchanged since it was last written (see taidan.cache) is
+    not built again. The others are produced side by side, one worker per core.
     An invalid manuscript raises ManuscriptInvalid before anything is written. A template
     at fault (ManuscriptInvalid) or an edition that breaks (EditionFailed) is raised after
     the other editions are written; the failed edition's earlier files stay as they were."""
-    manuscripts, problems = [], []
+    store = cache.BuildCache(out) if cache.enabled() else None
+    pending = []  # (path, edition, digest)
     for path in paths:
+        for name in editions:
+            digest = _digest(path, name, options) if store else None
+            fresh = store.fresh(path, name, digest) if digest else None
+            if fresh:
+                for target in fresh:
+                    say(f"up to date {target}")
+            else:
+                pending.append((path, name, digest))
+    if not pending:
+        return []
+    from taidan.load import load  # only now: a no-op build never imports the loader
+
+    manuscripts, problems = {}, []
+    for path in dict.fromkeys(path for path, _, _ in pending):
         try:
-            manuscripts.append(load(path))
+            manuscripts[path] = load(path)
         except ManuscriptInvalid as err:
             problems += err.problems
     if problems:
         raise ManuscriptInvalid(problems)
+    digests = {(name, path): digest for path, name, digest in pending}
+    jobs = [(name, manuscripts[path], options) for path, name, _ in pending]
     written, failures = [], []
     with locked(out, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
         clean_leftovers(out)
-        for m in manuscripts:
-            for name in editions:
-                try:
-                    files = produce(name, m, options)
-                except ManuscriptInvalid as err:
-                    problems += err.problems
-                    continue
-                except Exception as err:  # noqa: BLE001 - reported once the others are built
-                    fetch.refusals()
-                    failures.append((name, m.path, err))
-                    continue
-                for filename, data in files.items():
-                    target = out / filename
-                    write_atomic(target, data)
-                    written.append(target)
-                    say(f"wrote {target}")
+        store = cache.BuildCache(out) if store else None  # as the last build left it
+        progress = Progress(len(jobs), say=say)
+        try:
+            for (name, m, _), (status, value) in parallel.run(
+                    jobs, _produce_safely, started=lambda job: progress.stage(
+                        f"{job[0]} of {job[1].path.name}", "building")):
+                lines = []
+                if status == "invalid":
+                    problems += value
+                elif status == "failed":
+                    failures.append((name, m.path, RuntimeError(value)))
+                else:
+                    if store:
+                        store.forget(m.path, name)
+                    targets = []
+                    for filename, data in value.items():
+                        target = out / filename
+                        write_atomic(target, data)
+                        targets.append(target)
+                        lines.append(f"wrote {target}")
+                    written += targets
+                    if store and digests[(name, m.path)]:
+                        store.record(m.path, name, digests[(name, m.path)], targets)
+                progress.finished(f"{name} of {m.path.name}", lines)
+        finally:
+            progress.close()
+            if store:
+                store.save()
     if problems:
         raise ManuscriptInvalid(list(dict.fromkeys(problems)))
     if failures:
         raise EditionFailed(failures)
     return written
+
+
+def _digest(path: Path, name: str, options: Options) -> str | None:
+    try:
+        return cache.inputs_digest(path, name, options)
+    except OSError:
+        return None  # unreadable: the loader will say why
+
+
+def _produce_safely(name: str, m, options: Options):
+    """produce() as a picklable result for a worker: ("ok", files), ("invalid", problems)
+    or ("failed", what broke)."""
+    try:
+        return "ok", produce(name, m, options)
+    except ManuscriptInvalid as err:
+        return "invalid", err.problems
+    except Exception as err:  # noqa: BLE001 - reported once the others are built
+        fetch.refusals()
+        if os.environ.get("TAIDAN_DEBUG"):
+            traceback.print_exc()
+        return "failed", f"{type(err).__name__}: {err}"
 
 
 def produce(name: str, m, options: Options) -> dict[str, bytes]:

@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print("taidan: interrupted; every file in the output folder is whole (old or new)",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (| head)
+        return 0
     except OSError as err:  # the output folder: not writable, a file, a full disk
         print(f"taidan: cannot write {err.filename or args.out}: {err.strerror}", file=sys.stderr)
         return EXIT_FAILED

@@ -1,0 +1,284 @@
+"""Benchmark: taidan against pandoc on the same content, in one run on this machine.
+
+    .venv/bin/python tools/bench.py [--runs 5] [--pages 10 100 300] [--long-runs 2]
+
+Measures median wall time and peak memory (the whole process tree, sampled from /proc) of:
+taidan building the interview's five editions; the peer (pandoc to EPUB, plus pandoc with
+--pdf-engine=weasyprint to PDF) on a pandoc Markdown file written from the same manuscript
+(speaker names in bold ahead of each turn); a no-op rebuild and a rebuild after a one-line
+change; `taidan check`; and a long manuscript generated from the interview's sections at
+about 10, 100 and 300 pages of the print edition. It installs nothing: pandoc comes from
+`apt-get install pandoc` (tools/setup.sh). It is a script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from taidan.load import load  # noqa: E402
+from taidan.model import plain_text  # noqa: E402
+
+VENV_BIN = ROOT / ".venv" / "bin"
+TAIDAN = [str(VENV_BIN / "taidan")]
+INTERVIEW = ROOT / "manuscript" / "interview-2025-10-06.md"
+FIVE = ["html", "epub", "epub-vertical", "print", "handout"]
+ENV = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
+
+
+# ---- measuring ------------------------------------------------------------------------
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as children:
+                    stack += [int(c) for c in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+    """(wall seconds, peak bytes of the process tree) for one command; fails loudly."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+
+    def sample():
+        nonlocal peak
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()[-2000:]}")
+    return seconds, peak
+
+
+def median_run(runs: int, make_cmd, before=None) -> tuple[float, int]:
+    """Median time and the largest peak memory over ``runs`` runs."""
+    times, peaks = [], []
+    for _ in range(runs):
+        if before:
+            before()
+        seconds, peak = measure(make_cmd())
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+# ---- the peer's input -----------------------------------------------------------------
+
+def _pandoc_inline(nodes) -> str:
+    out = []
+    for n in nodes:
+        if n.kind == "noteref":
+            out.append(f"[^{n.number}]")
+        elif n.kind == "styled":
+            mark = {"em": "*", "strong": "**", "dots": "**"}[n.style]
+            out.append(mark + _pandoc_inline(n.children) + mark)
+        elif n.kind == "link":
+            out.append(f"[{_pandoc_inline(n.children)}]({n.href})")
+        else:
+            out.append(plain_text([n]))
+    return "".join(out)
+
+
+def pandoc_markdown(m) -> str:
+    """The same manuscript as pandoc Markdown: speaker names in bold ahead of each turn."""
+    meta = m.meta
+    lines = ["---", f"title: \"{meta.title}\"", f"subtitle: \"{meta.subtitle}\"",
+             f"date: {meta.date}", f"lang: {meta.lang}", "---", ""]
+
+    def blocks(items):
+        for b in items:
+            if b.kind == "turn":
+                name = b.speaker.name if b.first else b.speaker.label
+                lines.append(f"**{name}**　{_pandoc_inline(b.paragraphs[0])}")
+                lines.append("")
+                for para in b.paragraphs[1:]:
+                    lines += [_pandoc_inline(para), ""]
+            elif b.kind in ("narration", "prose"):
+                lines += [("── " if b.kind == "narration" else "") + _pandoc_inline(b.inlines), ""]
+            elif b.kind == "stage":
+                lines += [f"({b.text})", ""]
+            elif b.kind == "break":
+                lines += ["* * *", ""]
+
+    blocks(m.lead)
+    for part in m.parts:
+        if part.title:
+            lines += [f"# {part.title_text}", ""]
+        blocks(part.blocks)
+        for s in part.sections:
+            lines += [f"## {s.title_text}", ""]
+            blocks(s.blocks)
+    for note in m.notes:
+        lines += [f"[^{note.number}]: {_pandoc_inline(note.inlines)}", ""]
+    return "\n".join(lines)
+
+
+def long_manuscript(copies: int) -> str:
+    """The interview's sections repeated ``copies`` times under unique headings."""
+    text = INTERVIEW.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n## ")
+    body = "## " + body
+    head = re.sub(r"^# .*\n", "", head, flags=re.M)
+    parts = [head]
+    for k in range(1, copies + 1):
+        copy = re.sub(r"^## (.*)$", rf"## \1（{k}）", body, flags=re.M)
+        copy = copy.replace("[^1]", f"[^n{k}]")
+        parts.append(copy)
+    return "\n".join(parts)
+
+
+# ---- the runs ---------------------------------------------------------------------------
+
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def bench(args) -> list[tuple]:
+    work = Path(tempfile.mkdtemp(prefix="taidan-bench-"))
+    rows = []
+
+    def fresh(name: str) -> Path:
+        out = work / name
+        shutil.rmtree(out, ignore_errors=True)
+        return out
+
+    m = load(INTERVIEW)
+    peer_md = work / "peer.md"
+    peer_md.write_text(pandoc_markdown(m), encoding="utf-8")
+
+    def taidan_cmd(manuscript, editions, out):
+        return lambda: TAIDAN + ["build", str(manuscript), "--edition", *editions, "--out", str(out)]
+
+    def peer_time(md: Path, runs: int, epub=True):
+        t_pdf, mem_pdf = median_run(runs, lambda: ["pandoc", str(md), "--pdf-engine=weasyprint",
+                                                   "-o", str(work / "peer.pdf")])
+        if not epub:
+            return t_pdf, mem_pdf
+        t_epub, mem_epub = median_run(runs, lambda: ["pandoc", str(md), "-o", str(work / "peer.epub")])
+        return t_epub + t_pdf, max(mem_pdf, mem_epub)
+
+    # 1. the interview, five editions, cold
+    out = work / "full"
+    t_full, mem_full = median_run(args.runs, taidan_cmd(INTERVIEW, FIVE, out), before=lambda: fresh("full"))
+    t_peer, mem_peer = peer_time(peer_md, args.runs)
+    rows.append(("full build of the interview, 5 editions", t_full, t_peer, "ratio ≤ 1.0", mem_full, mem_peer))
+    size = (out / "interview-2025-10-06.pdf").stat().st_size
+    print_pages = pdf_pages(out / "interview-2025-10-06.pdf")
+
+    # 2. no-op rebuild (the outputs of the last run are in place)
+    t_noop, mem_noop = median_run(args.runs, taidan_cmd(INTERVIEW, FIVE, out))
+    rows.append(("no-op rebuild", t_noop, None, "≤ 0.15 s", mem_noop, None))
+
+    # 3. a one-line change: one more character in a turn, all five editions rebuilt
+    changed = work / "changed" / INTERVIEW.name
+    changed.parent.mkdir()
+    original = INTERVIEW.read_text(encoding="utf-8")
+    state = {"n": 0}
+
+    def edit():
+        state["n"] += 1
+        changed.write_text(original.replace("期待しています。", "期待しています" + "。" * (state["n"] + 1), 1),
+                           encoding="utf-8")
+
+    out_changed = work / "out-changed"
+    edit()
+    measure(taidan_cmd(changed, FIVE, out_changed)())
+    t_edit, mem_edit = median_run(args.runs, taidan_cmd(changed, FIVE, out_changed), before=edit)
+    rows.append(("rebuild after a one-line change", t_edit, t_peer, "ratio ≤ 1.0", mem_edit, mem_peer))
+
+    # 4. check
+    t_check, mem_check = median_run(args.runs, lambda: TAIDAN + ["check", str(INTERVIEW)])
+    rows.append(("taidan check of the interview", t_check, None, "≤ 0.3 s", mem_check, None))
+
+    # 5. long manuscripts: print edition against pandoc + WeasyPrint; all editions' memory
+    per_copy = print_pages / 1.0
+    per_page = {}
+    for target in args.pages:
+        copies = max(1, math.ceil(target / per_copy))
+        folder = work / f"long-{target}"
+        folder.mkdir()
+        manuscript = folder / f"long-{target}.md"
+        manuscript.write_text(long_manuscript(copies), encoding="utf-8")
+        runs = args.runs if target <= 10 else args.long_runs
+        t_print, mem_print = median_run(runs, taidan_cmd(manuscript, ["print"], folder / "out"),
+                                        before=lambda: fresh(f"long-{target}/out"))
+        pages = pdf_pages(folder / "out" / f"long-{target}.pdf")
+        long_md = folder / "peer.md"
+        long_md.write_text(pandoc_markdown(load(manuscript)), encoding="utf-8")
+        t_peer_long, mem_peer_long = peer_time(long_md, runs, epub=False)
+        per_page[target] = t_print / pages
+        rows.append((f"print edition, {pages} pages", t_print, t_peer_long, "ratio ≤ 0.9",
+                     mem_print, mem_peer_long))
+        if target == max(args.pages):
+            _, mem_all = measure(taidan_cmd(manuscript, FIVE, fresh(f"long-{target}/all"))())
+            rows.append((f"all 5 editions, {pages} pages: peak memory", None, None, "≤ 400 MB",
+                         mem_all, None))
+    spread = (max(per_page.values()) / min(per_page.values()) - 1) * 100 if per_page else 0
+    rows.append(("time per page, " + " / ".join(f"{k}: {v * 1000:.0f} ms" for k, v in per_page.items()),
+                 None, None, f"spread {spread:.0f} % (target ±15 %)", None, None))
+    rows.append((f"print PDF of the interview ({print_pages} pages)", None, None,
+                 f"{size / 1024:.0f} KB (target ≤ 150 KB)", None, None))
+    shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def table(rows) -> str:
+    head = "| measure | taidan | peer | taidan / peer | target | taidan peak MB | peer peak MB |"
+    lines = [head, "|---|---:|---:|---:|---|---:|---:|"]
+    for name, ours, peer, target, mem, mem_peer in rows:
+        ratio = f"{ours / peer:.2f}" if ours and peer else ""
+        lines.append("| " + " | ".join([
+            name, f"{ours:.3f} s" if ours is not None else "", f"{peer:.3f} s" if peer else "",
+            ratio, target, f"{mem / 1e6:.0f}" if mem else "", f"{mem_peer / 1e6:.0f}" if mem_peer else "",
+        ]) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measure (median)")
+    parser.add_argument("--long-runs", type=int, default=2, help="runs for 100 pages and more")
+    parser.add_argument("--pages", type=int, nargs="*", default=[10, 100, 300])
+    args = parser.parse_args()
+    if not shutil.which("pandoc"):
+        raise SystemExit("pandoc is missing: apt-get install pandoc")
+    rows = bench(args)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

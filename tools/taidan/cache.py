@@ -1,0 +1,106 @@
+"""Skipping work: an edition whose inputs have not changed since it was written is not rebuilt.
+
+The inputs of one edition of one manuscript are hashed: the manuscript's bytes, the files it
+refers to (images, cover), the edition's and the shared templates, taidan's own code, the
+fonts (by size and time) and the build options. The record lives in the output folder, so a
+new output folder is a cold build. This module imports nothing heavy: a no-op build must not
+pay for WeasyPrint, Jinja or Markdown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from taidan import __version__
+from taidan.fonts import FONTS
+from taidan.output import write_atomic
+
+CACHE_FILE = ".taidan-cache.json"
+PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = PACKAGE.parents[1] / "templates"
+# Files a manuscript refers to: Markdown images and the cover field.
+_REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
+
+
+def _hash_tree(digest, folder: Path, pattern: str) -> None:
+    for path in sorted(folder.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+
+
+def inputs_digest(manuscript: Path, edition: str, options) -> str:
+    digest = hashlib.sha256(f"{__version__}\0{edition}\0{options!r}\0".encode())
+    text = manuscript.read_bytes()
+    digest.update(text)
+    for match in _REFERENCES.finditer(text.decode("utf-8", "replace")):
+        ref = (manuscript.parent / (match.group(1) or match.group(2)).strip())
+        try:
+            digest.update(str(ref).encode() + ref.read_bytes())
+        except OSError:
+            digest.update(b"missing:" + str(ref).encode())
+    _hash_tree(digest, PACKAGE, "*.py")
+    _hash_tree(digest, TEMPLATES / edition, "*")
+    _hash_tree(digest, TEMPLATES / "shared", "*")
+    for font in sorted(FONTS.values()):
+        try:
+            stat = font.stat()
+            digest.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        except OSError:
+            digest.update(f"{font}:missing".encode())
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+class BuildCache:
+    """What each (manuscript, edition) was built from, and the files it wrote."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.path = out / CACHE_FILE
+        try:
+            self.saved = self.path.read_bytes()
+            self.entries = json.loads(self.saved)
+        except (OSError, ValueError):
+            self.saved, self.entries = b"", {}
+
+    @staticmethod
+    def key(manuscript: Path, edition: str) -> str:
+        return f"{Path(manuscript).resolve()}::{edition}"
+
+    def fresh(self, manuscript: Path, edition: str, digest: str) -> list[Path] | None:
+        """The files of an up-to-date edition, or None when it must be built."""
+        entry = self.entries.get(self.key(manuscript, edition))
+        if not entry or entry.get("inputs") != digest or not entry.get("files"):
+            return None
+        files = [self.out / name for name in entry["files"]]
+        if any(_stamp(f) != entry["files"][f.name] for f in files):
+            return None
+        return files
+
+    def record(self, manuscript: Path, edition: str, digest: str, files: list[Path]) -> None:
+        self.entries[self.key(manuscript, edition)] = {
+            "inputs": digest, "files": {f.name: _stamp(f) for f in files}}
+
+    def forget(self, manuscript: Path, edition: str) -> None:
+        self.entries.pop(self.key(manuscript, edition), None)
+
+    def save(self) -> None:
+        data = json.dumps(self.entries, indent=1, sort_keys=True).encode()
+        if data != self.saved and self.out.is_dir():  # a failed build leaves it untouched
+            write_atomic(self.path, data)
+            self.saved = data
+
+
+def enabled() -> bool:
+    return os.environ.get("TAIDAN_NO_CACHE", "") in ("", "0")
