@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from taidan.load import load
+from taidan.output import TEMP_PREFIX
 from taidan.model import Text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +36,10 @@ def taidan(*args, cwd: Path, env: dict | None = None) -> subprocess.CompletedPro
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file in ``folder``: its bytes and its modification time in nanoseconds."""
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    """Every file in ``folder``: its bytes and its modification time in nanoseconds. The
+    build's own bookkeeping (its lock, its cache) is left out; temporary files are not."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())
+            if not p.name.startswith(".taidan") or p.name.startswith(TEMP_PREFIX)}
 
 
 def five_megabytes(path: Path) -> int:
