@@ -14,9 +14,7 @@ WeasyPrint justifies by widening spaces only, so a Japanese line (no spaces) sta
   WeasyPrint makes one layout per text box: the missing halves are handed back at box
   boundaries inside the line (a bold label, a link) so the line still ends flush.
 - ``draw_first_line`` (``weasyprint/draw/text.py``) writes each glyph's extra advance with
-  ``int()``, dropping up to 1/1000 em a glyph (22 pt short on a line); on justified boxes
-  it is rounded instead, so the errors cancel (widest gap 0.2 pt, and 4 KB smaller than
-  writing fractions).
+  ``int()``, dropping up to 1/1000 em a glyph; on justified boxes it is written exactly.
 - On lines that mix CJK with Latin letters or digits the spacing is capped (``LATIN_CAP``):
   wider gaps make text extraction (pdftotext, copy and paste) insert spaces.
 
@@ -199,9 +197,10 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(OPENING | CLOSING | STOPS)) + 
 
 
 def _tj_advance(kerning, textbox):
-    """The TJ adjustment of one glyph: rounded on justified boxes, WeasyPrint's int() elsewhere."""
+    """The TJ adjustment of one glyph: exact on justified boxes, WeasyPrint's int() elsewhere."""
     if isinstance(textbox.justification_spacing, CJKSpacing) and _enabled:
-        return f">{round(kerning)}<"  # rounded, not truncated: errors cancel along a line
+        number = f"{kerning:.2f}".rstrip("0").rstrip(".")
+        return f">{'0' if number in ('', '-0') else number}<"
     return f">{int(kerning)}<"
 
 
