@@ -106,6 +106,13 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
 
 def _digest(path: Path, name: str, options: Options) -> str | None:
     try:
+        if not path.is_file():
+            return None  # the loader says what it is
+        if path.stat().st_size > 1024 * 1024:  # only then import the loader for its limit
+            from taidan.load.source import MAX_BYTES
+
+            if path.stat().st_size > MAX_BYTES:
+                return None  # refused by the loader: not worth hashing six times
         return cache.inputs_digest(path, name, options)
     except OSError:
         return None  # unreadable: the loader will say why

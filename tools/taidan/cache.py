@@ -36,10 +36,16 @@ def inputs_digest(manuscript: Path, edition: str, options) -> str:
     digest = hashlib.sha256(f"{__version__}\0{edition}\0{options!r}\0".encode())
     text = manuscript.read_bytes()
     digest.update(text)
+    folder = manuscript.parent.resolve()
     for match in _REFERENCES.finditer(text.decode("utf-8", "replace")):
         ref = (manuscript.parent / (match.group(1) or match.group(2)).strip())
         try:
-            digest.update(str(ref).encode() + ref.read_bytes())
+            # only what the loader would accept: a regular file inside the manuscript's
+            # folder (never /dev/zero, a FIFO or a file elsewhere: the loader refuses those)
+            real = ref.resolve()
+            if not real.is_relative_to(folder) or not real.is_file():
+                raise OSError
+            digest.update(str(ref).encode() + real.read_bytes())
         except OSError:
             digest.update(b"missing:" + str(ref).encode())
     _hash_tree(digest, PACKAGE, "*.py")
