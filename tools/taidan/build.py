@@ -7,12 +7,9 @@ an edition that fails leaves its earlier files, and every other edition's, as th
 
 from __future__ import annotations
 
-import io
 import os
 import posixpath
 import sys
-import traceback
-import zipfile
 from pathlib import Path
 
 from taidan import cache, fetch, parallel
@@ -33,14 +30,15 @@ class EditionFailed(Exception):
 
 
 def build(paths: list[Path], editions: list[str], out: Path, options: Options,
-          say=print) -> list[Path]:
+          say=print, workers: int | None = None) -> list[Path]:
     """Builds every edition of every manuscript and returns the files written.
 
     An edition whose inputs are unchanged since it was last written (see taidan.cache) is
     not built again. The others are produced side by side, one worker per core.
     An invalid manuscript raises ManuscriptInvalid before anything is written. A template
     at fault (ManuscriptInvalid) or an edition that breaks (EditionFailed) is raised after
-    the other editions are written; the failed edition's earlier files stay as they were."""
+    the other editions are written; the failed edition's earlier files stay as they were.
+    ``workers``: editions built at once (default: one per core)."""
     store = cache.BuildCache(out) if cache.enabled() else None
     pending = []  # (path, edition, digest)
     for path in paths:
@@ -74,7 +72,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
         try:
             for (name, m, _), (status, value) in parallel.run(
                     jobs, _produce_safely, started=lambda job: progress.stage(
-                        f"{job[0]} of {job[1].path.name}", "building")):
+                        f"{job[0]} of {job[1].path.name}", "building"), workers=workers):
                 lines = []
                 if status == "invalid":
                     problems += value
@@ -128,6 +126,8 @@ def _produce_safely(name: str, m, options: Options):
     except Exception as err:  # noqa: BLE001 - reported once the others are built
         fetch.refusals()
         if os.environ.get("TAIDAN_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         return "failed", f"{type(err).__name__}: {err}"
 
@@ -153,6 +153,9 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
 
 def _references(files: dict[str, bytes]) -> list[str]:
     """Resources outside the package that an output's documents make a reader load."""
+    import io
+    import zipfile
+
     found = []
     for filename, data in files.items():
         if filename.endswith(MARKUP + (".css",)):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from taidan import __version__
@@ -21,15 +22,20 @@ from taidan.output import write_atomic
 
 CACHE_FILE = ".taidan-cache.json"
 PACKAGE = Path(__file__).resolve().parent
-TEMPLATES = PACKAGE.parents[1] / "templates"
+# the folder taidan.render uses (read here too, so a no-op build need not import Jinja)
+TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES") or PACKAGE.parents[1] / "templates").resolve()
 # Files a manuscript refers to: Markdown images and the cover field.
 _REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
 
 
-def _hash_tree(digest, folder: Path, pattern: str) -> None:
+@lru_cache(maxsize=None)
+def _tree_digest(folder: Path, pattern: str) -> bytes:
+    """One hash of every file under ``folder``; once per process, however many editions."""
+    digest = hashlib.sha256()
     for path in sorted(folder.rglob(pattern)):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
 
 
 def inputs_digest(manuscript: Path, edition: str, options) -> str:
@@ -48,9 +54,8 @@ def inputs_digest(manuscript: Path, edition: str, options) -> str:
             digest.update(str(ref).encode() + real.read_bytes())
         except OSError:
             digest.update(b"missing:" + str(ref).encode())
-    _hash_tree(digest, PACKAGE, "*.py")
-    _hash_tree(digest, TEMPLATES / edition, "*")
-    _hash_tree(digest, TEMPLATES / "shared", "*")
+    # all templates, not only the edition's own: an edition may draw on another's folder
+    digest.update(_tree_digest(PACKAGE, "*.py") + _tree_digest(TEMPLATES, "*"))
     for font in sorted(FONTS.values()):
         try:
             stat = font.stat()

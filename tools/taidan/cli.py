@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="page size of the print edition (default: A5)")
     build.add_argument("--press", action="store_true",
                        help="print edition with 3 mm bleed and crop marks for a printer")
+    build.add_argument("--jobs", type=int, metavar="N", choices=range(1, 65),
+                       help="editions built at once (default: one per core; 1 uses least memory)")
     build.add_argument("--embed-fonts", action="store_true",
                        help="embed subset fonts in the EPUB editions")
     return parser
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROBLEMS
     options = Options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
     try:
-        build(paths, args.edition or list(EDITIONS), args.out, options)
+        build(paths, args.edition or list(EDITIONS), args.out, options, workers=args.jobs)
     except ManuscriptInvalid as err:
         return _report(err.problems)
     except EditionFailed as err:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import importlib
-import multiprocessing
 import os
 import signal
 
@@ -50,21 +49,24 @@ def _run(index: int):
     return index, work(*args)
 
 
-def run(jobs: list[tuple], work, started=None):
+def run(jobs: list[tuple], work, started=None, workers: int | None = None):
     """Yields (job, result) as each job finishes; ``work(*job)`` runs in a worker.
+    ``workers``: at most this many at once (default: one per core).
 
     ``work`` must return picklable values (bytes, problems), never raise."""
     global _jobs
     jobs = sorted(jobs, key=lambda job: ORDER.index(job[0]) if job[0] in ORDER else len(ORDER))
     for engine in {ENGINES[job[0]] for job in jobs if job[0] in ENGINES}:
         importlib.import_module(engine)
-    workers = min(cores(), len(jobs))
+    workers = min(workers or cores(), len(jobs))
     if workers <= 1:
         for job in jobs:
             if started:
                 started(job)
             yield job, work(*job)
         return
+    import multiprocessing  # here: a no-op build never gets this far
+
     _jobs = [(work, job) for job in jobs]
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_init_worker) as pool:
