@@ -20,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import BUILD, SOURCE
+from pdfread import missing_in_order
 from taidan import fetch
 from taidan.editions import Options, chromium, print_vertical
 from taidan.editions.print_vertical import text_runs, vertical_quotes
@@ -152,13 +153,7 @@ def test_every_sentence_of_the_source_in_reading_order(book, interview):
     assert "〝新世界の神〟" in squash(text_block(book))
     sentences = source_sentences(interview.speakers)
     assert len(sentences) > 80
-    at, missing = 0, []
-    for sentence in sentences:
-        found = text.find(sentence, at)
-        if found < 0:
-            missing.append(sentence)
-        else:
-            at = found + len(sentence)
+    missing = missing_in_order(sentences, text)
     assert not missing, f"{len(missing)} sentences missing or out of order: {missing[:3]}"
 
 
