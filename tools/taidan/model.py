@@ -230,7 +230,6 @@ class Manuscript:
     lead: list
     parts: list[Part]
     notes: list[Note]
-    source_hash: str = ""  # sha256 of the manuscript's bytes
     cover_path: Path | None = None
     images: list[Image] = field(default_factory=list)
 

@@ -1,4 +1,4 @@
-"""The editions: each is a module with NAME, ``outputs(m)`` and ``produce(m, options)``.
+"""The editions: each is a module with NAME and ``produce(m, options)``.
 
 ``produce`` returns {file name: bytes}; writing the files is the builder's job, so every
 edition gets the same atomic writes. Modules are imported only when their edition is built.

@@ -9,10 +9,6 @@ from taidan.typeset import justify
 NAME = "handout"
 
 
-def outputs(m) -> list[str]:
-    return [f"{m.name}-handout.pdf"]
-
-
 def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
     html = render(NAME, "handout.html", m, created=weasy.source_date(m), font_url=weasy.font_url,

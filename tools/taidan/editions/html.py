@@ -7,10 +7,6 @@ from taidan.render import data_uri, render
 NAME = "html"
 
 
-def outputs(m) -> list[str]:
-    return [f"{m.name}.html"]
-
-
 def produce(m, options) -> dict[str, bytes]:
     page = render(NAME, "page.html", m, image_href=lambda image: data_uri(image.path))
     return {f"{m.name}.html": page.encode("utf-8")}

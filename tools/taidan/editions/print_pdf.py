@@ -13,10 +13,6 @@ from taidan.typeset import justify
 NAME = "print"
 
 
-def outputs(m) -> list[str]:
-    return [f"{m.name}.pdf"]
-
-
 def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,

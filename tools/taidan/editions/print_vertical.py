@@ -118,10 +118,6 @@ def notes_in(blocks, m) -> list:
     return [note for note in m.notes if note.number in numbers]
 
 
-def outputs(m) -> list[str]:
-    return [f"{m.name}-vertical.pdf"]
-
-
 def _environment():
     env = environment(NAME)
     env.filters["text_runs"] = text_runs  # used by _text.html, imported without context

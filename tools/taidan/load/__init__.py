@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from taidan.load.blocks import scan
@@ -48,7 +47,6 @@ def load(path: Path) -> Manuscript:
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
     return Manuscript(path=path, meta=meta, speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
-                      source_hash=hashlib.sha256(source.data).hexdigest(),
                       cover_path=cover_path, images=builder.images)
 
 
