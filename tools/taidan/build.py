@@ -40,10 +40,12 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     the other editions are written; the failed edition's earlier files stay as they were.
     ``workers``: editions built at once (default: one per core)."""
     store = cache.BuildCache(out) if cache.enabled() else None
+    project = cache.project_digest() if store else b""
     pending = []  # (path, edition, digest)
     for path in paths:
+        source = _manuscript_digest(path) if store else None
         for name in editions:
-            digest = _digest(path, name, options) if store else None
+            digest = cache.inputs_digest(source, project, name, options) if source else None
             fresh = store.fresh(path, name, digest) if digest else None
             if fresh:
                 for target in fresh:
@@ -102,7 +104,8 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     return written
 
 
-def _digest(path: Path, name: str, options: Options) -> str | None:
+def _manuscript_digest(path: Path) -> bytes | None:
+    """The manuscript's part of the cache key, or None when the loader must look at it."""
     try:
         if not path.is_file():
             return None  # the loader says what it is
@@ -110,8 +113,8 @@ def _digest(path: Path, name: str, options: Options) -> str | None:
             from taidan.load.source import MAX_BYTES
 
             if path.stat().st_size > MAX_BYTES:
-                return None  # refused by the loader: not worth hashing six times
-        return cache.inputs_digest(path, name, options)
+                return None  # refused by the loader: not worth hashing
+        return cache.manuscript_digest(path)
     except OSError:
         return None  # unreadable: the loader will say why
 

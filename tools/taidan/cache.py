@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from taidan import __version__
@@ -28,9 +27,8 @@ TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES") or PACKAGE.parents[1] / "tem
 _REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
 
 
-@lru_cache(maxsize=None)
 def _tree_digest(folder: Path, pattern: str) -> bytes:
-    """One hash of every file under ``folder``; once per process, however many editions."""
+    """One hash of every file under ``folder``."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob(pattern)):
         if path.is_file() and "__pycache__" not in path.parts:
@@ -38,8 +36,17 @@ def _tree_digest(folder: Path, pattern: str) -> bytes:
     return digest.digest()
 
 
-def inputs_digest(manuscript: Path, edition: str, options) -> str:
+def inputs_digest(manuscript: bytes, project: bytes, edition: str, options) -> str:
+    """One edition's inputs, from manuscript_digest() and project_digest(): a build
+    computes those once each, not once per edition."""
     digest = hashlib.sha256(f"{__version__}\0{edition}\0{options!r}\0".encode())
+    digest.update(manuscript + project)
+    return digest.hexdigest()
+
+
+def manuscript_digest(manuscript: Path) -> bytes:
+    """The manuscript's bytes and the files it names."""
+    digest = hashlib.sha256()
     text = manuscript.read_bytes()
     digest.update(text)
     folder = manuscript.parent.resolve()
@@ -54,15 +61,19 @@ def inputs_digest(manuscript: Path, edition: str, options) -> str:
             digest.update(str(ref).encode() + real.read_bytes())
         except OSError:
             digest.update(b"missing:" + str(ref).encode())
-    # all templates, not only the edition's own: an edition may draw on another's folder
-    digest.update(_tree_digest(PACKAGE, "*.py") + _tree_digest(TEMPLATES, "*"))
+    return digest.digest()
+
+
+def project_digest() -> bytes:
+    """taidan's code, all templates (an edition may draw on another's folder), the fonts."""
+    digest = hashlib.sha256(_tree_digest(PACKAGE, "*.py") + _tree_digest(TEMPLATES, "*"))
     for font in sorted(FONTS.values()):
         try:
             stat = font.stat()
             digest.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         except OSError:
             digest.update(f"{font}:missing".encode())
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def _stamp(path: Path) -> list[int] | None:
