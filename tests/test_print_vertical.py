@@ -181,21 +181,25 @@ def test_fonts_are_embedded_truetype_subsets(book, features):
         assert "BIZUDGothic-Bold" in names  # speaker labels and headings
 
 
-def column_ends(pdf: Path, page: int) -> list[float]:
-    """How far each column of the text block stops short of the longest one, in points."""
+def text_columns(pdf: Path, page: int) -> list[list]:
+    """The words of the text block (no heads, no folios) grouped into columns by their
+    centre line, each column's words in no particular order."""
     _, height = page_size(pdf)
     glyphs = [w for w in words(pdf, page) if height * 0.12 < w[2] and w[4] < height * 0.86]
-    columns: list[list] = []
+    columns: list[list] = []  # [centre, words]
     for w in sorted(glyphs, key=lambda w: (w[1] + w[3]) / 2):
         centre = (w[1] + w[3]) / 2
         if columns and centre - columns[-1][0] <= 2:
-            columns[-1][1] = max(columns[-1][1], w[4])
+            columns[-1][1].append(w)
         else:
-            columns.append([centre, w[4]])
-    if not columns:
-        return []
-    end = max(bottom for _, bottom in columns)
-    return [end - bottom for _, bottom in columns]
+            columns.append([centre, [w]])
+    return [column for _, column in columns]
+
+
+def column_ends(pdf: Path, page: int) -> list[float]:
+    """How far each column of the text block stops short of the longest one, in points."""
+    bottoms = [max(w[4] for w in column) for column in text_columns(pdf, page)]
+    return [max(bottoms) - bottom for bottom in bottoms]
 
 
 def test_columns_are_justified(book):
@@ -211,17 +215,7 @@ def test_columns_are_justified(book):
 
 def column_starts(pdf: Path, page: int) -> list[str]:
     """The first character of each column of the text block."""
-    _, height = page_size(pdf)
-    glyphs = [w for w in words(pdf, page) if height * 0.12 < w[2] and w[4] < height * 0.86]
-    columns: list[list] = []
-    for w in sorted(glyphs, key=lambda w: (w[1] + w[3]) / 2):
-        centre = (w[1] + w[3]) / 2
-        if columns and centre - columns[-1][0] <= 2:
-            if w[2] < columns[-1][1][2]:
-                columns[-1][1] = w
-        else:
-            columns.append([centre, w])
-    return [w[0][0] for _, w in columns]
+    return [min(column, key=lambda w: w[2])[0][0] for column in text_columns(pdf, page)]
 
 
 def test_strict_kinsoku_no_line_starts_with_a_closing_mark_or_small_kana(book):
