@@ -10,6 +10,12 @@ EXIT_PROBLEMS = 2  # the manuscript or a template is at fault: FILE:LINE: messag
 EXIT_FAILED = 1  # an edition broke on valid input: a bug or a missing tool
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     from taidan.editions import EDITIONS
 
@@ -27,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="page size of the print edition (default: A5)")
     build.add_argument("--press", action="store_true",
                        help="print edition with 3 mm bleed and crop marks for a printer")
-    build.add_argument("--jobs", type=int, metavar="N", choices=range(1, 65),
+    build.add_argument("--jobs", type=_at_least_one, metavar="N",
                        help="editions built at once (default: one per core; 1 uses least memory)")
     build.add_argument("--embed-fonts", action="store_true",
                        help="embed subset fonts in the EPUB editions")
