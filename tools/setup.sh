@@ -5,12 +5,13 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-# fonts: BIZ UD Mincho/Gothic (body, labels), IPAex (fallback); libharfbuzz-subset0 for fast
+# fonts: BIZ UD Mincho/Gothic (body, labels), IPAex (fallback), Linux Libertine and Biolinum
+# (the text and sans faces of English and other Latin-script books, with true italics); libharfbuzz-subset0 for fast
 # font subsetting in WeasyPrint; poppler-utils to read PDFs in the tests; Java for EPUBCheck;
 # Chromium for the vertical print edition and the EPUB rendering test; pandoc for the benchmark.
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-    python3-venv fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipaexfont \
+    python3-venv fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipaexfont fonts-linuxlibertine \
     libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
     default-jre-headless chromium pandoc >/dev/null
 [ -x .venv/bin/python ] || python3 -m venv .venv
