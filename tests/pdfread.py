@@ -215,7 +215,7 @@ class LineGaps:
 
 def justified_gaps(pdf: Path, body_size: float) -> list[LineGaps]:
     """The widest word gap of every justified, non-final line: lines that end flush with
-    their page's text column (a paragraph's last line, a heading stop short). Sizes come
+    their column (the page's, or each of two columns) (a paragraph's last line, a heading stop short). Sizes come
     from pdftotext's word heights, which are proportional to the type size: the commonest
     height is the body's ``body_size`` (pt). Gaps next to type of another size (a speaker
     label, a note call) are not word spaces and are left out."""
@@ -237,9 +237,17 @@ def justified_gaps(pdf: Path, body_size: float) -> list[LineGaps]:
         lines = [words for words in lines if len(words) > 1]
         if not lines:
             continue
-        right = max(float(words[-1].get("xMax")) for words in lines)
+        centre = float(page.get("width")) / 2
+
+        def column(words) -> bool:
+            return float(words[0].get("xMin")) >= centre
+
+        # the column's right edge: where most lines end (a folio or a note may stand further out)
+        ends = {side: Counter(round(float(w[-1].get("xMax"))) for w in lines if column(w) == side)
+                for side in (False, True)}
+        right = {side: ends[side].most_common(1)[0][0] if ends[side] else 0 for side in ends}
         for words in lines:
-            if float(words[-1].get("xMax")) < right - 0.3:
+            if abs(float(words[-1].get("xMax")) - right[column(words)]) > 1:
                 continue  # ragged: a paragraph's last line, a heading, a running head
             size = Counter(round(height(w), 1) for w in words).most_common(1)[0][0]
             same = [abs(height(w) - size) < size * 0.05 for w in words]
