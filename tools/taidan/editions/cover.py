@@ -109,37 +109,42 @@ def _block(draw, lines, face, y: int, leading: float, fill=INK) -> int:
     return y
 
 
+def roles(m) -> dict[str, str]:
+    """The font role (taidan.fonts) of each part of the cover, by the manuscript's script."""
+    return {part: faces[0 if m.cjk else 1] for part, faces in FACES.items()}
+
+
 def generate(m) -> bytes:
     """The cover of manuscript ``m`` as PNG bytes (deterministic: no time stamps)."""
     image = Image.new("L", SIZE, PAPER)
     draw = ImageDraw.Draw(image)
     width = SIZE[0] - 2 * MARGIN
     meta = m.meta
-    roles = {part: faces[0 if m.cjk else 1] for part, faces in FACES.items()}
+    role = roles(m)
 
     band = 420
     draw.rectangle((0, 0, SIZE[0], band), fill=INK)
     if meta.kicker:
-        face, lines = _fit(_clip(meta.kicker, 60), roles["kicker"], (68, 60, 52, 44), width, 3)
+        face, lines = _fit(_clip(meta.kicker, 60), role["kicker"], (68, 60, 52, 44), width, 3)
         lines = lines[:3]
         height = len(lines) * int(face.size * 1.4)
         _block(draw, lines, face, band - 90 - height, 1.4, fill=PAPER)
 
     y = band + 170
-    title, lines = _fit(_clip(meta.title, 80), roles["title"], (150, 132, 116, 100, 88, 76), width, 5)
+    title, lines = _fit(_clip(meta.title, 80), role["title"], (150, 132, 116, 100, 88, 76), width, 5)
     y = _block(draw, lines[:6], title, y, 1.32)
     if meta.subtitle:
         y += 60
         # a Latin subtitle has room for three lines: its words are longer than kanji
         limit, most = (60, 1) if m.cjk else (120, 3)
-        subtitle, lines = _fit(_clip(meta.subtitle, limit), roles["subtitle"], (66, 58, 52, 46), width, most)
+        subtitle, lines = _fit(_clip(meta.subtitle, limit), role["subtitle"], (66, 58, 52, 46), width, most)
         y = _block(draw, lines[:3], subtitle, y, 1.45)
 
     y += 90
     draw.rectangle((MARGIN, y, MARGIN + 240, y + 14), fill=INK)
     y += 110
-    name_face = ImageFont.truetype(str(font(roles["name"])), 84)
-    role_face = ImageFont.truetype(str(font(roles["role"])), 50)
+    name_face = ImageFont.truetype(str(font(role["name"])), 84)
+    role_face = ImageFont.truetype(str(font(role["role"])), 50)
     for speaker in m.speakers[:6]:
         name = _clip(speaker.name, 24)
         draw.text((MARGIN, y), name, font=name_face, fill=INK)
@@ -151,7 +156,7 @@ def generate(m) -> bytes:
 
     foot = (" ・ " if m.cjk else " · ").join(part for part in (meta.publisher, meta.date) if part)
     if foot:
-        foot_face = ImageFont.truetype(str(font(roles["foot"])), 54)
+        foot_face = ImageFont.truetype(str(font(role["foot"])), 54)
         draw.rectangle((0, SIZE[1] - 230, SIZE[0], SIZE[1] - 222), fill=INK)
         draw.text((MARGIN, SIZE[1] - 170), foot, font=foot_face, fill=INK)
 
