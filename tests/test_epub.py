@@ -33,6 +33,7 @@ from conftest import BUILD, INTERVIEW, ROOT
 SAMPLES = ROOT / "tests" / "epub_samples"
 SMALL_JA = SAMPLES / "small-ja.md"
 SMALL_EN = SAMPLES / "small-en.md"
+ENGLISH = ROOT / "tests" / "manuscripts" / "english-repair.md"  # see test_english.py
 EDGE_ZH = SAMPLES / "edge-zh.md"  # Chinese; markup characters in the title; a part with no section
 CHECKER = ROOT / "tests" / "epubcheck" / "EpubCheckMany.java"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -90,6 +91,8 @@ def books(build_once) -> dict[str, Book]:
         for edition in ("epub", "epub-vertical"):
             for name, path in build_once(edition, manuscript).items():
                 out[(manuscript.stem, edition)] = Book(path)
+    for name, path in build_once("epub", ENGLISH, embed_fonts=True).items():
+        out[(ENGLISH.stem, "epub+fonts")] = Book(path)  # Linux Libertine and Biolinum inside
     for name, path in build_once("epub-vertical", INTERVIEW, embed_fonts=True).items():
         out[(INTERVIEW.stem, "epub-vertical+fonts")] = Book(path)
     return out
