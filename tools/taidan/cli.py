@@ -1,4 +1,6 @@
-"""The command line: ``taidan check`` and ``taidan build``. Problems print as FILE:LINE: message."""
+"""The command line: ``taidan check``, ``build``, ``send`` and ``catalog``.
+
+Problems print as FILE:LINE: message."""
 
 from __future__ import annotations
 
@@ -37,6 +39,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="editions built at once (default: one per core; 1 uses least memory)")
     build.add_argument("--embed-fonts", action="store_true",
                        help="embed subset fonts in the EPUB editions")
+    send = commands.add_parser("send", help="email books to a Send to Kindle (or any) address",
+                               description="Emails EPUB and PDF files over SMTP, with the "
+                               "settings in taidan.toml [send]; the password comes from "
+                               "TAIDAN_SMTP_PASSWORD or [send] password_file.")
+    send.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    send.add_argument("--to", required=True, metavar="ADDRESS",
+                      help="the recipient, e.g. name@kindle.com")
+    catalog = commands.add_parser("catalog", help="build the books and a catalog of them for "
+                                  "browsers and reading apps (OPDS) into build/catalog/")
+    catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                         help="manuscripts, or folders of them (default: the project's)")
+    catalog.add_argument("--out", type=Path, help="output folder (default: build)")
     return parser
 
 
@@ -55,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
 
         problems = [p for path in args.manuscripts for p in check(path)]
         return _report(problems) if problems else 0
+    if args.command == "send":
+        from taidan import send
+
+        return send.main(args.files, args.to)
+    if args.command == "catalog":
+        from taidan import catalog
+
+        return catalog.main(args.manuscripts, args.out)
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options
