@@ -64,6 +64,14 @@ def _report(problems) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "send":
+        from taidan import send
+
+        return send.main(args.files, args.to)
+    if args.command == "catalog":
+        from taidan import catalog
+
+        return catalog.main(args.manuscripts, args.out)
     from taidan.problems import ManuscriptInvalid
 
     from taidan import project
@@ -83,14 +91,6 @@ def main(argv: list[str] | None = None) -> int:
 
         problems = [p for path in paths for p in check(path)]
         return _report(problems) if problems else 0
-    if args.command == "send":
-        from taidan import send
-
-        return send.main(args.files, args.to)
-    if args.command == "catalog":
-        from taidan import catalog
-
-        return catalog.main(args.manuscripts, args.out)
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options
