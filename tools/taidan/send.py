@@ -77,7 +77,8 @@ def _where(project) -> tuple[Path, int]:
 
 
 def password(s: Settings) -> str | None:
-    """From the environment, else the password file; None when no login is configured."""
+    """From the environment, else the password file's first line; None when no login is
+    configured."""
     if not s.user:
         return None
     value = os.environ.get(PASSWORD_VARIABLE)
@@ -87,13 +88,13 @@ def password(s: Settings) -> str | None:
         raise SendFailed(f"no password for {s.user}: set {PASSWORD_VARIABLE} or "
                          "[send] password_file in taidan.toml (never on the command line)")
     try:
-        value = s.password_file.read_text(encoding="utf-8").strip("\r\n")
+        lines = s.password_file.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         reason = getattr(err, "strerror", None) or "not UTF-8 text"
         raise SendFailed(f"{s.password_file}: cannot read the password file: {reason}") from None
-    if not value:
+    if not lines or not lines[0]:
         raise SendFailed(f"{s.password_file}: the password file is empty")
-    return value
+    return lines[0]  # the first line, spaces and all
 
 
 # ---- what goes in each message ----------------------------------------------------------
