@@ -101,9 +101,13 @@ def make(paths: list[Path], out: Path, options, title: str = "", workers: int | 
                 f"{out / missing[0]} was not written"))])
         books.append(m)
     written = write(books, out, title, say=say)
-    say(f"catalog of {len(books)} book{'s' if len(books) > 1 else ''}: {out / FOLDER / 'index.html'}, "
-        f"opds.xml, opds.json ({len(written)} files written)")
+    say(f"catalog of {_count(len(books), 'book')}: {out / FOLDER / 'index.html'}, opds.xml, "
+        f"opds.json ({_count(len(written), 'file')} written)")
     return written
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _expected(m) -> list[str]:
