@@ -51,6 +51,9 @@ def settings(project) -> Settings:
     A missing key is a problem in taidan.toml (ManuscriptInvalid)."""
     from taidan.problems import ManuscriptInvalid
 
+    if project.file is None:
+        raise SendFailed("no taidan.toml in this folder or above it: taidan send takes the mail "
+                         "server from its [send] table (host, from ...; see the README)")
     send = project.config["send"]
     missing = [Problem(*_where(project), f"[send] has no {key}", example)
                for key, example in (("host", 'e.g. host = "smtp.example.com"'),
@@ -67,10 +70,8 @@ def settings(project) -> Settings:
 
 def _where(project) -> tuple[Path, int]:
     """taidan.toml and the line of its [send] table, for a setting that is missing."""
-    from taidan.project import CONFIG_FILE, shown
+    from taidan.project import shown
 
-    if project.file is None:  # none yet: the user writes one in the project's folder
-        return Path(CONFIG_FILE), 1
     lines = project.file.read_text(encoding="utf-8").splitlines()
     line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith("[send]")), 1)
     return shown(project.file), line
