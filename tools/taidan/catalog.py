@@ -156,7 +156,8 @@ def write(loaded: list, out: Path, title: str = "", say=print) -> list[Path]:
     files["opds.json"] = opds_json(books, title, updated)
     written = []
     with locked(folder, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
-        clean_leftovers(folder)
+        for sub in (folder, folder / "books", folder / "covers"):
+            clean_leftovers(sub)
         for name, data in files.items():
             target = folder / name
             if not _same(target, data):
