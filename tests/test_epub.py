@@ -117,7 +117,7 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
 
 
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
-    assert len(epubcheck_reports) == 8  # interview, small-ja, edge-zh x2; small-en, fonts x1
+    assert len(epubcheck_reports) == 9  # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts x1
     for key, report in epubcheck_reports.items():
         checker = report["checker"]
         assert checker["checkerVersion"].startswith("5."), key
@@ -164,7 +164,7 @@ def test_the_archive_starts_with_a_stored_mimetype_and_has_fixed_times(books):
         assert book.data[30:38] == b"mimetype" and book.zip.read("mimetype") == b"application/epub+zip"
         dates = {info.date_time for info in book.zip.infolist()}
         day = load({"interview-2025-10-06": INTERVIEW, "small-ja": SMALL_JA,
-                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH}[key[0]]).meta.date
+                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH, ENGLISH.stem: ENGLISH}[key[0]]).meta.date
         assert dates == {tuple(map(int, day.split("-"))) + (0, 0, 0)}, key
 
 
