@@ -311,6 +311,7 @@ def test_cover_wraps_and_clips_at_word_boundaries(english):
     clipped = cover._clip("the ethics of invisible mending and other stories", 17)
     assert clipped == "the ethics of…"
     assert cover._clip("長い題名" * 30, 10) == "長い題名長い題名長…"
+    assert cover._clip("OpenAI サム・アルトマン氏が残した言葉とは何だったのか", 20) == "OpenAI サム・アルトマン氏が残し…"
 
 
 def test_the_epub_cover_is_set_in_the_latin_faces(build_once, english, interview):

@@ -97,7 +97,8 @@ def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit - 1]
-    if " " in cut and text[limit - 1] != " ":
+    mid_word = re.match(f"[{_LETTER}]{{2}}", text[limit - 2:limit])
+    if mid_word and " " in cut:  # never "the ethics of i…"
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:–—") + "…"
 
