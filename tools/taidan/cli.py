@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="editions built at once (default: one per core; 1 uses least memory)")
     build.add_argument("--embed-fonts", action="store_true",
                        help="embed subset fonts in the EPUB editions")
+    serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
+    serve.add_argument("targets", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                       help="default: the project's manuscripts (taidan.toml), or manuscript/*.md")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1; 0.0.0.0 for the network)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
     return parser
 
 
@@ -55,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
         problems = [p for path in args.manuscripts for p in check(path)]
         return _report(problems) if problems else 0
+
+    if args.command == "serve":
+        from taidan.serve import run
+
+        return run(args.targets, args.host, args.port, args.open)
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options

@@ -1,0 +1,153 @@
+"""``taidan serve``: a live preview of a book project while it is written.
+
+    files.py    URL paths to files, never outside the published folders; Range
+    server.py   the HTTP server (standard library) and what it publishes
+    preview.py  watching the files and rebuilding the proof pages (the html edition)
+    pages.py    the page gallery: the print edition in a warm worker process
+    ui/         the preview's own page, script and style sheet
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from taidan.editions import Options
+from taidan.fonts import FONTS
+
+EXIT_FAILED = 1
+
+
+def _project(start: Path | None = None):
+    """The book project (taidan.project), or None before that module exists."""
+    try:
+        from taidan import project
+    except ImportError:
+        return None
+    return project.find(start)
+
+
+def finder(args: list[Path]):
+    """What to serve, found again whenever taidan.toml changes or a manuscript appears:
+    (manuscripts, options, folders to watch recursively, files' folders watched flat)."""
+    from taidan.render import TEMPLATES
+
+    def find():
+        project = _project()
+        paths = []
+        for arg in args:
+            paths += sorted(arg.glob("*.md")) if arg.is_dir() else [arg]
+        if not args:
+            paths = project.manuscripts() if project else sorted(Path("manuscript").glob("*.md"))
+        paths = [_shown(p) for p in paths]
+        options = _options(project)
+        trees = {p.resolve().parent for p in paths} | {p for p in args if p.is_dir()}
+        trees |= {TEMPLATES} | {font.parent for font in FONTS.values()}
+        if project and getattr(project, "templates", None):
+            trees.add(Path(project.templates))
+        flat = {Path(project.root)} if project else set()  # for taidan.toml
+        return paths, options, sorted(p.resolve() for p in trees), sorted(flat)
+
+    return find
+
+
+def _options(project) -> Options:
+    build = (project.config.get("build", {}) if project else {}) or {}
+    fields = {"paper": build.get("paper"), "press": build.get("press"),
+              "embed_fonts": build.get("embed_fonts")}
+    return Options(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _shown(path: Path) -> Path:
+    """A path as `taidan check` shows it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def lan_address() -> str:
+    """This machine's address on its network (no packet is sent: UDP only picks a route)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            return probe.getsockname()[0]
+        except OSError:
+            return socket.gethostbyname(socket.gethostname())
+
+
+def _catalog(project) -> Path | None:
+    """build/catalog/ when `taidan catalog` exists, whether or not it has run yet."""
+    try:
+        from taidan import catalog  # noqa: F401
+    except ImportError:
+        return None
+    build = Path(project.build_dir) if project else Path("build")
+    return build / "catalog"
+
+
+def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
+    from taidan.serve.preview import Preview
+    from taidan.serve.server import Server
+
+    for arg in args:
+        if not arg.exists():
+            print(f"taidan: {arg}: no such file or folder", file=sys.stderr)
+            return 2
+    project = _project()
+    find = finder(args)
+    if not find()[0]:
+        print("taidan: no manuscripts to serve (give a MANUSCRIPT or a folder, or run it "
+              "where manuscript/*.md or taidan.toml is)", file=sys.stderr)
+        return 2
+    catalog = _catalog(project)
+    build_dir = Path(project.build_dir) if project else Path("build")
+    try:
+        # bind first: a busy port is reported before any work starts
+        server = Server((host, port), preview=None, catalog=catalog)
+    except OSError as err:
+        print(f"taidan: cannot listen on {host}:{port}: {err.strerror} (try another --port)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    folder = Path(tempfile.mkdtemp(prefix="taidan-serve-"))
+    preview = Preview(find, folder, ignored=[build_dir, folder])
+    server.preview = preview
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        preview.start()
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                  name="taidan-http", daemon=True)
+        thread.start()
+        _announce(server, host, catalog, open_browser)
+        while not stop.wait(0.25):
+            pass
+    finally:
+        print("taidan: stopping", flush=True)
+        preview.stop()
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)  # the preview's own files, never build/
+    return 0
+
+
+def _announce(server, host: str, catalog: Path | None, open_browser: bool) -> None:
+    port = server.server_address[1]
+    local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
+    print(f"taidan: serving {local} (Ctrl-C stops)", flush=True)
+    if host in ("0.0.0.0", ""):
+        where = f"http://{lan_address()}:{port}/"
+        print(f"taidan: on this network: {where}", flush=True)
+        if catalog is not None:
+            print(f"taidan: in a reading app (KOReader, Thorium, Foliate), add the catalog "
+                  f"{where}catalog/opds.xml", flush=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(local)
