@@ -44,6 +44,19 @@
     box.hidden = lines.length === 0;
   }
 
+  let drawing = 0;  // the newest gallery being drawn (older draws give way)
+  async function drawThumbs(thumbs, p) {
+    const mine = ++drawing;
+    const images = p.files.map((file, i) => element("img", {src: file, alt: `page ${i + 1}`}));
+    // decoded before they replace the old pages: the gallery keeps its height and scroll
+    await Promise.all(images.map(img => img.decode().catch(() => null)));
+    if (mine !== drawing) return;
+    thumbs.replaceChildren(...images.map((img, i) => element("figure", {},
+      element("a", {href: `${p.pdf}#page=${i + 1}`, target: "_blank"}, img),
+      element("figcaption", {textContent: String(i + 1)}))));
+    thumbs.parentElement.dataset.serial = p.serial;
+  }
+
   function drawPages(e) {
     const aside = document.getElementById("pages"), p = e.pages;
     const thumbs = aside.querySelector(".thumbs");
@@ -55,12 +68,7 @@
     else status = "Pages: building…";
     aside.querySelector(".pages-status").textContent = status;
     aside.classList.toggle("stale", p.building || e.problems.length > 0 || p.problems.length > 0);
-    aside.dataset.serial = p.serial;
-    if (shown && shown.pages.serial === p.serial) return;
-    thumbs.replaceChildren(...p.files.map((file, i) => element("figure", {},
-      element("a", {href: `${p.pdf}#page=${i + 1}`, target: "_blank"},
-        element("img", {src: file, alt: `page ${i + 1}`, loading: "lazy"})),
-      element("figcaption", {textContent: String(i + 1)}))));
+    if (!shown || shown.pages.serial !== p.serial) drawThumbs(thumbs, p);
   }
 
   function draw(state) {
