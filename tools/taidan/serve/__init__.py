@@ -20,16 +20,16 @@ from pathlib import Path
 from taidan.editions import Options
 from taidan.fonts import FONTS
 
+EXIT_PROBLEMS = 2
 EXIT_FAILED = 1
 
 
-def _project(start: Path | None = None):
-    """The book project (taidan.project), or None before that module exists."""
-    try:
-        from taidan import project
-    except ImportError:
-        return None
-    return project.find(start)
+def _project():
+    """The book project around the working folder (raises ManuscriptInvalid for a
+    taidan.toml at fault)."""
+    from taidan import project
+
+    return project.find()
 
 
 def finder(args: list[Path]):
@@ -43,24 +43,23 @@ def finder(args: list[Path]):
         for arg in args:
             paths += sorted(arg.glob("*.md")) if arg.is_dir() else [arg]
         if not args:
-            paths = project.manuscripts() if project else sorted(Path("manuscript").glob("*.md"))
+            paths = project.manuscripts()
         paths = [_shown(p) for p in paths]
-        options = _options(project)
         trees = {p.resolve().parent for p in paths} | {p for p in args if p.is_dir()}
         trees |= {TEMPLATES} | {font.parent for font in FONTS.values()}
-        if project and getattr(project, "templates", None):
+        if project.templates:  # the project's own templates, overriding the built-in ones
             trees.add(Path(project.templates))
-        flat = {Path(project.root)} if project else set()  # for taidan.toml
-        return paths, options, sorted(p.resolve() for p in trees), sorted(flat)
+        flat = {project.root}  # for taidan.toml
+        return paths, _options(project), sorted(p.resolve() for p in trees), sorted(flat)
 
     return find
 
 
 def _options(project) -> Options:
-    build = (project.config.get("build", {}) if project else {}) or {}
-    fields = {"paper": build.get("paper"), "press": build.get("press"),
-              "embed_fonts": build.get("embed_fonts")}
-    return Options(**{k: v for k, v in fields.items() if v is not None})
+    """The options `taidan build` would use (taidan.toml's [build])."""
+    settings = project.config["build"]
+    return Options(paper=settings["paper"], press=settings["press"],
+                   embed_fonts=settings["embed_fonts"])
 
 
 def _shown(path: Path) -> Path:
@@ -81,32 +80,32 @@ def lan_address() -> str:
             return socket.gethostbyname(socket.gethostname())
 
 
-def _catalog(project) -> Path | None:
-    """build/catalog/ when `taidan catalog` exists, whether or not it has run yet."""
-    try:
-        from taidan import catalog  # noqa: F401
-    except ImportError:
-        return None
-    build = Path(project.build_dir) if project else Path("build")
-    return build / "catalog"
 
 
 def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
     from taidan.serve.preview import Preview
     from taidan.serve.server import Server
 
+    from taidan.catalog import FOLDER
+    from taidan.problems import ManuscriptInvalid
+
     for arg in args:
         if not arg.exists():
             print(f"taidan: {arg}: no such file or folder", file=sys.stderr)
-            return 2
-    project = _project()
+            return EXIT_PROBLEMS
     find = finder(args)
-    if not find()[0]:
-        print("taidan: no manuscripts to serve (give a MANUSCRIPT or a folder, or run it "
-              "where manuscript/*.md or taidan.toml is)", file=sys.stderr)
-        return 2
-    catalog = _catalog(project)
-    build_dir = Path(project.build_dir) if project else Path("build")
+    try:
+        project = _project()
+        if not find()[0]:
+            print("taidan: no manuscripts to serve (give a MANUSCRIPT or a folder, or run it "
+                  "where manuscript/*.md or taidan.toml is)", file=sys.stderr)
+            return EXIT_PROBLEMS
+    except ManuscriptInvalid as err:  # taidan.toml at fault
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    build_dir = project.build_dir
+    catalog = build_dir / FOLDER  # served from /catalog/ once `taidan catalog` has written it
     try:
         # bind first: a busy port is reported before any work starts
         server = Server((host, port), preview=None, catalog=catalog)
@@ -137,16 +136,19 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
     return 0
 
 
-def _announce(server, host: str, catalog: Path | None, open_browser: bool) -> None:
+def _announce(server, host: str, catalog: Path, open_browser: bool) -> None:
     port = server.server_address[1]
     local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
     print(f"taidan: serving {local} (Ctrl-C stops)", flush=True)
     if host in ("0.0.0.0", ""):
         where = f"http://{lan_address()}:{port}/"
         print(f"taidan: on this network: {where}", flush=True)
-        if catalog is not None:
+        if (catalog / "opds.xml").is_file():
             print(f"taidan: in a reading app (KOReader, Thorium, Foliate), add the catalog "
                   f"{where}catalog/opds.xml", flush=True)
+        else:
+            print("taidan: no catalog yet: `taidan catalog` writes one, served at "
+                  f"{where}catalog/", flush=True)
     if open_browser:
         import webbrowser
 

@@ -76,6 +76,7 @@ class Preview:
         self.version = 1
         self.entries: dict[str, Entry] = {}
         self.paths, self.options, self.trees, self.files = [], None, [], []
+        self.problems: list[str] = []  # the project's own (taidan.toml), shown on every page
         self._changed = threading.Condition()
         self._dirty: set[str] = set()
         self._fresh = False
@@ -89,7 +90,7 @@ class Preview:
 
     def state(self) -> dict:
         with self._changed:
-            return {"epoch": self.epoch, "version": self.version,
+            return {"epoch": self.epoch, "version": self.version, "problems": self.problems,
                     "manuscripts": [e.state() for e in self.entries.values()]}
 
     def wait(self, since: int, epoch: str, timeout: float) -> dict:
@@ -131,8 +132,22 @@ class Preview:
             thread.join(3)
 
     def _scan(self) -> None:
-        """Reads the project again: its manuscripts, options and the folders to watch."""
-        self.paths, self.options, self.trees, self.files = self.find()
+        """Reads the project again: its manuscripts, options and the folders to watch.
+        While taidan.toml has problems, they are shown and the last good reading stays."""
+        from taidan.problems import ManuscriptInvalid
+
+        try:
+            self.paths, self.options, self.trees, self.files = self.find()
+        except ManuscriptInvalid as err:
+            self.problems = [str(p) for p in err.problems]
+            for line in self.problems:
+                self.warn(line)
+            with self._changed:
+                self._bump()
+            return
+        if self.problems:
+            self.say("taidan.toml: fixed")
+        self.problems = []
         names = {}
         for path in self.paths:
             name, n = path.stem, 1

@@ -66,8 +66,9 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, names: list[str]) -> None:
         preview = self.server.preview
         if not names:
-            return self._page("index.html", manuscripts=preview.state()["manuscripts"],
-                              catalog=self._catalog_index() is not None)
+            state = preview.state()
+            return self._page("index.html", manuscripts=state["manuscripts"],
+                              problems=state["problems"], catalog=self._catalog_index() is not None)
         head, rest = names[0], names[1:]
         if head == "_taidan":
             if rest == ["state"]:

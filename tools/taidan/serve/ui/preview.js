@@ -73,14 +73,15 @@
 
   function draw(state) {
     if (!name) {  // the index: reload when the list of manuscripts says something new
-      const sig = JSON.stringify(state.manuscripts.map(e => [e.name, e.title, e.problems.length]));
+      const sig = JSON.stringify([state.problems,
+                                  state.manuscripts.map(e => [e.name, e.title, e.problems.length])]);
       if (shown !== null && shown !== sig) location.reload();
       shown = sig;
       return;
     }
     const e = state.manuscripts.find(x => x.name === name);
     if (!e) { location.href = "/"; return; }
-    const lines = e.problems.concat(e.pages.problems.filter(l => !e.problems.includes(l)));
+    const lines = [...new Set(state.problems.concat(e.problems, e.pages.problems))];
     drawProblems(lines);
     drawPages(e);
     document.getElementById("status").textContent = e.problems.length
