@@ -79,7 +79,17 @@ def project(tmp_path_factory):
     shutil.copy(INTERVIEW, root / "manuscript" / f"{NAME}.md")
     (root / "build").mkdir()
     (root / "build" / "keep.pdf").write_bytes(b"%PDF- an earlier build's output")
+    catalog = root / "build" / "catalog"  # laid out as `taidan catalog` writes it
+    for name in CATALOG:
+        (catalog / name).parent.mkdir(parents=True, exist_ok=True)
+        (catalog / name).write_bytes(f"{name}: stands in for the real file".encode() * 50)
+    (catalog / "books" / "hostname.epub").symlink_to("/etc/hostname")
     return root
+
+
+def outputs(project) -> dict[str, bytes]:
+    return {str(p.relative_to(project / "build")): p.read_bytes()
+            for p in sorted((project / "build").rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +196,30 @@ def test_the_page_gallery_follows_the_print_edition(server, project, page):
     page.screenshot(path=str(BUILD / "serve-gallery.png"))
 
 
+CATALOG = {
+    "index.html": "text/html; charset=utf-8",
+    "opds.xml": "application/atom+xml;profile=opds-catalog;kind=acquisition",
+    "opds.json": "application/opds+json",
+    f"books/{NAME}.epub": "application/epub+zip",
+    f"books/{NAME}-vertical.epub": "application/epub+zip",
+    f"books/{NAME}.kepub.epub": "application/kepub+zip",
+    f"books/{NAME}.pdf": "application/pdf",
+    f"covers/{NAME}-cover.png": "image/png",
+    f"covers/{NAME}-thumbnail.jpg": "image/jpeg",
+}
+
+
+def test_the_catalog_for_reading_apps(server, project):
+    for name, kind in CATALOG.items():
+        status, headers, body = server.request("GET", f"/catalog/{name}")
+        assert status == 200 and headers["Content-Type"] == kind, name
+        assert body == (project / "build" / "catalog" / name).read_bytes()
+    assert server.request("GET", "/catalog/")[2] == server.request("GET", "/catalog/index.html")[2]
+    assert server.request("GET", "/catalog/books/hostname.epub")[0] == 404  # a link pointing out
+    assert server.request("GET", "/catalog/../keep.pdf")[0] == 404
+    assert 'href="/catalog/"' in server.request("GET", "/")[2].decode()
+
+
 TRAVERSALS = ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
               f"/{NAME}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", f"/{NAME}/..%2f..%2f..%2fetc%2fpasswd",
               "/_taidan/../../../../etc/passwd", "/_taidan/%2E%2E/%2E%2E/serve/__init__.py",
@@ -204,6 +238,14 @@ def test_nothing_outside_what_it_publishes(server, project):
         assert status == 404, path
         assert b"root:" not in body
     assert server.request("GET", f"/{NAME}/in.html")[0] == 200  # a link that stays inside
+
+
+def test_the_gallery_pdf_is_the_print_edition(server, project, tmp_path):
+    """The warm worker (one FontConfiguration kept between builds) writes the same bytes
+    as `taidan build`."""
+    subprocess.run([sys.executable, "-m", "taidan", "build", f"manuscript/{NAME}.md", "--edition",
+                    "print", "--out", str(tmp_path)], cwd=project, check=True, capture_output=True)
+    assert server.request("GET", f"/{NAME}/{NAME}.pdf")[2] == (tmp_path / f"{NAME}.pdf").read_bytes()
 
 
 def test_head_range_and_headers(server):
@@ -249,14 +291,14 @@ def test_200_concurrent_requests(server):
 
 def test_sigterm_stops_cleanly_and_keeps_every_output(server, project):
     written = manuscript(project).read_bytes()
+    before = outputs(project)
     folder, = (project / "tmp").glob("taidan-serve-*")
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(15) == 0
     time.sleep(0.2)  # the output readers finish
     assert not any("Traceback" in line for line in server.err + server.out), server.err
     assert manuscript(project).read_bytes() == written
-    assert (project / "build" / "keep.pdf").read_bytes() == b"%PDF- an earlier build's output"
-    assert sorted(p.name for p in (project / "build").iterdir()) == ["keep.pdf"]
+    assert outputs(project) == before and b"%PDF- an earlier build's output" in before.values()
     assert not folder.exists()  # its own temporary folder, and only that, is gone
 
 
