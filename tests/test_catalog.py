@@ -201,12 +201,15 @@ def test_written_again_elsewhere_the_catalog_has_the_same_bytes(built, folder, m
     written = catalog.write(list(manuscripts.values()), tmp_path, say=lambda s: None)
     assert len(written) == len(catalog_bytes(folder))
     assert catalog_bytes(tmp_path / "catalog") == catalog_bytes(folder)
-    # a book left out leaves the catalog folder too
+    # a book left out leaves the catalog folder too, as do an interrupted run's leftovers
+    leftover = tmp_path / "catalog" / "books" / ".taidan-tmp-small-ja.epub.x1"
+    leftover.write_bytes(b"half")
     lines = []
     catalog.write([manuscripts["small-en"]], tmp_path, say=lines.append)
     assert sorted(p.name for p in (tmp_path / "catalog" / "books").iterdir()) == \
         sorted(expected_files(manuscripts["small-en"]))
     assert any(line.startswith("removed ") and "small-ja.epub" in line for line in lines)
+    assert not leftover.exists()
 
 
 def test_a_bad_manuscript_is_one_line_and_leaves_the_catalog_alone(built, folder, tmp_path):

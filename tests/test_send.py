@@ -302,3 +302,11 @@ def test_the_password_never_reaches_the_command_line():
     result = subprocess.run([sys.executable, "-m", "taidan", "send", "--help"],
                             capture_output=True, text=True)
     assert "--to" in result.stdout and "--password" not in result.stdout
+
+
+def test_without_taidan_toml(tmp_path):
+    (tmp_path / "a.epub").write_bytes(b"x")
+    result = run(tmp_path, "a.epub", "--to", KINDLE)
+    assert (result.returncode, result.stderr) == (2, (
+        "taidan: no taidan.toml in this folder or above it: taidan send takes the mail server "
+        "from its [send] table (host, from ...; see the README)\n"))

@@ -101,9 +101,13 @@ def make(paths: list[Path], out: Path, options, title: str = "", workers: int | 
                 f"{out / missing[0]} was not written"))])
         books.append(m)
     written = write(books, out, title, say=say)
-    say(f"catalog of {len(books)} book{'s' if len(books) > 1 else ''}: {out / FOLDER / 'index.html'}, "
-        f"opds.xml, opds.json ({len(written)} files written)")
+    say(f"catalog of {_count(len(books), 'book')}: {out / FOLDER / 'index.html'}, opds.xml, "
+        f"opds.json ({_count(len(written), 'file')} written)")
     return written
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _expected(m) -> list[str]:
@@ -152,7 +156,8 @@ def write(loaded: list, out: Path, title: str = "", say=print) -> list[Path]:
     files["opds.json"] = opds_json(books, title, updated)
     written = []
     with locked(folder, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
-        clean_leftovers(folder)
+        for sub in (folder, folder / "books", folder / "covers"):
+            clean_leftovers(sub)
         for name, data in files.items():
             target = folder / name
             if not _same(target, data):

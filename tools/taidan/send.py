@@ -51,6 +51,9 @@ def settings(project) -> Settings:
     A missing key is a problem in taidan.toml (ManuscriptInvalid)."""
     from taidan.problems import ManuscriptInvalid
 
+    if project.file is None:
+        raise SendFailed("no taidan.toml in this folder or above it: taidan send takes the mail "
+                         "server from its [send] table (host, from ...; see the README)")
     send = project.config["send"]
     missing = [Problem(*_where(project), f"[send] has no {key}", example)
                for key, example in (("host", 'e.g. host = "smtp.example.com"'),
@@ -67,17 +70,16 @@ def settings(project) -> Settings:
 
 def _where(project) -> tuple[Path, int]:
     """taidan.toml and the line of its [send] table, for a setting that is missing."""
-    from taidan.project import CONFIG_FILE, shown
+    from taidan.project import shown
 
-    if project.file is None:  # none yet: the user writes one in the project's folder
-        return Path(CONFIG_FILE), 1
     lines = project.file.read_text(encoding="utf-8").splitlines()
     line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith("[send]")), 1)
     return shown(project.file), line
 
 
 def password(s: Settings) -> str | None:
-    """From the environment, else the password file; None when no login is configured."""
+    """From the environment, else the password file's first line; None when no login is
+    configured."""
     if not s.user:
         return None
     value = os.environ.get(PASSWORD_VARIABLE)
@@ -87,13 +89,13 @@ def password(s: Settings) -> str | None:
         raise SendFailed(f"no password for {s.user}: set {PASSWORD_VARIABLE} or "
                          "[send] password_file in taidan.toml (never on the command line)")
     try:
-        value = s.password_file.read_text(encoding="utf-8").strip("\r\n")
+        lines = s.password_file.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         reason = getattr(err, "strerror", None) or "not UTF-8 text"
         raise SendFailed(f"{s.password_file}: cannot read the password file: {reason}") from None
-    if not value:
+    if not lines or not lines[0]:
         raise SendFailed(f"{s.password_file}: the password file is empty")
-    return value
+    return lines[0]  # the first line, spaces and all
 
 
 # ---- what goes in each message ----------------------------------------------------------
