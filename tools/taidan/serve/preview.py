@@ -259,8 +259,8 @@ class Preview:
         self.gallery.request({name: (self.entries[name].path, self.options) for name in names},
                              fresh)
         with self._changed:
-            for name in names:
-                self.entries[name].pages["building"] = True  # the pages shown are stale
+            for name in names:  # the pages shown are stale, and so are their problems
+                self.entries[name].pages.update(building=True, problems=[])
             self._bump()
 
     def _pages_built(self, name: str, status: str, value) -> None:
