@@ -336,7 +336,13 @@ def description(m) -> str:
     """The front matter's description, else the lead as plain text (what a library shows)."""
     if m.meta.description:
         return m.meta.description
-    return "\n".join(plain_text(b.inlines) for b in m.lead if b.kind in ("prose", "narration"))
+    paragraphs = []
+    for block in m.lead:
+        if block.kind == "turn":
+            paragraphs += [plain_text(p) for p in block.paragraphs]
+        elif block.kind in ("prose", "narration"):
+            paragraphs.append(plain_text(block.inlines))
+    return "\n".join(paragraphs)
 
 
 def _has_ruby(m) -> bool:
