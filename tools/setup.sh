@@ -23,6 +23,9 @@ $SUDO apt-get install -y -qq --no-install-recommends calibre mupdf-tools >/dev/n
 command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 (cd tools/ace && ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
     npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# taidan catalog's tests: jing checks opds.xml against the OPDS 1.2 grammar; taidan send's
+# tests: openssl makes the certificate of the STARTTLS test server
+$SUDO apt-get install -y -qq --no-install-recommends jing openssl >/dev/null
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
