@@ -128,6 +128,8 @@ def test_the_atom_feed_describes_every_book(feed, folder, built, manuscripts):
         assert [a.findtext(f"{ATOM}name") for a in entry.findall(f"{ATOM}author")] == \
             [s.name for s in m.speakers]
         assert entry.findtext(f"{DC}language") == m.meta.lang
+        assert [c.findtext(f"{ATOM}name") for c in entry.findall(f"{ATOM}contributor")] == \
+            [c.name for c in m.meta.credits]
         summary = entry.find(f"{ATOM}summary")
         assert summary.get("type") == "text" and summary.text == catalog.description(m)[0]
         acquisitions = {}

@@ -285,6 +285,8 @@ def _publication(b: Book) -> dict:
     if meta.subtitle:
         metadata["subtitle"] = meta.subtitle
     metadata["author"] = [{"name": s.name} for s in b.m.speakers]
+    if meta.credits:  # the interviewer, photographer, editors ... with their roles as written
+        metadata["contributor"] = [{"name": c.name, "role": c.role} for c in meta.credits]
     if meta.publisher:
         metadata["publisher"] = meta.publisher
     metadata.update(language=meta.lang, published=meta.date, modified=b.updated)
