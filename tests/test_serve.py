@@ -202,6 +202,7 @@ def test_the_page_gallery_follows_the_print_edition(server, project, page):
     # stale while the print edition is rebuilt, then the new pages
     page.wait_for_function("document.getElementById('pages').classList.contains('stale')",
                            timeout=5000, polling=10)
+    page.screenshot(path=str(BUILD / "serve-gallery-updating.png"))
     page.wait_for_function(f"document.getElementById('pages').dataset.serial > {before}"
                            " && !document.getElementById('pages').classList.contains('stale')",
                            timeout=60000)
