@@ -193,6 +193,17 @@ def test_taidan_toml_problems_show_and_recover(server, project, page):
     server.wait_for(r"taidan\.toml: fixed", server.out, 5)
 
 
+def test_saves_during_a_build_are_coalesced(server, project, page):
+    proofs = lambda: json.loads(server.request("GET", "/_taidan/state")[2])["manuscripts"][0]["proof"]
+    before = proofs()
+    for n in range(1, 9):  # eight saves 30 ms apart: a proof takes longer than that to build
+        edit(project, "期待しています" + "。" * n, "期待しています" + "。" * (n + 1))
+        time.sleep(0.03)
+    proof_has(page, "期待しています。。。。。。。。。", 5)  # the last save wins
+    time.sleep(1)
+    assert 1 <= proofs() - before <= 4  # not one build per save
+
+
 def test_other_files_in_the_project_folder_change_nothing(server, project):
     """Only taidan.toml is watched in the project's folder (a log of the server's own
     output written there once made it rebuild for ever)."""
