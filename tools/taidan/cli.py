@@ -22,20 +22,22 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate manuscripts without building")
-    check.add_argument("manuscripts", nargs="+", type=Path, metavar="MANUSCRIPT")
+    check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
+                       help="default: every manuscript/*.md of the project (found by taidan.toml)")
     build = commands.add_parser("build", help="build editions into build/")
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
-                       help="default: every manuscript/*.md")
+                       help="default: every manuscript/*.md of the project (found by taidan.toml)")
     build.add_argument("--edition", nargs="+", choices=list(EDITIONS), metavar="NAME",
                        help="one or more of: " + ", ".join(EDITIONS) + " (default: all)")
-    build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
-    build.add_argument("--paper", default="A5", choices=["A5", "B6", "A4", "Letter"],
+    # None: not given, so taidan.toml's [build] value (or its default) applies
+    build.add_argument("--out", type=Path, help="output folder (default: the project's build/)")
+    build.add_argument("--paper", choices=["A5", "B6", "A4", "Letter"],
                        help="page size of the print edition (default: A5)")
-    build.add_argument("--press", action="store_true",
+    build.add_argument("--press", action=argparse.BooleanOptionalAction,
                        help="print edition with 3 mm bleed and crop marks for a printer")
     build.add_argument("--jobs", type=_at_least_one, metavar="N",
                        help="editions built at once (default: one per core; 1 uses least memory)")
-    build.add_argument("--embed-fonts", action="store_true",
+    build.add_argument("--embed-fonts", action=argparse.BooleanOptionalAction,
                        help="embed subset fonts in the EPUB editions")
     return parser
 
@@ -50,22 +52,35 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from taidan.problems import ManuscriptInvalid
 
+    from taidan import project
+
+    try:
+        book = project.find()
+    except ManuscriptInvalid as err:  # taidan.toml at fault
+        return _report(err.problems)
+    paths = args.manuscripts or book.manuscripts()
+    if not paths:
+        print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+
     if args.command == "check":
         from taidan.load import check
 
-        problems = [p for path in args.manuscripts for p in check(path)]
+        problems = [p for path in paths for p in check(path)]
         return _report(problems) if problems else 0
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options
 
-    paths = args.manuscripts or sorted(Path("manuscript").glob("*.md"))
-    if not paths:
-        print("taidan: no manuscripts given and none in manuscript/*.md", file=sys.stderr)
-        return EXIT_PROBLEMS
-    options = Options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
+    settings = book.config["build"]  # the command line beats taidan.toml
+    out = args.out or project.shown(book.build_dir)
+    options = Options(paper=args.paper or settings["paper"],
+                      press=settings["press"] if args.press is None else args.press,
+                      embed_fonts=settings["embed_fonts"] if args.embed_fonts is None else args.embed_fonts)
+    editions = args.edition or settings["editions"] or list(EDITIONS)
     try:
-        build(paths, args.edition or list(EDITIONS), args.out, options, workers=args.jobs)
+        build(paths, editions, out, options, workers=args.jobs or settings["jobs"])
     except ManuscriptInvalid as err:
         return _report(err.problems)
     except EditionFailed as err:
@@ -77,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (| head)
         return 0
     except OSError as err:  # the output folder: not writable, a file, a full disk
-        print(f"taidan: cannot write {err.filename or args.out}: {err.strerror}", file=sys.stderr)
+        print(f"taidan: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
         return EXIT_FAILED
     return 0
 
