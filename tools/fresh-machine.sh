@@ -57,6 +57,7 @@ deb $MIRROR $SUITE-updates main
 deb $SECURITY $SUITE-security main
 EOF
     rm -f "$staging"/var/cache/apt/archives/*.deb
+    chmod 755 "$staging"  # mktemp made it 0700: a root / must be readable by every user (_apt)
     tar --numeric-owner -C "$staging" -cf "$BASE.tmp" . && mv "$BASE.tmp" "$BASE"
     rm -rf --one-file-system "$staging"
 fi
@@ -67,6 +68,7 @@ unmount_all
 rm -rf --one-file-system "$ROOT"
 mkdir -p "$ROOT"
 tar --numeric-owner -C "$ROOT" -xf "$BASE"
+chmod 755 "$ROOT"
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
 # 3. The clone alone: the repository's history, the commit checked out, nothing untracked.
@@ -82,6 +84,9 @@ mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$ROOT/dev/p
 mount -t tmpfs -o mode=1777,nosuid,nodev shm "$ROOT/dev/shm"
 if [ "$DOWNLOADS" = 1 ]; then  # download caches only: the machine's state stays pristine
     mkdir -p "$CACHE/apt-archives/partial" "$CACHE/pip" "$ROOT/root/.cache/pip"
+    # apt downloads as _apt into partial/, as in Debian
+    chown "$(awk -F: '$1 == "_apt" {print $3}' "$ROOT/etc/passwd")":0 "$CACHE/apt-archives/partial"
+    chmod 700 "$CACHE/apt-archives/partial"
     mount --bind "$CACHE/apt-archives" "$ROOT/var/cache/apt/archives"
     mount --bind "$CACHE/pip" "$ROOT/root/.cache/pip"
 fi
