@@ -14,6 +14,7 @@
 #   TAIDAN_MIRROR       the Debian mirror (default: the one this machine's apt uses)
 set -euo pipefail
 
+main() {  # the whole script is read before it runs: editing it meanwhile cannot derail a run
 [ "$(id -u)" = 0 ] || { echo "fresh-machine: run as root (debootstrap, chroot, mount)" >&2; exit 1; }
 REPO="$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)"
 REF="${1:-HEAD}"
@@ -71,6 +72,18 @@ tar --numeric-owner -C "$ROOT" -xf "$BASE"
 chmod 755 "$ROOT"
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
+# This network's TLS: the package index is reached through a proxy with its own certificate
+# authority. Give the root this machine's local CAs and the variables that point tools
+# (pip, requests, node, curl, git) at the system's bundle; a plain network needs neither.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
+fi
+TRUST=()
+for variable in SSL_CERT_FILE SSL_CERT_DIR PIP_CERT REQUESTS_CA_BUNDLE CURL_CA_BUNDLE NODE_EXTRA_CA_CERTS GIT_SSL_CAINFO; do
+    [ -n "${!variable:-}" ] && [ -e "$ROOT${!variable}" ] && TRUST+=("$variable=${!variable}")
+done
+
 # 3. The clone alone: the repository's history, the commit checked out, nothing untracked.
 git clone -q --no-hardlinks "$REPO" "$ROOT$CLONE"
 git -C "$ROOT$CLONE" checkout -q --detach "$COMMIT"
@@ -96,7 +109,7 @@ chrooted() {  # chrooted NAME COMMAND: runs it in the clone, log in $ROOT/NAME.l
     local start
     start=$(date +%s%N)
     set +e
-    chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${TRUST[@]}" \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         /bin/sh -c "cd $CLONE && $2" 2>&1 | tee "$ROOT/$1.log"
     STATUS=${PIPESTATUS[0]}
@@ -116,3 +129,5 @@ echo "fresh-machine: make       exit $make_status in ${make_time} s"
 echo "fresh-machine: make test  exit $test_status in ${test_time} s  ($(grep -E '[0-9]+ (passed|failed)' "$ROOT/make-test.log" | tail -n 1))"
 echo "fresh-machine: logs in $ROOT/make.log and $ROOT/make-test.log"
 [ "$make_status" = 0 ] && [ "$test_status" = 0 ]
+}
+main "$@"
