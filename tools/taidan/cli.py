@@ -18,10 +18,28 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, read only when asked (startup stays fast)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print taidan's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("taidan")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            from taidan import __version__ as number
+        print(f"taidan {number}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     from taidan.editions import EDITIONS
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate manuscripts without building")
     check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
@@ -41,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="editions built at once (default: one per core; 1 uses least memory)")
     build.add_argument("--embed-fonts", action=argparse.BooleanOptionalAction,
                        help="embed subset fonts in the EPUB editions")
+    serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
+    serve.add_argument("targets", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                       help="default: the project's manuscripts (taidan.toml), or manuscript/*.md")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1; 0.0.0.0 for the network)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
     send = commands.add_parser("send", help="email books to a Send to Kindle (or any) address",
                                description="Emails EPUB and PDF files over SMTP, with the "
                                "settings in taidan.toml [send]; the password comes from "
@@ -72,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         from taidan import catalog
 
         return catalog.main(args.manuscripts, args.out)
+    if args.command == "serve":
+        from taidan.serve import run
+
+        return run(args.targets, args.host, args.port, args.open)
     from taidan.problems import ManuscriptInvalid
 
     from taidan import project
@@ -125,10 +154,11 @@ def _failed(err) -> int:
     import traceback
 
     for name, path, exc in err.failures:
-        print(f"taidan: the {name} edition of {path} failed: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(f"taidan: the {name} edition of {path} failed: {exc}", file=sys.stderr)
         if os.environ.get("TAIDAN_DEBUG"):
             traceback.print_exception(exc)
-    print("taidan: the other editions were written; files of the failed ones are unchanged "
+    count = len(err.written)
+    done = f"wrote {count} file{'s' * (count != 1)} of the other editions" if count else "wrote nothing"
+    print(f"taidan: {done}; the failed editions' earlier files are unchanged "
           "(TAIDAN_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_FAILED
