@@ -7,6 +7,7 @@ what is tested); the tests run in file order and the last one stops it with SIGT
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -190,6 +191,32 @@ def test_taidan_toml_problems_show_and_recover(server, project, page):
     toml.write_text('[build]\npaper = "A5"\n', encoding="utf-8")
     page.locator("#problems").wait_for(state="hidden", timeout=5000)
     server.wait_for(r"taidan\.toml: fixed", server.out, 5)
+
+
+def test_saves_during_a_build_are_coalesced(server, project, page):
+    proofs = lambda: json.loads(server.request("GET", "/_taidan/state")[2])["manuscripts"][0]["proof"]
+    before = proofs()
+    for n in range(1, 9):  # eight saves 30 ms apart: a proof takes longer than that to build
+        edit(project, "期待しています" + "。" * n, "期待しています" + "。" * (n + 1))
+        time.sleep(0.03)
+    proof_has(page, "期待しています。。。。。。。。。", 5)  # the last save wins
+    time.sleep(1)
+    assert 1 <= proofs() - before <= 4  # not one build per save
+
+
+def test_other_files_in_the_project_folder_change_nothing(server, project):
+    """Only taidan.toml is watched in the project's folder (a log of the server's own
+    output written there once made it rebuild for ever)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the rebuilds of the tests before have finished
+        state = json.loads(server.request("GET", "/_taidan/state")[2])
+        if not state["manuscripts"][0]["pages"]["building"]:
+            break
+        time.sleep(0.1)
+    version = state["version"]
+    (project / "serve.log").write_text("taidan: serving ...\n", encoding="utf-8")
+    time.sleep(1)
+    assert json.loads(server.request("GET", "/_taidan/state")[2])["version"] == version
 
 
 def test_the_page_gallery_follows_the_print_edition(server, project, page):

@@ -48,12 +48,15 @@ class Entry:
 class _Filter(watchfiles.DefaultFilter):
     """Editors' swap files and backups (DefaultFilter), our own temporary files, build/."""
 
-    def __init__(self, ignored: list[Path]):
+    def __init__(self, ignored: list[Path], only: str | None = None):
         super().__init__()
         self.ignored = [p.resolve() for p in ignored]
+        self.only = only
 
     def __call__(self, change, path: str) -> bool:
         if Path(path).name.startswith(TEMP_PREFIX):
+            return False
+        if self.only and Path(path).name != self.only:
             return False
         if any(Path(path).is_relative_to(folder) for folder in self.ignored):
             return False
@@ -168,7 +171,10 @@ class Preview:
         folders = [p for p in paths if p.exists()]
         if not folders:
             return
-        for changes in watchfiles.watch(*folders, watch_filter=_Filter(self.ignored),
+        # the flat watch is on the project's folder, for taidan.toml alone (not a log
+        # file the server's output is redirected to, which would rebuild forever)
+        only = None if recursive else "taidan.toml"
+        for changes in watchfiles.watch(*folders, watch_filter=_Filter(self.ignored, only),
                                         recursive=recursive, stop_event=self._stop,
                                         debounce=400, step=20, rust_timeout=500):
             self._note({Path(path) for _, path in changes})
