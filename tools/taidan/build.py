@@ -139,6 +139,8 @@ def _produce_safely(name: str, m, options: Options):
             traceback.print_exc()
         if isinstance(err, OSError) and err.filename:  # a file taidan needs is missing or unreadable
             return "failed", f"cannot read {_shown(err.filename)}: {err.strerror}"
+        if isinstance(err, FileNotFoundError):  # taidan's own message (a font: how to install it)
+            return "failed", str(err)
         return "failed", f"{type(err).__name__}: {err}"
 
 
