@@ -10,6 +10,7 @@ from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
 from taidan.problems import ManuscriptInvalid, Problem
+from taidan.words import words
 
 CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
 
@@ -38,21 +39,23 @@ def load(path: Path) -> Manuscript:
     problems += front.problems
     if meta is None:
         raise ManuscriptInvalid(problems)
-    builder = Builder(path, speakers)
+    builder = Builder(path, speakers, words(meta.lang or "en").get("everyone_labels", ()),
+                      known=front.broken_labels)
     notes = builder.build(scan(source.body, source.body_line))
-    cover_path = builder.resolve_file(meta.cover, source.front_line, "cover image") \
-        if meta.cover else None
+    cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
+                                      "cover image") if meta.cover else None
     problems += builder.problems
-    if problems:
+    if any(not p.warning for p in problems):
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
     return Manuscript(path=path, meta=meta, speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
-                      cover_path=cover_path, images=builder.images)
+                      cover_path=cover_path, images=builder.images,
+                      warnings=sorted(problems, key=lambda p: p.line))
 
 
 def check(path: Path) -> list[Problem]:
+    """Every problem of a manuscript, warnings (``Problem.warning``) included."""
     try:
-        load(path)
+        return load(path).warnings
     except ManuscriptInvalid as err:
         return err.problems
-    return []

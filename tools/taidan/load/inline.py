@@ -211,3 +211,12 @@ def unclosed_ruby(text: str) -> int | None:
         if close < 0 or (0 <= opening < close) or (0 <= nl < close):
             return m.start()
     return None
+
+
+def unclosed_stage(text: str) -> int | None:
+    """Offset of a '((' that opens no stage direction (``((laughs)``), else None. Code spans
+    and an escaped ``\\((`` are text."""
+    masked = re.sub(STAGE_RE + r"|`[^`\n]*`", lambda m: " " * len(m.group(0)), text)
+    m = re.search(r"(?<!\\)\(\(", masked)
+    return m.start() if m else None
+

@@ -8,28 +8,12 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import yaml
 
-# TAIDAN_TEMPLATES: another templates folder (a copy of this one, edited), e.g. for a series.
-TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
-                 or Path(__file__).resolve().parents[3] / "templates").resolve()
-
-
-@lru_cache(maxsize=1)
-def strings() -> dict:
-    """Words the templates print (contents, colophon ...), by language."""
-    return yaml.safe_load((TEMPLATES / "shared" / "strings.yaml").read_text(encoding="utf-8"))
-
-
-def words(lang: str) -> dict:
-    table = strings()
-    base = lang.split("-")[0]
-    return {**table["en"], **table.get(base, {})}
+from taidan.words import TEMPLATES, strings, words  # noqa: F401  (the templates' words)
 
 
 def data_uri(path: Path) -> str:
