@@ -255,7 +255,8 @@ def test_outline_matches_the_sections_and_the_contents_page(book, interview):
     sections = items[1][2]
     assert [t for t, _, _ in sections] == [vertical_quotes(s.title_text) for s in interview.sections]
     pages = [p for _, p, _ in sections]
-    assert pages == sorted(pages) and pages[0] == 3
+    assert items[1][1] == 3  # the part's own page
+    assert pages == sorted(pages) and pages[0] == 4
     # the contents page prints the same page numbers: title, leader, number
     contents = squash(run("pdftotext", "-raw", "-f", "2", "-l", "2", str(book), "-"))
     for title, page, _ in sections:
@@ -298,17 +299,21 @@ def test_running_heads_and_page_numbers(book, interview):
     # title page and contents: neither head nor number
     for page in (1, 2):
         assert margin_text(book, page, "top") == "" and margin_text(book, page, "bottom") == ""
-    first = interview.sections[0]
-    assert margin_text(book, 3, "top") == squash(first.title_text)  # odd: the section
+    # the part's page (3): neither head nor number either
+    assert margin_text(book, 3, "top") == "" and margin_text(book, 3, "bottom") == ""
+    starts = [page for _, page, _ in outline(book)[1][2]]  # each section's first page
+    on_5 = [s for s, page in zip(interview.sections, starts) if page <= 5][-1]
     assert margin_text(book, 4, "top") == squash(interview.meta.title)  # even: the book
-    for page in range(3, pages):
+    assert margin_text(book, 5, "top") == squash(on_5.title_text)  # odd: the section
+    for page in range(4, pages):
         assert margin_text(book, page, "bottom") == str(page)
     assert margin_text(book, pages, "bottom") == ""  # the colophon
 
 
 def test_page_images_read_from_right_to_left(book):
     """Writes the first pages for people to look at, and checks where the ink is: the
-    title page's title on the right, the first text page's lines filling from the right."""
+    title page's title on the right, the first text page's lines (page 4, after the part's
+    page) filling from the right."""
     BUILD.mkdir(exist_ok=True)
     for old in BUILD.glob("print-vertical-page-*.png"):
         old.unlink()
@@ -316,7 +321,7 @@ def test_page_images_read_from_right_to_left(book):
                     str(BUILD / "print-vertical-page")], check=True)
     images = sorted(BUILD.glob("print-vertical-page-*.png"))
     assert len(images) == 4
-    for path in (images[0], images[2]):
+    for path in (images[0], images[3]):
         grey = Image.open(path).convert("L")
         w, h = grey.size
         body = grey.crop((0, int(h * .15), w, int(h * .85)))
