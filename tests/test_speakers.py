@@ -197,3 +197,18 @@ def test_check_warns_where_a_continuation_follows_two_blank_lines(tmp_path):
 
 def test_the_interview_has_no_warning():
     assert check(ROOT / "manuscript" / "interview-2025-10-06.md") == []
+
+
+def test_check_warns_that_everyone_need_not_be_declared(tmp_path):
+    """一同 declared as a speaker still works as before (a speaker of its own, in the cast
+    list), with a warning on its entry's line saying it need not be declared."""
+    text = JA.read_text(encoding="utf-8").replace(
+        "  - {id: mori, name: 森三郎, label: 森, role: 印刷所}\n",
+        "  - {id: mori, name: 森三郎, label: 森, role: 印刷所}\n  - {id: all, name: 一同}\n")
+    path = tmp_path / "declared.md"
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in check(path)] == [
+        f"{path}:9: warning: '一同' need not be declared: '一同：' is everyone speaking at once "
+        "(delete this speaker, so that it stays out of the cast list and the colophon)"]
+    turns = [b for s in load(path).sections for b in s.blocks if b.kind == "turn"]
+    assert [t.speaker.id for t in turns if t.speaker and t.speaker.label == "一同"] == ["all"]

@@ -26,6 +26,15 @@ def _control_characters(path: Path, lines: list[str], first_line: int) -> list[P
     return problems
 
 
+def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
+    """Warnings for a speaker declared as 一同 or All, which need no declaration."""
+    colon = lang["label_sep"].strip()
+    return [Problem(path, lines[sp.id], f"'{sp.label}' need not be declared: '{sp.label}{colon}' "
+                    "is everyone speaking at once", "delete this speaker, so that it stays out "
+                    "of the cast list and the colophon", warning=True)
+            for sp in speakers if sp.label in everyone or sp.name in everyone]
+
+
 def load(path: Path) -> Manuscript:
     """Reads and validates one manuscript; raises ManuscriptInvalid with every problem."""
     path = Path(path)
@@ -39,8 +48,10 @@ def load(path: Path) -> Manuscript:
     problems += front.problems
     if meta is None:
         raise ManuscriptInvalid(problems)
-    builder = Builder(path, speakers, words(meta.lang or "en").get("everyone_labels", ()),
-                      known=front.broken_labels)
+    lang = words(meta.lang or "en")
+    everyone = lang.get("everyone_labels", ())
+    problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
+    builder = Builder(path, speakers, everyone, known=front.broken_labels)
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
                                       "cover image") if meta.cover else None

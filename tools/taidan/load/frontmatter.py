@@ -66,6 +66,7 @@ class FrontMatter:
         # are follow-ons of that error, not problems of their own
         self.broken_labels: set[str] = set()
         self.lines: dict[str, int] = {}  # each field -> the line of its value
+        self.speaker_lines: dict[str, int] = {}  # each speaker's id -> the line of its entry
 
     def _problem(self, node_or_line, message: str, hint: str = "") -> None:
         line = node_or_line if isinstance(node_or_line, int) else \
@@ -316,3 +317,4 @@ class FrontMatter:
         for what in ("label", "name", "id"):
             seen.setdefault(fields[what], (what, fields["id"]))
         speakers.append(Speaker(number=len(speakers) + 1, **fields))
+        self.speaker_lines[fields["id"]] = item_node.start_mark.line + self.first_line
