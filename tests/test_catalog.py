@@ -128,6 +128,7 @@ def test_the_atom_feed_describes_every_book(feed, folder, built, manuscripts):
         assert [a.findtext(f"{ATOM}name") for a in entry.findall(f"{ATOM}author")] == \
             [s.name for s in m.speakers]
         assert entry.findtext(f"{DC}language") == m.meta.lang
+        assert entry.findtext(f"{DC}identifier") == (f"urn:isbn:{m.meta.isbn}" if m.meta.isbn else None)
         assert [c.findtext(f"{ATOM}name") for c in entry.findall(f"{ATOM}contributor")] == \
             [c.name for c in m.meta.credits]
         summary = entry.find(f"{ATOM}summary")
@@ -160,6 +161,12 @@ def test_the_json_feed_has_the_same_books(feed, folder):
             (l.get("href"), l.get("type"), int(l.get("length")))
             for l in entry.findall(f"{ATOM}link[@rel='{ACQUISITION}']")]
         assert all(l["rel"] == ACQUISITION for l in publication["links"])
+        metadata = publication["metadata"]
+        if metadata["title"] == "小さな対談":  # the sample with an ISBN and a series
+            assert metadata["altIdentifier"] == ["urn:isbn:9784999000012"]
+            assert metadata["belongsTo"] == {"series": [{"name": "taidan 対談叢書", "position": 2}]}
+        else:
+            assert "altIdentifier" not in metadata and "belongsTo" not in metadata
         images = [(i["href"], i["type"]) for i in publication["images"]]
         assert images == [(l.get("href"), l.get("type")) for l in entry.findall(f"{ATOM}link")
                           if l.get("rel").startswith("http://opds-spec.org/image")]
@@ -266,6 +273,9 @@ def test_the_page_served_under_catalog_without_javascript(browser, served, folde
         assert book.get_attribute("lang") == m.meta.lang
         assert book.locator("h2").inner_text() == m.meta.title
         assert book.locator("time").inner_text() == date
+        series = book.locator(".series")
+        assert (series.inner_text() if series.count() else None) == \
+            ("taidan 対談叢書　第2巻" if name == "small-ja" else None)
         speakers = book.locator(".speakers").inner_text()
         assert all(s.name in speakers and s.role in speakers for s in m.speakers)
         assert catalog.description(m)[0] in book.locator(".description").first.inner_text()

@@ -7,6 +7,7 @@ what is tested); the tests run in file order and the last one stops it with SIGT
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, INTERVIEW
+from conftest import BUILD, INTERVIEW, ROOT
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,7 +35,8 @@ class Served:
     """A `taidan serve` process; its output lines are collected as they come."""
 
     def __init__(self, project: Path, *args: str):
-        env = {**os.environ, "TMPDIR": str(project / "tmp"), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "TMPDIR": str(project / "tmp"), "PYTHONUNBUFFERED": "1",
+               "TAIDAN_TEMPLATES": str(project / "house-templates")}
         (project / "tmp").mkdir(exist_ok=True)
         self.proc = subprocess.Popen([sys.executable, "-m", "taidan", "serve", "--port", "0", *args],
                                      cwd=project, env=env, stdout=subprocess.PIPE,
@@ -77,6 +79,7 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     (root / "manuscript").mkdir()
     shutil.copy(INTERVIEW, root / "manuscript" / f"{NAME}.md")
+    shutil.copytree(ROOT / "templates", root / "house-templates")  # TAIDAN_TEMPLATES
     (root / "build").mkdir()
     (root / "build" / "keep.pdf").write_bytes(b"%PDF- an earlier build's output")
     catalog = root / "build" / "catalog"  # laid out as `taidan catalog` writes it
@@ -170,6 +173,52 @@ def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, pa
     server.wait_for(rf"manuscript/{NAME}\.md: fixed", server.out, 5)
 
 
+def test_a_template_change_rebuilds_the_proof(server, project, page):
+    css = project / "house-templates" / "html" / "html.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.title { color: rgb(1, 2, 3); }\n",
+                   encoding="utf-8")
+    page.wait_for_function("""() => { const d = document.getElementById('proof').contentDocument;
+        const t = d && d.querySelector('.title');
+        return t && getComputedStyle(t).color === 'rgb(1, 2, 3)'; }""", timeout=5000, polling=20)
+
+
+def test_taidan_toml_problems_show_and_recover(server, project, page):
+    toml = project / "taidan.toml"
+    toml.write_text('[build]\npaper = "A5"\npapr = "B6"\n', encoding="utf-8")
+    page.locator("#problems li").first.wait_for(timeout=5000)
+    assert page.locator("#problems li").all_inner_texts() == [
+        "taidan.toml:3: unknown key 'papr' in [build] (did you mean 'paper'?)"]
+    toml.write_text('[build]\npaper = "A5"\n', encoding="utf-8")
+    page.locator("#problems").wait_for(state="hidden", timeout=5000)
+    server.wait_for(r"taidan\.toml: fixed", server.out, 5)
+
+
+def test_saves_during_a_build_are_coalesced(server, project, page):
+    proofs = lambda: json.loads(server.request("GET", "/_taidan/state")[2])["manuscripts"][0]["proof"]
+    before = proofs()
+    for n in range(1, 9):  # eight saves 30 ms apart: a proof takes longer than that to build
+        edit(project, "期待しています" + "。" * n, "期待しています" + "。" * (n + 1))
+        time.sleep(0.03)
+    proof_has(page, "期待しています。。。。。。。。。", 5)  # the last save wins
+    time.sleep(1)
+    assert 1 <= proofs() - before <= 4  # not one build per save
+
+
+def test_other_files_in_the_project_folder_change_nothing(server, project):
+    """Only taidan.toml is watched in the project's folder (a log of the server's own
+    output written there once made it rebuild for ever)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the rebuilds of the tests before have finished
+        state = json.loads(server.request("GET", "/_taidan/state")[2])
+        if not state["manuscripts"][0]["pages"]["building"]:
+            break
+        time.sleep(0.1)
+    version = state["version"]
+    (project / "serve.log").write_text("taidan: serving ...\n", encoding="utf-8")
+    time.sleep(1)
+    assert json.loads(server.request("GET", "/_taidan/state")[2])["version"] == version
+
+
 def test_the_page_gallery_follows_the_print_edition(server, project, page):
     gallery = page.locator("#pages")
     page.wait_for_function("document.getElementById('pages').dataset.serial > 0", timeout=60000)
@@ -180,6 +229,7 @@ def test_the_page_gallery_follows_the_print_edition(server, project, page):
     # stale while the print edition is rebuilt, then the new pages
     page.wait_for_function("document.getElementById('pages').classList.contains('stale')",
                            timeout=5000, polling=10)
+    page.screenshot(path=str(BUILD / "serve-gallery-updating.png"))
     page.wait_for_function(f"document.getElementById('pages').dataset.serial > {before}"
                            " && !document.getElementById('pages').classList.contains('stale')",
                            timeout=60000)
@@ -244,7 +294,8 @@ def test_the_gallery_pdf_is_the_print_edition(server, project, tmp_path):
     """The warm worker (one FontConfiguration kept between builds) writes the same bytes
     as `taidan build`."""
     subprocess.run([sys.executable, "-m", "taidan", "build", f"manuscript/{NAME}.md", "--edition",
-                    "print", "--out", str(tmp_path)], cwd=project, check=True, capture_output=True)
+                    "print", "--out", str(tmp_path)], cwd=project, check=True, capture_output=True,
+                   env={**os.environ, "TAIDAN_TEMPLATES": str(project / "house-templates")})
     assert server.request("GET", f"/{NAME}/{NAME}.pdf")[2] == (tmp_path / f"{NAME}.pdf").read_bytes()
 
 

@@ -208,12 +208,10 @@ def _identifier(m) -> str:
 
 
 def description(m) -> list[str]:
-    """The manuscript's description, else its lead, as paragraphs of plain text."""
-    from taidan.model import plain_text
+    """What the EPUB says the book is about (its description, else the lead), as paragraphs."""
+    from taidan.editions.epub_base import description as text
 
-    if m.meta.description:
-        return [p.strip() for p in m.meta.description.split("\n\n") if p.strip()]
-    return [plain_text(b.inlines) for b in m.lead if hasattr(b, "inlines")]
+    return [line.strip() for line in text(m).split("\n") if line.strip()]
 
 
 def _common_publisher(loaded) -> str:
@@ -289,7 +287,12 @@ def _publication(b: Book) -> dict:
         metadata["contributor"] = [{"name": c.name, "role": c.role} for c in meta.credits]
     if meta.publisher:
         metadata["publisher"] = meta.publisher
+    if meta.isbn:
+        metadata["altIdentifier"] = [f"urn:isbn:{meta.isbn}"]
     metadata.update(language=meta.lang, published=meta.date, modified=b.updated)
+    if meta.series:
+        metadata["belongsTo"] = {"series": [{"name": meta.series.name,
+                                             "position": meta.series.number}]}
     if b.description:
         metadata["description"] = "\n\n".join(b.description)
     return {

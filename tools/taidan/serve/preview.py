@@ -41,19 +41,22 @@ class Entry:
 
     def state(self) -> dict:
         return {"name": self.name, "path": str(self.path), "title": self.title,
-                "proof": self.proof, "seconds": self.seconds, "problems": self.problems,
-                "pages": self.pages}
+                "proof": self.proof, "seconds": self.seconds, "problems": list(self.problems),
+                "pages": dict(self.pages)}  # copies: the JSON is written outside the lock
 
 
 class _Filter(watchfiles.DefaultFilter):
     """Editors' swap files and backups (DefaultFilter), our own temporary files, build/."""
 
-    def __init__(self, ignored: list[Path]):
+    def __init__(self, ignored: list[Path], only: str | None = None):
         super().__init__()
         self.ignored = [p.resolve() for p in ignored]
+        self.only = only
 
     def __call__(self, change, path: str) -> bool:
         if Path(path).name.startswith(TEMP_PREFIX):
+            return False
+        if self.only and Path(path).name != self.only:
             return False
         if any(Path(path).is_relative_to(folder) for folder in self.ignored):
             return False
@@ -90,7 +93,7 @@ class Preview:
 
     def state(self) -> dict:
         with self._changed:
-            return {"epoch": self.epoch, "version": self.version, "problems": self.problems,
+            return {"epoch": self.epoch, "version": self.version, "problems": list(self.problems),
                     "manuscripts": [e.state() for e in self.entries.values()]}
 
     def wait(self, since: int, epoch: str, timeout: float) -> dict:
@@ -168,7 +171,10 @@ class Preview:
         folders = [p for p in paths if p.exists()]
         if not folders:
             return
-        for changes in watchfiles.watch(*folders, watch_filter=_Filter(self.ignored),
+        # the flat watch is on the project's folder, for taidan.toml alone (not a log
+        # file the server's output is redirected to, which would rebuild forever)
+        only = None if recursive else "taidan.toml"
+        for changes in watchfiles.watch(*folders, watch_filter=_Filter(self.ignored, only),
                                         recursive=recursive, stop_event=self._stop,
                                         debounce=400, step=20, rust_timeout=500):
             self._note({Path(path) for _, path in changes})
