@@ -214,9 +214,11 @@ def unclosed_ruby(text: str) -> int | None:
 
 
 def unclosed_stage(text: str) -> int | None:
-    """Offset of a '((' that opens no stage direction (``((laughs)``), else None. Code spans
-    and an escaped ``\\((`` are text."""
+    """Offset of a '((' never closed by '))' on its line (``((laughs)``), else None. Code
+    spans and an escaped ``\\((`` are text."""
     masked = re.sub(STAGE_RE + r"|`[^`\n]*`", lambda m: " " * len(m.group(0)), text)
-    m = re.search(r"(?<!\\)\(\(", masked)
-    return m.start() if m else None
+    for m in re.finditer(r"(?<!\\)\(\(", masked):
+        if "))" not in masked[m.end():].split("\n", 1)[0]:  # closed later on its line: text
+            return m.start()
+    return None
 
