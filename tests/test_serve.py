@@ -152,6 +152,8 @@ def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, pa
     assert page.evaluate("window.sameDocument") is True  # the page itself never reloaded
     page.wait_for_function(f"{frame}.scrollY > 0", timeout=2000)
     assert abs(page.evaluate(f"{frame}.scrollY") - 1500) <= 2
+    # the proof's links to the web open in a new tab, never inside the frame
+    assert page.evaluate(f"{frame}.document.querySelector('a[href^=\"https://\"]').target") == "_blank"
     BUILD.mkdir(exist_ok=True)
     page.screenshot(path=str(BUILD / "serve-preview.png"))
 
