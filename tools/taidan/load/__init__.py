@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from taidan.load import smart
 from taidan.load.blocks import scan
 from taidan.load.frontmatter import FrontMatter
 from taidan.load.source import read_source
@@ -51,14 +52,15 @@ def load(path: Path) -> Manuscript:
     lang = words(meta.lang or "en")
     everyone = lang.get("everyone_labels", ())
     problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
-    builder = Builder(path, speakers, everyone, known=front.broken_labels)
+    builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
+                      known=front.broken_labels)
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
                                       "cover image") if meta.cover else None
     problems += builder.problems
     if any(not p.warning for p in problems):
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
-    return Manuscript(path=path, meta=meta, speakers=speakers, lead=builder.lead,
+    return Manuscript(path=path, meta=smart.meta(meta), speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
                       cover_path=cover_path, images=builder.images,
                       warnings=sorted(problems, key=lambda p: p.line))

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from taidan import model
-from taidan.load import images
+from taidan.load import images, smart
 from taidan.load.blocks import RawBlock
 from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
                                 unclosed_ruby, unclosed_stage)
@@ -51,9 +51,10 @@ def _case_insensitive(folder: Path, relative: Path) -> tuple[str, ...] | None:
 
 
 class Builder:
-    def __init__(self, path: Path, speakers: list[model.Speaker], everyone_labels=(),
-                 known: dict[str, int] | None = None):
+    def __init__(self, path: Path, speakers: list[model.Speaker], lang: str = "ja",
+                 everyone_labels=(), known: set[str] | None = None):
         self.path = path
+        self.lang = lang  # typographic punctuation for Latin-script languages (load.smart)
         self.folder = path.parent
         self.speakers = speakers
         self.problems: list[Problem] = []
@@ -69,7 +70,7 @@ class Builder:
         self.everyone_labels = set(everyone_labels)
         # labels written in the front matter that did not make a speaker (an entry with an
         # error): turns that use them are not reported again; the entry's error is the cause.
-        self.known = known or {}
+        self.known = known or set()
         self.unknown: dict[str, list[tuple[int, str]]] = {}  # undeclared label -> (line, colon)
         self.notes: dict[str, int] = {}
         self.note_lines: dict[str, int] = {}  # first reference
@@ -120,7 +121,7 @@ class Builder:
                          "use at most a few levels of [ ], ( ), { } or * * inside each other")
             return [model.Text(text)]
         self._check_ruby(nodes, line)
-        return nodes
+        return smart.inlines(nodes, self.lang)
 
     def _check_ruby(self, nodes, line: int) -> None:
         for node in nodes:
@@ -264,7 +265,7 @@ class Builder:
             self.problem(line, f"the image '{src}' has no alt text",
                          "describe it for readers who cannot see it: ![description](" + src + ")")
         if path is not None:
-            image = model.Image(src, path, alt.strip(), caption.strip(), line)
+            image = model.Image(src, path, alt.strip(), smart.text(caption.strip(), self.lang), line)
             self.images.append(image)
             self._add(image)
 
