@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         from taidan.load import check
 
         problems = [p for path in paths for p in check(path)]
-        return _report(problems) if problems else 0
+        if any(not p.warning for p in problems):
+            return _report(problems)
+        _report(problems)  # warnings only: the manuscripts are valid
+        return 0
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options
