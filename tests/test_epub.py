@@ -33,6 +33,7 @@ from conftest import BUILD, INTERVIEW, ROOT
 SAMPLES = ROOT / "tests" / "epub_samples"
 SMALL_JA = SAMPLES / "small-ja.md"
 SMALL_EN = SAMPLES / "small-en.md"
+ENGLISH = ROOT / "tests" / "manuscripts" / "english-repair.md"  # see test_english.py
 EDGE_ZH = SAMPLES / "edge-zh.md"  # Chinese; markup characters in the title; a part with no section
 CHECKER = ROOT / "tests" / "epubcheck" / "EpubCheckMany.java"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -90,8 +91,13 @@ def books(build_once) -> dict[str, Book]:
         for edition in ("epub", "epub-vertical"):
             for name, path in build_once(edition, manuscript).items():
                 out[(manuscript.stem, edition)] = Book(path)
+    for name, path in build_once("epub", ENGLISH, embed_fonts=True).items():
+        out[(ENGLISH.stem, "epub+fonts")] = Book(path)  # Linux Libertine and Biolinum inside
     for name, path in build_once("epub-vertical", INTERVIEW, embed_fonts=True).items():
         out[(INTERVIEW.stem, "epub-vertical+fonts")] = Book(path)
+    for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN):  # Kobo's: <name>(-vertical).kepub.epub
+        for name, path in build_once("kepub", manuscript).items():
+            out[(manuscript.stem, "kepub-vertical" if "-vertical." in name else "kepub")] = Book(path)
     return out
 
 
@@ -114,7 +120,9 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
 
 
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
-    assert len(epubcheck_reports) == 8  # interview, small-ja, edge-zh x2; small-en, fonts x1
+    # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts x1; kepubs: interview,
+    # small-ja x2, small-en x1
+    assert len(epubcheck_reports) == 14
     for key, report in epubcheck_reports.items():
         checker = report["checker"]
         assert checker["checkerVersion"].startswith("5."), key
@@ -161,7 +169,7 @@ def test_the_archive_starts_with_a_stored_mimetype_and_has_fixed_times(books):
         assert book.data[30:38] == b"mimetype" and book.zip.read("mimetype") == b"application/epub+zip"
         dates = {info.date_time for info in book.zip.infolist()}
         day = load({"interview-2025-10-06": INTERVIEW, "small-ja": SMALL_JA,
-                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH}[key[0]]).meta.date
+                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH, ENGLISH.stem: ENGLISH}[key[0]]).meta.date
         assert dates == {tuple(map(int, day.split("-"))) + (0, 0, 0)}, key
 
 
@@ -194,8 +202,8 @@ def test_metadata_of_the_interview(books, interview):
         assert book.refines("title", "title-type") == ["main"]
         assert book.refines("subtitle", "title-type") == ["subtitle"]
         assert [c.text for c in book.dc("creator")] == ["サム・アルトマン", "真鍋大度", "草野絵美"]
-        for creator in book.dc("creator"):
-            assert book.refines(creator.get("id"), "role") == ["ive"]
+        for creator in book.dc("creator"):  # authors, so that calibre lists them; interviewees
+            assert book.refines(creator.get("id"), "role") == ["aut", "ive"]
         (contributor,) = book.dc("contributor")
         assert contributor.text == "平井敦貴"
         assert book.refines(contributor.get("id"), "role") == ["pht", "aut", "edt"]
@@ -208,7 +216,7 @@ def test_metadata_of_the_interview(books, interview):
 def test_a_speaker_credited_as_the_interviewer_is_a_creator_with_that_role(books):
     book = books[("small-en", "epub")]
     creators = {c.text: book.refines(c.get("id"), "role") for c in book.dc("creator")}
-    assert creators == {"Ann Lee": ["ivr"], "Ken Ito": ["ive"]}
+    assert creators == {"Ann Lee": ["aut", "ivr"], "Ken Ito": ["aut", "ive"]}
     contributors = {c.text: book.refines(c.get("id"), "role") for c in book.dc("contributor")}
     assert contributors == {"Bo Chan": ["pht"]}
 
@@ -224,10 +232,22 @@ def test_accessibility_metadata(books):
         assert ("rubyAnnotations" in features) == (key[0] in ("small-ja", "small-en"))
         assert book.meta("schema:accessibilityHazard") == ["none"]
         assert len(book.meta("schema:accessibilitySummary")[0]) > 60
-        (conforms,) = [m for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
-                       if m.get("property") == "dcterms:conformsTo"]
-        assert conforms.text == "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
-        assert book.refines(conforms.get("id"), "a11y:certifiedBy")
+        # no taidan.toml names a certifier: no conformance claim, nobody named
+        assert [m for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
+                if m.get("property") in ("dcterms:conformsTo", "a11y:certifiedBy")] == []
+
+
+def test_a_certifier_named_in_taidan_toml_certifies_the_conformance_claim(tmp_path):
+    shutil.copytree(SAMPLES, tmp_path / "manuscript")
+    (tmp_path / "taidan.toml").write_text('[accessibility]\ncertified_by = "Test Press QA"\n',
+                                          encoding="utf-8")
+    (path,) = build([tmp_path / "manuscript" / "small-en.md"], ["epub"], tmp_path / "out",
+                    Options(), say=lambda s: None)
+    book = Book(path)
+    (conforms,) = [m for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
+                   if m.get("property") == "dcterms:conformsTo"]
+    assert conforms.text == "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+    assert book.refines(conforms.get("id"), "a11y:certifiedBy") == ["Test Press QA"]
 
 
 def test_direction_and_writing_mode(books):

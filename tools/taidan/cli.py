@@ -1,4 +1,6 @@
-"""The command line: ``taidan check`` and ``taidan build``. Problems print as FILE:LINE: message."""
+"""The command line: ``taidan check``, ``build``, ``send`` and ``catalog``.
+
+Problems print as FILE:LINE: message."""
 
 from __future__ import annotations
 
@@ -16,27 +18,66 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, read only when asked (startup stays fast)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print taidan's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("taidan")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            from taidan import __version__ as number
+        print(f"taidan {number}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     from taidan.editions import EDITIONS
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate manuscripts without building")
-    check.add_argument("manuscripts", nargs="+", type=Path, metavar="MANUSCRIPT")
+    check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
+                       help="default: every manuscript/*.md of the project (found by taidan.toml)")
     build = commands.add_parser("build", help="build editions into build/")
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
-                       help="default: every manuscript/*.md")
+                       help="default: every manuscript/*.md of the project (found by taidan.toml)")
     build.add_argument("--edition", nargs="+", choices=list(EDITIONS), metavar="NAME",
                        help="one or more of: " + ", ".join(EDITIONS) + " (default: all)")
-    build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
-    build.add_argument("--paper", default="A5", choices=["A5", "B6", "A4", "Letter"],
+    # None: not given, so taidan.toml's [build] value (or its default) applies
+    build.add_argument("--out", type=Path, help="output folder (default: the project's build/)")
+    build.add_argument("--paper", choices=["A5", "B6", "A4", "Letter"],
                        help="page size of the print edition (default: A5)")
-    build.add_argument("--press", action="store_true",
+    build.add_argument("--press", action=argparse.BooleanOptionalAction,
                        help="print edition with 3 mm bleed and crop marks for a printer")
     build.add_argument("--jobs", type=_at_least_one, metavar="N",
                        help="editions built at once (default: one per core; 1 uses least memory)")
-    build.add_argument("--embed-fonts", action="store_true",
+    build.add_argument("--embed-fonts", action=argparse.BooleanOptionalAction,
                        help="embed subset fonts in the EPUB editions")
+    serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
+    serve.add_argument("targets", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                       help="default: the project's manuscripts (taidan.toml), or manuscript/*.md")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1; 0.0.0.0 for the network)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
+    send = commands.add_parser("send", help="email books to a Send to Kindle (or any) address",
+                               description="Emails EPUB and PDF files over SMTP, with the "
+                               "settings in taidan.toml [send]; the password comes from "
+                               "TAIDAN_SMTP_PASSWORD or [send] password_file.")
+    send.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    send.add_argument("--to", required=True, metavar="ADDRESS",
+                      help="the recipient, e.g. name@kindle.com")
+    catalog = commands.add_parser("catalog", help="build the books and a catalog of them for "
+                                  "browsers and reading apps (OPDS) into build/catalog/")
+    catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                         help="manuscripts, or folders of them (default: the project's)")
+    catalog.add_argument("--out", type=Path, help="output folder (default: build)")
     return parser
 
 
@@ -48,24 +89,52 @@ def _report(problems) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "send":
+        from taidan import send
+
+        return send.main(args.files, args.to)
+    if args.command == "catalog":
+        from taidan import catalog
+
+        return catalog.main(args.manuscripts, args.out)
+    if args.command == "serve":
+        from taidan.serve import run
+
+        return run(args.targets, args.host, args.port, args.open)
     from taidan.problems import ManuscriptInvalid
+
+    from taidan import project
+
+    try:
+        book = project.find()
+    except ManuscriptInvalid as err:  # taidan.toml at fault
+        return _report(err.problems)
+    paths = args.manuscripts or book.manuscripts()
+    if not paths:
+        print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
 
     if args.command == "check":
         from taidan.load import check
 
-        problems = [p for path in args.manuscripts for p in check(path)]
-        return _report(problems) if problems else 0
+        problems = [p for path in paths for p in check(path)]
+        if any(not p.warning for p in problems):
+            return _report(problems)
+        _report(problems)  # warnings only: the manuscripts are valid
+        return 0
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS, Options
 
-    paths = args.manuscripts or sorted(Path("manuscript").glob("*.md"))
-    if not paths:
-        print("taidan: no manuscripts given and none in manuscript/*.md", file=sys.stderr)
-        return EXIT_PROBLEMS
-    options = Options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
+    settings = book.config["build"]  # the command line beats taidan.toml
+    out = args.out or project.shown(book.build_dir)
+    options = Options(paper=args.paper or settings["paper"],
+                      press=settings["press"] if args.press is None else args.press,
+                      embed_fonts=settings["embed_fonts"] if args.embed_fonts is None else args.embed_fonts)
+    editions = args.edition or settings["editions"] or list(EDITIONS)
     try:
-        build(paths, args.edition or list(EDITIONS), args.out, options, workers=args.jobs)
+        build(paths, editions, out, options, workers=args.jobs or settings["jobs"])
     except ManuscriptInvalid as err:
         return _report(err.problems)
     except EditionFailed as err:
@@ -77,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (| head)
         return 0
     except OSError as err:  # the output folder: not writable, a file, a full disk
-        print(f"taidan: cannot write {err.filename or args.out}: {err.strerror}", file=sys.stderr)
+        print(f"taidan: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
         return EXIT_FAILED
     return 0
 
@@ -88,10 +157,11 @@ def _failed(err) -> int:
     import traceback
 
     for name, path, exc in err.failures:
-        print(f"taidan: the {name} edition of {path} failed: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(f"taidan: the {name} edition of {path} failed: {exc}", file=sys.stderr)
         if os.environ.get("TAIDAN_DEBUG"):
             traceback.print_exception(exc)
-    print("taidan: the other editions were written; files of the failed ones are unchanged "
+    count = len(err.written)
+    done = f"wrote {count} file{'s' * (count != 1)} of the other editions" if count else "wrote nothing"
+    print(f"taidan: {done}; the failed editions' earlier files are unchanged "
           "(TAIDAN_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_FAILED

@@ -109,11 +109,27 @@ class Speaker:
 
 @dataclass
 class Turn:
-    speaker: Speaker
+    """What one speaker says, or several at once: a joint turn (``岸本・岡部：``, ``Ann & Bob:``)
+    or everyone (``一同：``, ``All:``)."""
+    speakers: tuple[Speaker, ...]  # in the order the label names them; everyone: all of them
     paragraphs: list[list]  # each a list of inline nodes
-    first: bool  # the speaker's first turn in the manuscript
+    introduced: tuple[Speaker, ...]  # speakers named here for the first time: full name and role
     line: int
+    everyone: bool = False
     kind: str = "turn"
+
+    @property
+    def speaker(self) -> Speaker | None:
+        """The one speaker of an ordinary turn; None for a joint turn or everyone."""
+        return self.speakers[0] if len(self.speakers) == 1 and not self.everyone else None
+
+    @property
+    def joint(self) -> bool:
+        return self.speaker is None
+
+    @property
+    def first(self) -> bool:
+        return bool(self.introduced)
 
 
 @dataclass
@@ -200,6 +216,13 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class Series:
+    """The series a book belongs to, and its place in it (2, or 2.5 between two books)."""
+    name: str
+    number: float
+
+
+@dataclass(frozen=True)
 class Contact:
     name: str
     url: str
@@ -220,6 +243,8 @@ class Meta:
     rights: str
     cover: str
     description: str
+    isbn: str = ""  # digits only (and X), checked: ISBN-10 or ISBN-13
+    series: Series | None = None
 
 
 @dataclass
@@ -232,6 +257,7 @@ class Manuscript:
     notes: list[Note]
     cover_path: Path | None = None
     images: list[Image] = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # Problems that do not stop a build
 
     @property
     def name(self) -> str:
@@ -240,6 +266,12 @@ class Manuscript:
     @property
     def sections(self) -> list[Section]:
         return [s for p in self.parts for s in p.sections]
+
+    @property
+    def cjk(self) -> bool:
+        """Japanese or Chinese: set by CJK conventions. Every other language is set by
+        Latin-script ones (typographic punctuation, Latin faces, italics, hyphenation)."""
+        return self.meta.lang.split("-")[0].lower() in ("ja", "zh")
 
     @property
     def vertical_ok(self) -> bool:

@@ -8,28 +8,31 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import yaml
 
-# TAIDAN_TEMPLATES: another templates folder (a copy of this one, edited), e.g. for a series.
-TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
-                 or Path(__file__).resolve().parents[3] / "templates").resolve()
+from taidan.words import TEMPLATES, strings, words  # noqa: F401  (the templates' words)
 
 
-@lru_cache(maxsize=1)
-def strings() -> dict:
-    """Words the templates print (contents, colophon ...), by language."""
-    return yaml.safe_load((TEMPLATES / "shared" / "strings.yaml").read_text(encoding="utf-8"))
+def url_runs(text: str) -> list[tuple[str, str]]:
+    """``text`` as (kind, piece) runs, kind "url" for a web address typed as text (never
+    hyphenated by the PDF editions), "" for the rest."""
+    from taidan.load.smart import URL
+
+    runs, at = [], 0
+    for m in URL.finditer(text):
+        runs += [("", text[at:m.start()]), ("url", m.group(0))]
+        at = m.end()
+    return [run for run in runs + [("", text[at:])] if run[1]]
 
 
-def words(lang: str) -> dict:
-    table = strings()
-    base = lang.split("-")[0]
-    return {**table["en"], **table.get(base, {})}
+def url_breaks(url: str) -> list[str]:
+    """A web address in the pieces a line may break between: after a slash, before a dot."""
+    import re
+
+    return [piece for piece in re.split(r"(?<=/)(?=[^/])|(?<=[^/])(?=\.)", url) if piece]
 
 
 def data_uri(path: Path) -> str:
@@ -48,6 +51,8 @@ def environment(edition: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["data_uri"] = data_uri
+    env.filters["url_runs"] = url_runs
+    env.filters["url_breaks"] = url_breaks
     return env
 
 

@@ -1,0 +1,74 @@
+"""taidan.toml: found by walking up, read with tomllib, every fault on its own line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from taidan import project
+from taidan.problems import ManuscriptInvalid
+
+TAIDAN = [sys.executable, "-m", "taidan"]
+
+
+def _problems(folder: Path, text: str) -> list[str]:
+    (folder / "taidan.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ManuscriptInvalid) as err:
+        project.read(folder / "taidan.toml")
+    return [str(p).split(":", 1)[1] for p in err.value.problems]
+
+
+# (taidan.toml, the exact lines it must give, after "taidan.toml:")
+CASES = [
+    ('[build]\npapr = "B6"\n', ["2: unknown key 'papr' in [build] (did you mean 'paper'?)"]),
+    ('[build]\npaper = "B5"\n', ["2: 'B5' is not one of A5, B6, A4, Letter (did you mean 'B6'?)"]),
+    ('# c\n[build]\n\njobs = 0\n', ["4: jobs must be a whole number of 1 or more"]),
+    ('[build]\npress = "yes"\n', ["2: press must be true or false"]),
+    ('[build]\neditions = ["epub", "prnt"]\n',
+     ["2: 'prnt' is not one of html, epub, epub-vertical, print-vertical, print, handout "
+      "(did you mean 'print'?)"]),
+    ('[sendd]\nhost = "x"\n', ["1: unknown table [sendd] (did you mean 'send'?)"]),
+    ('[send]\nport = 70000\nsecurity = "tls"\n',
+     ["2: port must be a whole number from 1 to 65535",
+      "3: 'tls' is not one of starttls, ssl, none (did you mean 'starttls'?)"]),
+    ('[style]\naccent = "red"\n',
+     ['2: \'red\' is not a colour (write it as "#rrggbb", e.g. "#8a1c1c")']),
+    ('[publisher]\nname = "X"\ncredits = [{role = "Photos"}]\n',
+     ["3: credits: each credit is {role = \"...\", name = \"...\"}"]),
+    ('[build]\npaper = "A4"\nx = [1,\n', ["3: not valid TOML: invalid value (see https://toml.io)"]),
+    ('[build]\npaper = "A4"\npaper = "B6"\n',
+     ["3: not valid TOML: cannot overwrite a value (see https://toml.io)"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_taidan_toml_faults_are_reported_on_their_line(tmp_path, text, expected):
+    assert _problems(tmp_path, text) == expected
+
+
+def test_found_by_walking_up_and_the_command_line_beats_the_file(tmp_path):
+    book = tmp_path / "book"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "notes" / "deep").mkdir(parents=True)
+    (book / "taidan.toml").write_text('[build]\neditions = ["html"]\nout = "out"\n')
+    found = project.find(book / "notes" / "deep")
+    assert found.root == book.resolve()
+    assert found.build_dir == book.resolve() / "out"
+    assert found.config["build"]["paper"] == "A5"  # a default filled in
+    (book / "manuscript" / "a.md").write_text(
+        "---\ntitle: T\ndate: 2025-01-02\nlang: en\nspeakers:\n  - {id: ann, name: Ann}\n---\n\nAnn: Hi.\n")
+    run = subprocess.run(TAIDAN + ["build"], cwd=book / "notes", capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "wrote ../out/a.html" in run.stdout
+    assert sorted(p.name for p in (book / "out").iterdir() if not p.name.startswith(".")) == ["a.html"]
+    run = subprocess.run(TAIDAN + ["build", "--edition", "epub", "--out", "elsewhere"],
+                         cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (book / "elsewhere" / "a.epub").is_file()
+    (book / "taidan.toml").write_text('[build]\neditons = ["html"]\n')
+    run = subprocess.run(TAIDAN + ["check"], cwd=book / "notes" / "deep", capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr == "../../taidan.toml:2: unknown key 'editons' in [build] (did you mean 'editions'?)\n"

@@ -1,0 +1,277 @@
+"""The book project: a folder with ``taidan.toml`` (optional), ``manuscript/`` and ``build/``.
+
+``find()`` walks up from a folder to the first ``taidan.toml``, as git looks for ``.git``;
+without one, the starting folder is the project (its ``manuscript/*.md``, its ``build/``).
+The file is read with tomllib and checked key by key: every problem is one line,
+``taidan.toml:LINE: message (did you mean ...?)``. tomllib gives no line numbers, so the
+line of a key is found in the text (``_Lines``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from taidan.problems import ManuscriptInvalid, Problem
+
+CONFIG_FILE = "taidan.toml"
+PAPERS = ("A5", "B6", "A4", "Letter")
+SECURITY = ("starttls", "ssl", "none")
+FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "latin_heading_font")
+# The default label shapes, one per speaker in order (taidan.style knows how each looks).
+DEFAULT_SHAPES = ["box", "outline", "underline", "bracket", "rule-left", "dashed", "dotted",
+                  "rule-over"]
+
+
+def _editions() -> tuple[str, ...]:
+    from taidan.editions import EDITIONS
+
+    return tuple(EDITIONS)
+
+
+def _shapes() -> tuple[str, ...]:
+    try:
+        from taidan.style import SHAPES
+    except ImportError:  # before the house style lands
+        return tuple(DEFAULT_SHAPES)
+    return tuple(SHAPES)
+
+
+# table -> key -> (default, checker). A checker returns (value, None) or (None, (message, hint)).
+def _text(value):
+    if isinstance(value, str) and value.strip():
+        return value.strip(), None
+    return None, ("must be text in quotes", "")
+
+
+def _bool(value):
+    if isinstance(value, bool):
+        return value, None
+    return None, ("must be true or false", "")
+
+
+def _whole(low: int, high: int | None = None):
+    def check(value):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= low \
+                and (high is None or value <= high):
+            return value, None
+        span = f"from {low} to {high}" if high else f"of {low} or more"
+        return None, (f"must be a whole number {span}", "")
+    return check
+
+
+def _one_of(choices: tuple[str, ...]):
+    def check(value):
+        if isinstance(value, str) and value in choices:
+            return value, None
+        return None, (f"'{value}' is not one of " + ", ".join(choices), _hint(str(value), choices))
+    return check
+
+
+def _list_of(choices):
+    def check(value):
+        options = choices()
+        if not isinstance(value, list) or not value:
+            return None, ("must be a list such as [" + ", ".join(f'"{c}"' for c in options[:2]) + "]", "")
+        for item in value:
+            if not isinstance(item, str) or item not in options:
+                return None, (f"'{item}' is not one of " + ", ".join(options), _hint(str(item), options))
+        if len(set(value)) != len(value):
+            return None, ("names an entry twice", "")
+        return list(value), None
+    return check
+
+
+def _colour(value):
+    if isinstance(value, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}", value):
+        return value.lower(), None
+    return None, (f"'{value}' is not a colour", 'write it as "#rrggbb", e.g. "#8a1c1c"')
+
+
+def _credits(value):
+    if not isinstance(value, list):
+        return None, ("must be a list such as [{role = \"Photos\", name = \"Ann Lee\"}]", "")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"role", "name"} \
+                or not all(isinstance(v, str) and v.strip() for v in item.values()):
+            return None, ("credits: each credit is {role = \"...\", name = \"...\"}", "")
+        found.append({"role": item["role"].strip(), "name": item["name"].strip()})
+    return found, None
+
+
+SCHEMA = {
+    "build": {
+        "editions": (None, _list_of(_editions)),
+        "paper": ("A5", _one_of(PAPERS)),
+        "press": (False, _bool),
+        "out": ("build", _text),
+        "embed_fonts": (False, _bool),
+        "jobs": (None, _whole(1)),
+    },
+    "publisher": {
+        "name": ("", _text),
+        "rights": ("", _text),
+        "credits": ([], _credits),
+    },
+    "accessibility": {
+        "certified_by": ("", _text),
+    },
+    "style": {
+        **{key: (None, _text) for key in FONT_KEYS},
+        "accent": (None, _colour),
+        "label_shapes": (None, _list_of(_shapes)),
+    },
+    "send": {
+        "host": ("", _text),
+        "port": (None, _whole(1, 65535)),
+        "security": ("starttls", _one_of(SECURITY)),
+        "user": ("", _text),
+        "from": ("", _text),
+        "password_file": ("", _text),
+    },
+}
+
+
+def _hint(word: str, choices) -> str:
+    by_case = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.5)
+    return f"did you mean '{by_case[close[0]]}'?" if close else ""
+
+
+def defaults() -> dict:
+    """Every table and key with its default: what a project without taidan.toml gets."""
+    return {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
+            for table, keys in SCHEMA.items()}
+
+
+class _Lines:
+    """Where each table and key of a TOML text is written (tomllib keeps no positions)."""
+
+    _HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\"'-]+)\s*=")
+
+    def __init__(self, text: str):
+        self.tables: dict[str, int] = {}
+        self.keys: dict[tuple[str, str], int] = {}
+        table = ""
+        in_string = False
+        for number, line in enumerate(text.splitlines(), 1):
+            if in_string:  # inside a multi-line string: no keys here
+                in_string = line.count('"""') % 2 == 0 and line.count("'''") % 2 == 0
+                continue
+            header = self._HEADER.match(line)
+            if header:
+                table = header.group(1).strip("\"'")
+                self.tables.setdefault(table, number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                self.keys.setdefault((table, key.group(1).strip("\"'")), number)
+            if line.count('"""') % 2 or line.count("'''") % 2:
+                in_string = True
+
+    def of(self, table: str, key: str | None = None) -> int:
+        if key is not None and (table, key) in self.keys:
+            return self.keys[(table, key)]
+        return self.tables.get(table, 1)
+
+
+@dataclass
+class Project:
+    root: Path
+    config: dict = field(default_factory=defaults)
+    file: Path | None = None  # the taidan.toml read, if any
+
+    @property
+    def build_dir(self) -> Path:
+        out = Path(self.config["build"]["out"]).expanduser()
+        return out if out.is_absolute() else self.root / out
+
+    @property
+    def templates(self) -> Path | None:
+        """The project's own templates folder (overriding the built-in files one by one)."""
+        folder = self.root / "templates"
+        if not folder.is_dir():
+            return None
+        from taidan.render import TEMPLATES
+
+        return None if folder.resolve() == Path(TEMPLATES).resolve() else folder.resolve()
+
+    def manuscripts(self) -> list[Path]:
+        return sorted((self.root / "manuscript").glob("*.md"))
+
+    def path(self, value: str) -> Path:
+        """A path named in taidan.toml: relative to the project's folder."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+
+def read(file: Path) -> dict:
+    """The validated configuration of one taidan.toml, defaults filled in.
+    Raises ManuscriptInvalid with one Problem per fault."""
+    name = shown(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ManuscriptInvalid([Problem(name, 1, "is not UTF-8 text", "save it as UTF-8")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        match = re.search(r"^(.*?) \(at (?:line (\d+), column \d+|end of document)\)$", str(err))
+        message = match.group(1) if match else str(err)
+        line = int(match.group(2)) if match and match.group(2) else max(1, len(text.splitlines()))
+        raise ManuscriptInvalid([Problem(name, line, f"not valid TOML: {message[:1].lower()}{message[1:]}",
+                                         "see https://toml.io")]) from None
+    lines = _Lines(text)
+    config = defaults()
+    problems = []
+    for table, value in data.items():
+        if table not in SCHEMA:
+            problems.append(Problem(name, lines.of(table), f"unknown table [{table}]",
+                                    _hint(table, SCHEMA) or "tables: " + ", ".join(f"[{t}]" for t in SCHEMA)))
+            continue
+        if not isinstance(value, dict):
+            problems.append(Problem(name, lines.of("", table), f"'{table}' must be a table: [{table}]"))
+            continue
+        for key, item in value.items():
+            if key not in SCHEMA[table]:
+                problems.append(Problem(name, lines.of(table, key), f"unknown key '{key}' in [{table}]",
+                                        _hint(key, SCHEMA[table]) or "keys: " + ", ".join(SCHEMA[table])))
+                continue
+            checked, fault = SCHEMA[table][key][1](item)
+            if fault:
+                message, hint = fault
+                problems.append(Problem(name, lines.of(table, key), f"{key} {message}"
+                                        if message.startswith("must") else message, hint))
+            else:
+                config[table][key] = checked
+    if problems:
+        raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
+    return config
+
+
+def find(start: Path | None = None) -> Project:
+    """The project around ``start`` (default: the working folder): the nearest folder at or
+    above it holding taidan.toml, else ``start`` itself with the defaults."""
+    start = Path(start or Path.cwd()).resolve()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        file = folder / CONFIG_FILE
+        if file.is_file():
+            return Project(root=folder, config=read(file), file=file)
+    return Project(root=start)
+
+
+def shown(path: Path) -> Path:
+    """A project's path as people would type it from the working folder: relative when the
+    project is the working folder or above it (build, ../taidan.toml), else absolute."""
+    path, here = Path(path).resolve(), Path.cwd().resolve()
+    if path.is_relative_to(here) or (path.parent in here.parents and path.parent != Path(here.anchor)):
+        return Path(os.path.relpath(path, here))
+    return path
