@@ -359,7 +359,7 @@ def serve_rows(runs: int) -> list[tuple]:
                 prints.append(pages["seconds"])
                 cpus.append(pages["cpu"])
                 totals.append(pages["total"])
-                peak = max(peak, _tree_rss(proc.pid))
+                peak = max(peak, _tree_pss(proc.pid))
             browser.close()
     finally:
         proc.terminate()
