@@ -27,14 +27,16 @@ ENGINES = {"print": "weasyprint", "handout": "weasyprint"}
 # Slowest first, so the long jobs start at once.
 ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
 # Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured
-# with tools/bench.py's sampler on the interview (11 KB) and a 300-page book (610 KB).
+# with tools/bench.py's sampler, one edition at a time, on the interview (11 KB) and a
+# 300-page book (611 KB): print 70 and 280 MB, handout 65 and 247, print-vertical (Chromium
+# and Playwright's driver) 660 and 1,162, the EPUB editions and html under 50.
 PEAK_MB = {  # edition: (fixed, per KB)
-    "print": (30, 0.55),
-    "handout": (30, 0.45),
-    "print-vertical": (150, 0.25),
-    "epub": (20, 0.1),
-    "epub-vertical": (20, 0.1),
-    "html": (10, 0.05),
+    "print": (66, 0.35),
+    "handout": (62, 0.30),
+    "print-vertical": (650, 0.85),
+    "epub": (45, 0.01),
+    "epub-vertical": (45, 0.01),
+    "html": (28, 0.01),
 }
 BUDGET_MB = 400
 
