@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from taidan.load import smart
 from taidan.load.blocks import scan
 from taidan.load.frontmatter import FrontMatter
@@ -49,7 +51,10 @@ def load(path: Path) -> Manuscript:
     problems += front.problems
     if meta is None:
         raise ManuscriptInvalid(problems)
-    lang = words(meta.lang or "en")
+    try:
+        lang = words(meta.lang or "en")
+    except (OSError, yaml.YAMLError):  # a broken templates folder: the editions report it
+        lang = {"label_sep": ":"}
     everyone = lang.get("everyone_labels", ())
     problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
     builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
