@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from taidan import cache, fetch, parallel
-from taidan.editions import Options, edition
+from taidan.editions import Options, edition, skip_reason
 from taidan.output import clean_leftovers, locked, write_atomic
 from taidan.progress import Progress
 from taidan.problems import ManuscriptInvalid, Problem
@@ -47,7 +47,10 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
         for name in editions:
             digest = cache.inputs_digest(source, project, name, options) if source else None
             fresh = store.fresh(path, name, digest) if digest else None
-            if fresh:
+            skipped = store.skipped(path, name, digest) if digest else None
+            if skipped:
+                say(f"skipped {name} of {path.name}: {skipped}")
+            elif fresh:
                 for target in fresh:
                     say(f"up to date {target}")
             else:
@@ -56,20 +59,35 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
         return []
     from taidan.load import load  # only now: a no-op build never imports the loader
 
+    # like make -k: a bad manuscript is reported and writes nothing; the others are built
     manuscripts, problems = {}, []
     for path in dict.fromkeys(path for path, _, _ in pending):
         try:
             manuscripts[path] = load(path)
         except ManuscriptInvalid as err:
             problems += err.problems
-    if problems:
-        raise ManuscriptInvalid(problems)
-    digests = {(name, path): digest for path, name, digest in pending}
-    jobs = [(name, manuscripts[path], options) for path, name, _ in pending]
+    jobs, digests, skips = [], {}, []
+    for path, name, digest in pending:
+        if path not in manuscripts:
+            continue
+        reason = skip_reason(name, manuscripts[path])
+        if reason:  # said once per build; the cache remembers it (no load next time)
+            say(f"skipped {name} of {path.name}: {reason}")
+            skips.append((path, name, digest, reason))
+            continue
+        digests[(name, path)] = digest
+        jobs.append((name, manuscripts[path], options))
+    if not jobs and not (store and skips):
+        if problems:
+            raise ManuscriptInvalid(list(dict.fromkeys(problems)))
+        return []
     written, failures = [], []
     with locked(out, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
         clean_leftovers(out)
         store = cache.BuildCache(out) if store else None  # as the last build left it
+        for path, name, digest, reason in skips if store else ():
+            if digest:
+                store.record_skip(path, name, digest, reason)
         progress = Progress(len(jobs), say=say)
         try:
             for (name, m, _), (status, value) in parallel.run(

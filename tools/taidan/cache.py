@@ -110,6 +110,14 @@ class BuildCache:
             return None
         return files
 
+    def skipped(self, manuscript: Path, edition: str, digest: str) -> str | None:
+        """Why an edition does not apply to these inputs, if an earlier build found so."""
+        entry = self.entries.get(self.key(manuscript, edition))
+        return entry.get("skipped") if entry and entry.get("inputs") == digest else None
+
+    def record_skip(self, manuscript: Path, edition: str, digest: str, reason: str) -> None:
+        self.entries[self.key(manuscript, edition)] = {"inputs": digest, "skipped": reason}
+
     def record(self, manuscript: Path, edition: str, digest: str, files: list[Path]) -> None:
         self.entries[self.key(manuscript, edition)] = {
             "inputs": digest, "files": {f.name: _stamp(f) for f in files}}

@@ -55,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     from taidan import project
 
     try:
-        book = project.find()
+        book = project.around(args.manuscripts)
     except ManuscriptInvalid as err:  # taidan.toml at fault
         return _report(err.problems)
-    paths = args.manuscripts or book.manuscripts()
-    if not paths:
+    paths, missing = project.gather(args.manuscripts) if args.manuscripts else (book.manuscripts(), [])
+    if not paths and not missing:
         print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
               file=sys.stderr)
         return EXIT_PROBLEMS
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from taidan.load import check
 
-        problems = [p for path in paths for p in check(path)]
+        problems = missing + [p for path in paths for p in check(path)]
         return _report(problems) if problems else 0
 
     from taidan.build import EditionFailed, build
@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     editions = args.edition or settings["editions"] or list(EDITIONS)
     try:
         build(paths, editions, out, options, workers=args.jobs or settings["jobs"])
+        if missing:
+            raise ManuscriptInvalid(missing)
     except ManuscriptInvalid as err:
-        return _report(err.problems)
+        return _report(missing + [p for p in err.problems if p not in missing])
     except EditionFailed as err:
         return _failed(err)
     except KeyboardInterrupt:

@@ -255,6 +255,35 @@ def read(file: Path) -> dict:
     return config
 
 
+def gather(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Manuscripts named on the command line: files as given, folders by their *.md (a
+    project's folder by its manuscript/*.md). A folder with none is a problem."""
+    found, problems = [], []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)  # the loader says what is wrong with it, if anything
+            continue
+        inside = sorted(path.glob("*.md"))
+        if not inside and (path / CONFIG_FILE).is_file():
+            inside = find(path).manuscripts()
+        if not inside:
+            problems.append(Problem(path, 0, "no manuscripts (*.md) in this folder"))
+        found += inside
+    return list(dict.fromkeys(found)), problems
+
+
+def around(paths: list[Path]) -> Project:
+    """The project a command works in: the one holding the first path named (so a
+    manuscript or folder of another book builds into that book's build/), else the one
+    around the working folder."""
+    for path in paths[:1]:
+        start = path if path.is_dir() else path.parent
+        for folder in (start.resolve(), *start.resolve().parents):
+            if (folder / CONFIG_FILE).is_file():
+                return find(folder)
+    return find()
+
+
 def find(start: Path | None = None) -> Project:
     """The project around ``start`` (default: the working folder): the nearest folder at or
     above it holding taidan.toml, else ``start`` itself with the defaults."""

@@ -26,5 +26,15 @@ class Options:
     embed_fonts: bool = False  # EPUB editions: embed subset fonts
 
 
+VERTICAL = ("epub-vertical", "print-vertical")
+
+
+def skip_reason(name: str, m) -> str | None:
+    """Why edition ``name`` does not apply to manuscript ``m`` (None: it does)."""
+    if name in VERTICAL and not m.vertical_ok:
+        return "vertical editions are for lang ja and zh"
+    return None
+
+
 def edition(name: str):
     return importlib.import_module(EDITIONS[name])
