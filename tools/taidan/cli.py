@@ -21,6 +21,10 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
     commands = parser.add_subparsers(dest="command", required=True)
+    new = commands.add_parser("new", help="make a new book project in a folder")
+    new.add_argument("folder", type=Path, metavar="DIR")
+    new.add_argument("--lang", choices=["ja", "en"], default="ja",
+                     help="language of the sample interview (default: ja)")
     check = commands.add_parser("check", help="validate manuscripts without building")
     check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
                        help="default: every manuscript/*.md of the project (found by taidan.toml)")
@@ -52,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from taidan.problems import ManuscriptInvalid
 
+    if args.command == "new":
+        return _new(args.folder, args.lang)
     from taidan import project
 
     try:
@@ -96,6 +102,25 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:  # the output folder: not writable, a file, a full disk
         print(f"taidan: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
         return EXIT_FAILED
+    return 0
+
+
+def _new(folder: Path, lang: str) -> int:
+    import shlex
+
+    from taidan import new
+
+    try:
+        written = new.create(folder, lang)
+    except new.Refused as err:
+        print(f"taidan: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as err:
+        print(f"taidan: cannot write {err.filename or folder}: {err.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: cd {shlex.quote(str(folder))} && taidan build")
     return 0
 
 
