@@ -72,3 +72,79 @@ def test_found_by_walking_up_and_the_command_line_beats_the_file(tmp_path):
     run = subprocess.run(TAIDAN + ["check"], cwd=book / "notes" / "deep", capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr == "../../taidan.toml:2: unknown key 'editons' in [build] (did you mean 'editions'?)\n"
+
+
+SMALL = "---\ntitle: {title}\ndate: 2025-01-02\nlang: {lang}\nspeakers:\n  - {{id: ann, name: Ann}}\n---\n\n{body}\n"
+
+
+def test_a_batch_builds_every_good_manuscript_and_reports_each_bad_one(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (tmp_path / "empty").mkdir()
+    (folder / "a.md").write_text(SMALL.format(title="A", lang="en", body="Ann: Hello."))
+    (folder / "b.md").write_text(SMALL.format(title="B", lang="en", body="Bob: Hello."))
+    (folder / "c.md").write_text(SMALL.format(title="C", lang="ja", body="Ann：こんにちは。"))
+    run = subprocess.run(TAIDAN + ["check", "many", "empty"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "empty:0: no manuscripts (*.md) in this folder",
+        "many/b.md:9: 'Bob' is not a declared speaker (declare it under speakers: in the front "
+        "matter, fix the label, or write \\: if this is not a speaker label)"]
+    run = subprocess.run(TAIDAN + ["build", "many", "--edition", "html", "epub-vertical", "print-vertical"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.count("many/b.md:9: 'Bob' is not a declared speaker") == 1
+    out = run.stdout.splitlines()
+    # skipped once each, for the English manuscript only; the Japanese one gets both
+    assert [line for line in out if line.startswith("skipped")] == [
+        "skipped epub-vertical of a.md: vertical editions are for lang ja and zh",
+        "skipped print-vertical of a.md: vertical editions are for lang ja and zh"]
+    assert not any(line.startswith("building") and "vertical of a.md" in line for line in out)
+    built = sorted(p.name for p in (tmp_path / "build").iterdir() if not p.name.startswith("."))
+    assert built == ["a.html", "c-vertical.epub", "c-vertical.pdf", "c.html"]
+    assert "Hello." in (tmp_path / "build" / "a.html").read_text()
+    # the next build remembers the skips without building anything
+    again = subprocess.run(TAIDAN + ["build", "many/a.md", "--edition", "epub-vertical", "html"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        "skipped epub-vertical of a.md: vertical editions are for lang ja and zh",
+        "up to date build/a.html"]
+
+
+def test_taidan_new_makes_a_book_that_builds_from_a_subfolder(tmp_path):
+    """taidan new, then taidan build with no arguments from inside: every edition, read back."""
+    import zipfile
+
+    run = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    book = tmp_path / "book"
+    assert (book / ".gitignore").read_text().splitlines()[-1] == "build/"
+    assert project.read(book / "taidan.toml") == project.defaults()  # every key commented out
+    again = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr.count("\n") == 1 and "taidan.toml already exists" in again.stderr
+    run = subprocess.run(TAIDAN + ["build"], cwd=book / "manuscript" / "images", capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    out = book / "build"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "book-handout.pdf", "book-vertical.epub", "book-vertical.pdf", "book.epub", "book.html", "book.pdf"]
+    html = (out / "book.html").read_text()
+    for mark in ('class="narration"', 'class="stage-direction"', "<ruby>", 'class="dots"',
+                 'class="tcy"', 'alt="二つの吹き出しが向かい合う図"', "<figcaption>話す人と聞く人",
+                 'class="scene-break"', 'class="noteref"', "結論：見た目より", 'class="part-title"',
+                 "（笑）"):
+        assert mark in html, mark
+    text = subprocess.run(["pdftotext", "-layout", str(out / "book.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    assert len([p for p in pages if p.strip()]) >= 5
+    assert "一文字に一日かける仕事" in pages[0] and "森一郎" in pages[0]
+    flat = "".join(text.split())  # justified lines: pdftotext may space out the characters
+    assert "第二部これから" in flat and "骨格を先に決めるやり方" in flat
+    with zipfile.ZipFile(out / "book.epub") as epub:
+        names = epub.namelist()
+        sample = (book / "manuscript" / "images" / "sample.png").read_bytes()
+        assert epub.read("EPUB/images/image-1.png") == sample
+        nav = epub.read(next(n for n in names if n.endswith("nav.xhtml"))).decode()
+        assert "縦に組むときのこと" in nav and "文字は誰のものか" in nav
