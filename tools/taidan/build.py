@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from taidan import cache, fetch, parallel
+from taidan.style import warnings as style_warnings
 from taidan.editions import Options, edition, skip_reason
 from taidan.output import clean_leftovers, locked, write_atomic
 from taidan.progress import Progress
@@ -40,7 +41,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     the other editions are written; the failed edition's earlier files stay as they were.
     ``workers``: editions built at once (default: one per core)."""
     store = cache.BuildCache(out) if cache.enabled() else None
-    project = cache.project_digest() if store else b""
+    project = cache.project_digest(options) if store else b""
     pending = []  # (path, edition, digest)
     for path in paths:
         source = _manuscript_digest(path) if store else None
@@ -63,7 +64,9 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     manuscripts, problems = {}, []
     for path in dict.fromkeys(path for path, _, _ in pending):
         try:
-            manuscripts[path] = load(path)
+            manuscripts[path] = load(path, options.publisher)
+            for warning in style_warnings(manuscripts[path], options.style):
+                print(warning, file=sys.stderr)
         except ManuscriptInvalid as err:
             problems += err.problems
     jobs, digests, skips = [], {}, []
@@ -157,7 +160,10 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     """One edition's files, in memory; ManuscriptInvalid for a template's fault."""
     import jinja2
 
+    from taidan import render
+
     fetch.refusals()
+    render.configure(options)  # the project's templates and house style
     try:
         files = edition(name).produce(m, options)
     except jinja2.TemplateSyntaxError as err:
@@ -201,10 +207,11 @@ def _refusal(url: str, name: str) -> Problem:
 
 def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
     """Where a template names ``url`` (or its file name), for the problem's FILE:LINE."""
-    from taidan.render import TEMPLATES
+    from taidan.render import TEMPLATES, project_templates
 
     needles = [url, posixpath.basename(url.split("?")[0].rstrip("/")) or url]
-    files = sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
+    folders = [f for f in (project_templates(), TEMPLATES) if f]
+    files = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
     for needle in needles:
         for path in files:
             try:
@@ -219,12 +226,13 @@ def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
 
 def _template_frame(tb, name: str) -> tuple[Path, int]:
     """The innermost template line in a Jinja traceback (Jinja maps frames to templates)."""
-    from taidan.render import TEMPLATES
+    from taidan.render import TEMPLATES, project_templates
 
     found = (_shown(TEMPLATES / name), 0)
+    folders = [f for f in (project_templates(), TEMPLATES) if f]
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if Path(filename).is_relative_to(TEMPLATES):
+        if any(Path(filename).is_relative_to(folder) for folder in folders):
             found = (_shown(filename), tb.tb_lineno)
         tb = tb.tb_next
     return found

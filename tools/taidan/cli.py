@@ -71,19 +71,26 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROBLEMS
 
     if args.command == "check":
-        from taidan.load import check
+        from taidan.load import load
+        from taidan.style import warnings
 
-        problems = missing + [p for path in paths for p in check(path)]
+        options, problems = book.options(), list(missing)
+        for path in paths:
+            try:
+                m = load(path, options.publisher)
+            except ManuscriptInvalid as err:
+                problems += err.problems
+                continue
+            for warning in warnings(m, options.style):
+                print(warning, file=sys.stderr)
         return _report(problems) if problems else 0
 
     from taidan.build import EditionFailed, build
-    from taidan.editions import EDITIONS, Options
+    from taidan.editions import EDITIONS
 
     settings = book.config["build"]  # the command line beats taidan.toml
     out = args.out or project.shown(book.build_dir)
-    options = Options(paper=args.paper or settings["paper"],
-                      press=settings["press"] if args.press is None else args.press,
-                      embed_fonts=settings["embed_fonts"] if args.embed_fonts is None else args.embed_fonts)
+    options = book.options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
     editions = args.edition or settings["editions"] or list(EDITIONS)
     try:
         build(paths, editions, out, options, workers=args.jobs or settings["jobs"])

@@ -22,9 +22,6 @@ CONFIG_FILE = "taidan.toml"
 PAPERS = ("A5", "B6", "A4", "Letter")
 SECURITY = ("starttls", "ssl", "none")
 FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "latin_heading_font")
-# The default label shapes, one per speaker in order (taidan.style knows how each looks).
-DEFAULT_SHAPES = ["box", "outline", "underline", "bracket", "rule-left", "dashed", "dotted",
-                  "rule-over"]
 
 
 def _editions() -> tuple[str, ...]:
@@ -34,10 +31,8 @@ def _editions() -> tuple[str, ...]:
 
 
 def _shapes() -> tuple[str, ...]:
-    try:
-        from taidan.style import SHAPES
-    except ImportError:  # before the house style lands
-        return tuple(DEFAULT_SHAPES)
+    from taidan.style import SHAPES
+
     return tuple(SHAPES)
 
 
@@ -181,6 +176,14 @@ class _Lines:
         return self.tables.get(table, 1)
 
 
+@dataclass(frozen=True)
+class Publisher:
+    """[publisher]: what a manuscript's front matter says when it says nothing itself."""
+    name: str = ""
+    rights: str = ""
+    credits: tuple[tuple[str, str], ...] = ()  # (role, name)
+
+
 @dataclass
 class Project:
     root: Path
@@ -204,6 +207,29 @@ class Project:
 
     def manuscripts(self) -> list[Path]:
         return sorted((self.root / "manuscript").glob("*.md"))
+
+    def options(self, **given):
+        """taidan.editions.Options for this project; ``given`` (the command line's values,
+        None where not given) beats the [build] table."""
+        from taidan.editions import Options
+
+        build = self.config["build"]
+        chosen = {key: build[key] if given.get(key) is None else given[key]
+                  for key in ("paper", "press", "embed_fonts")}
+        publisher = self.config["publisher"]
+        templates = self.templates
+        return Options(**chosen, templates=str(templates) if templates else "",
+                       style=self.style(),
+                       publisher=Publisher(publisher["name"], publisher["rights"],
+                                           tuple((c["role"], c["name"]) for c in publisher["credits"])),
+                       certified_by=self.config["accessibility"]["certified_by"])
+
+    def style(self):
+        from taidan.style import DEFAULT_SHAPES, Style
+
+        style = self.config["style"]
+        return Style(shapes=tuple(style["label_shapes"] or DEFAULT_SHAPES), accent=style["accent"],
+                     faces=tuple(self.config.get("_faces", ())))
 
     def path(self, value: str) -> Path:
         """A path named in taidan.toml: relative to the project's folder."""
@@ -260,7 +286,7 @@ def gather(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     project's folder by its manuscript/*.md). A folder with none is a problem."""
     found, problems = [], []
     for path in paths:
-        if not path.is_dir():
+        if not path.is_dir() or path.suffix == ".md":
             found.append(path)  # the loader says what is wrong with it, if anything
             continue
         inside = sorted(path.glob("*.md"))

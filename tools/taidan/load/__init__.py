@@ -25,15 +25,16 @@ def _control_characters(path: Path, lines: list[str], first_line: int) -> list[P
     return problems
 
 
-def load(path: Path) -> Manuscript:
-    """Reads and validates one manuscript; raises ManuscriptInvalid with every problem."""
+def load(path: Path, publisher=None) -> Manuscript:
+    """Reads and validates one manuscript; raises ManuscriptInvalid with every problem.
+    ``publisher``: taidan.project.Publisher, what the front matter falls back on."""
     path = Path(path)
     source = read_source(path)
     problems = _control_characters(path, source.front.split("\n"), source.front_line)
     if problems:  # YAML would only repeat them, less clearly
         raise ManuscriptInvalid(problems + _control_characters(path, source.body, source.body_line))
     problems += _control_characters(path, source.body, source.body_line)
-    front = FrontMatter(path, source.front, source.front_line)
+    front = FrontMatter(path, source.front, source.front_line, publisher)
     meta, speakers = front.parse()
     problems += front.problems
     if meta is None:
@@ -50,9 +51,9 @@ def load(path: Path) -> Manuscript:
                       cover_path=cover_path, images=builder.images)
 
 
-def check(path: Path) -> list[Problem]:
+def check(path: Path, publisher=None) -> list[Problem]:
     try:
-        load(path)
+        load(path, publisher)
     except ManuscriptInvalid as err:
         return err.problems
     return []

@@ -47,7 +47,8 @@ def _did_you_mean(word: str, choices) -> str:
 class FrontMatter:
     """Parses the YAML and records every problem with the file's own line numbers."""
 
-    def __init__(self, path: Path, text: str, first_line: int):
+    def __init__(self, path: Path, text: str, first_line: int, publisher=None):
+        self.publisher = publisher  # taidan.project.Publisher: taidan.toml's defaults
         self.path = path
         self.text = text
         self.first_line = first_line
@@ -122,6 +123,11 @@ class FrontMatter:
             if not re.match(r"^(https?://|mailto:)", contact.url):
                 self._problem(node, f"the contact URL '{contact.url}' must start with "
                                     "https://, http:// or mailto:")
+        if self.publisher:  # the front matter wins; taidan.toml fills what it leaves out
+            strings["publisher"] = strings["publisher"] or self.publisher.name
+            strings["rights"] = strings["rights"] or self.publisher.rights
+            if "credits" not in data:
+                credits = [Credit(role, name) for role, name in self.publisher.credits]
         meta = Meta(title=strings["title"], subtitle=strings["subtitle"],
                     kicker=strings["kicker"], date=date_text, lang=strings["lang"],
                     publisher=strings["publisher"], credits=credits, contacts=contacts,

@@ -1,0 +1,73 @@
+"""The house style: label shapes, accent colour and fonts, from taidan.toml's [style].
+
+Every edition's stylesheet ends with ``templates/shared/_house.css``, which writes these
+rules, so a speaker's label has the same shape in the HTML page, both EPUBs and the three
+PDFs. The shapes are drawn with solid borders only, in ``currentColor``: MuPDF draws no
+dashed, dotted or double border and no background behind an inline box, and e-ink,
+greyscale print and night modes have no colour to tell speakers apart by.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# name -> CSS declarations for the label (widths in em of the label's own size)
+SHAPES = {
+    "box": "border: .1em solid",
+    "bar": "border-left: .45em solid",
+    "underline": "border-bottom: .16em solid",
+    "sides": "border-left: .14em solid; border-right: .14em solid",
+    "heavy-box": "border: .24em solid",
+    "rules": "border-top: .12em solid; border-bottom: .12em solid",
+    "corner": "border-left: .14em solid; border-bottom: .14em solid",
+    "overline": "border-top: .16em solid",
+    "bar-right": "border-right: .45em solid",
+    "corner-right": "border-top: .14em solid; border-right: .14em solid",
+}
+DEFAULT_SHAPES = ("box", "bar", "underline", "sides", "heavy-box", "rules", "corner", "overline")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A font from [style]: the role it plays, its family name and its files."""
+    role: str  # body, heading, label, latin_body, latin_heading
+    family: str  # the family name that CSS asks for
+    regular: Path | None = None
+    bold: Path | None = None  # None: the regular file serves bold too (never a faux bold)
+
+
+@dataclass(frozen=True)
+class Style:
+    shapes: tuple[str, ...] = DEFAULT_SHAPES
+    accent: str | None = None
+    faces: tuple[Face, ...] = field(default_factory=tuple)
+
+    def shape(self, number: int) -> str:
+        """The CSS declarations of speaker ``number`` (1, 2, ...): the list starts again
+        when there are more speakers than shapes."""
+        return SHAPES[self.shapes[(number - 1) % len(self.shapes)]]
+
+    def face(self, role: str) -> Face | None:
+        return next((f for f in self.faces if f.role == role), None)
+
+    def files(self) -> list[Path]:
+        """Every font file named, for the fetch guard and the build cache."""
+        return sorted({p for f in self.faces for p in (f.regular, f.bold) if p})
+
+
+def warnings(m, style: Style) -> list[str]:
+    """``FILE:LINE: warning: ...`` when speakers must share a label shape."""
+    if len(m.speakers) <= len(style.shapes):
+        return []
+    lines = m.path.read_text(encoding="utf-8", errors="replace").split("\n")
+    found = []
+    for sp in m.speakers[len(style.shapes):]:
+        line = next((n for n, text in enumerate(lines, 1)
+                     if re.search(rf"\bid:\s*[\"']?{re.escape(sp.id)}\b", text)), 1)
+        twin = m.speakers[(sp.number - 1) % len(style.shapes)]
+        found.append(f"{m.path}:{line}: warning: {len(m.speakers)} speakers and "
+                     f"{len(style.shapes)} label shapes: {sp.label} has {twin.label}'s shape "
+                     f"(add shapes to label_shapes in taidan.toml's [style])")
+    return found
