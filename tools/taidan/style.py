@@ -13,17 +13,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# name -> CSS declarations for the label (widths in em of the label's own size)
+# name -> CSS declarations for the label (widths in em of the label's own size). A bar
+# on one side has padding as wide on the other, so the name stays centred in its column.
 SHAPES = {
     "box": "border: .1em solid",
-    "bar": "border-left: .45em solid",
+    "bar": "border-left: .45em solid; padding-right: .45em",
     "underline": "border-bottom: .16em solid",
     "sides": "border-left: .14em solid; border-right: .14em solid",
     "heavy-box": "border: .24em solid",
     "rules": "border-top: .12em solid; border-bottom: .12em solid",
     "corner": "border-left: .14em solid; border-bottom: .14em solid",
     "overline": "border-top: .16em solid",
-    "bar-right": "border-right: .45em solid",
+    "bar-right": "border-right: .45em solid; padding-left: .45em",
     "corner-right": "border-top: .14em solid; border-right: .14em solid",
 }
 DEFAULT_SHAPES = ("box", "bar", "underline", "sides", "heavy-box", "rules", "corner", "overline")
