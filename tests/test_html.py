@@ -44,7 +44,7 @@ def test_every_turn_is_labelled_and_keyed_to_its_speaker(doc, interview):
         assert [text(l) for l in labels] == [turn.speaker.label]
         intro = by_class(el, "intro")
         if turn.first:  # full name and role at the first turn only
-            assert text(intro[0]) == turn.speaker.name + turn.speaker.role
+            assert text(intro[0]) == f"{turn.speaker.name} {turn.speaker.role}"  # a real space between
         else:
             assert intro == []
         assert len(el.findall("p")) == len(turn.paragraphs) + (1 if turn.first else 0)

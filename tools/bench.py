@@ -274,6 +274,84 @@ def bench(args) -> list[tuple]:
     return rows
 
 
+def serve_rows(runs: int) -> list[tuple]:
+    """taidan serve on a copy of the interview, with Chromium (Playwright) on the preview:
+    the time from saving a one-line change to the reloaded proof in the page (the page's
+    script stamps each load with Date.now(), on the same clock as this process), and the
+    warm print worker's rebuild of the print edition for the same change (its own timing,
+    reported in /_taidan/state)."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="taidan-bench-serve-"))
+    (work / "manuscript").mkdir()
+    manuscript = work / "manuscript" / "talk.md"
+    original = INTERVIEW.read_text(encoding="utf-8")
+    manuscript.write_text(original, encoding="utf-8")
+    proc = subprocess.Popen(TAIDAN + ["serve", "--port", "0"], cwd=work, env=ENV, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    url = ""
+    while "serving" not in url:
+        url = proc.stdout.readline()
+        if not url:
+            raise SystemExit("taidan serve did not start")
+    url = url.split()[2]
+
+    def state() -> dict:
+        with urllib.request.urlopen(url + "_taidan/state") as response:
+            return json.load(response)["manuscripts"][0]
+
+    def pages_settled(serial: int) -> dict:
+        while True:
+            pages = state()["pages"]
+            if pages["serial"] > serial and not pages["building"]:
+                return pages
+            time.sleep(0.05)
+
+    reloads, prints, cpus, totals, peak = [], [], [], [], 0
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/lib/chromium/chromium",
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.goto(url + "talk/")
+            page.wait_for_function("document.body.dataset.proofLoaded")
+            serial = pages_settled(0)["serial"]
+            for n in range(1, runs + 1):
+                loaded = page.evaluate("document.body.dataset.proofLoaded")
+                changed = original.replace("期待しています。", "期待しています" + "。" * (n + 1), 1)
+                saved = time.time() * 1000
+                manuscript.write_text(changed, encoding="utf-8")
+                page.wait_for_function("t => document.body.dataset.proofLoaded !== t", arg=loaded,
+                                       polling=10, timeout=10000)
+                assert page.frame_locator("#proof").get_by_text("期待しています" + "。" * (n + 1),
+                                                                exact=False).count()
+                reloads.append((int(page.evaluate("document.body.dataset.proofLoaded")) - saved) / 1000)
+                pages = pages_settled(serial)
+                serial = pages["serial"]
+                prints.append(pages["seconds"])
+                cpus.append(pages["cpu"])
+                totals.append(pages["total"])
+                peak = max(peak, _tree_rss(proc.pid))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        shutil.rmtree(work, ignore_errors=True)
+    return [
+        (f"taidan serve: save to reloaded proof page (median of {runs})",
+         statistics.median(reloads), None, "≤ 0.5 s", peak, None),
+        ("taidan serve: warm print rebuild after a one-line change",
+         statistics.median(prints), None, "≤ 1.0 s", None, None),
+        ("taidan serve: the same, CPU time of the print worker",
+         statistics.median(cpus), None, "wall ≈ CPU on an idle machine", None, None),
+        ("taidan serve: the same, with the gallery's page images",
+         statistics.median(totals), None, "", None, None),
+    ]
+
+
 def table(rows) -> str:
     head = "| measure | taidan | peer | taidan / peer | target | taidan peak MB | peer peak MB |"
     lines = [head, "|---|---:|---:|---:|---|---:|---:|"]
@@ -291,10 +369,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per measure (median)")
     parser.add_argument("--long-runs", type=int, default=2, help="runs for 100 pages and more")
     parser.add_argument("--pages", type=int, nargs="*", default=[10, 100, 300])
+    parser.add_argument("--serve-runs", type=int, default=10, help="edits timed in taidan serve")
+    parser.add_argument("--serve-only", action="store_true", help="only the taidan serve rows")
     args = parser.parse_args()
-    if not shutil.which("pandoc"):
+    if not shutil.which("pandoc") and not args.serve_only:
         raise SystemExit("pandoc is missing: apt-get install pandoc")
-    rows = bench(args)
+    rows = [] if args.serve_only else bench(args)
+    rows += serve_rows(args.serve_runs)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(table(rows))
 

@@ -1,4 +1,6 @@
-"""The command line: ``taidan check`` and ``taidan build``. Problems print as FILE:LINE: message."""
+"""The command line: ``taidan check``, ``build``, ``send`` and ``catalog``.
+
+Problems print as FILE:LINE: message."""
 
 from __future__ import annotations
 
@@ -43,6 +45,25 @@ def _parser() -> argparse.ArgumentParser:
                        help="editions built at once (default: one per core; 1 uses least memory)")
     build.add_argument("--embed-fonts", action=argparse.BooleanOptionalAction,
                        help="embed subset fonts in the EPUB editions")
+    serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
+    serve.add_argument("targets", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                       help="default: the project's manuscripts (taidan.toml), or manuscript/*.md")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1; 0.0.0.0 for the network)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
+    send = commands.add_parser("send", help="email books to a Send to Kindle (or any) address",
+                               description="Emails EPUB and PDF files over SMTP, with the "
+                               "settings in taidan.toml [send]; the password comes from "
+                               "TAIDAN_SMTP_PASSWORD or [send] password_file.")
+    send.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    send.add_argument("--to", required=True, metavar="ADDRESS",
+                      help="the recipient, e.g. name@kindle.com")
+    catalog = commands.add_parser("catalog", help="build the books and a catalog of them for "
+                                  "browsers and reading apps (OPDS) into build/catalog/")
+    catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
+                         help="manuscripts, or folders of them (default: the project's)")
+    catalog.add_argument("--out", type=Path, help="output folder (default: build)")
     return parser
 
 
@@ -54,6 +75,18 @@ def _report(problems) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "send":
+        from taidan import send
+
+        return send.main(args.files, args.to)
+    if args.command == "catalog":
+        from taidan import catalog
+
+        return catalog.main(args.manuscripts, args.out)
+    if args.command == "serve":
+        from taidan.serve import run
+
+        return run(args.targets, args.host, args.port, args.open)
     from taidan.problems import ManuscriptInvalid
 
     if args.command == "new":

@@ -200,6 +200,13 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class Series:
+    """The series a book belongs to, and its place in it (2, or 2.5 between two books)."""
+    name: str
+    number: float
+
+
+@dataclass(frozen=True)
 class Contact:
     name: str
     url: str
@@ -220,6 +227,8 @@ class Meta:
     rights: str
     cover: str
     description: str
+    isbn: str = ""  # digits only (and X), checked: ISBN-10 or ISBN-13
+    series: Series | None = None
 
 
 @dataclass

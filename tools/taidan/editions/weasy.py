@@ -13,6 +13,8 @@ import datetime as dt
 from taidan import fetch
 from taidan.fonts import font
 
+_kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
+
 
 def source_date(m) -> str:
     """The manuscript's date as a W3C date-time at midnight UTC (SOURCE_DATE_EPOCH's day)."""
@@ -29,6 +31,16 @@ def font_url(role: str) -> str:
     return font(role).as_uri()
 
 
+def keep_fonts() -> None:
+    """From now on every PDF in this process shares one new FontConfiguration: the
+    @font-face files stay loaded and Pango's caches warm (taidan serve's print worker).
+    Call it again after fonts or templates change. The bytes written are the same."""
+    global _kept_fonts
+    from weasyprint.text.fonts import FontConfiguration
+
+    _kept_fonts = FontConfiguration()
+
+
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
     from weasyprint import HTML
@@ -38,4 +50,4 @@ def write_pdf(html: str, m) -> bytes:
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(font_config=FontConfiguration(), pdf_tags=True)
+    return document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)

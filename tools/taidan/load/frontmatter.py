@@ -9,16 +9,18 @@ from pathlib import Path
 
 import yaml
 
+from taidan.load import isbn
 from taidan.load.inline import web_url
-from taidan.model import Contact, Credit, Meta, Speaker
+from taidan.model import Contact, Credit, Meta, Series, Speaker
 from taidan.problems import Problem
 
 REQUIRED = ("title", "date", "lang", "speakers")
 OPTIONAL = ("subtitle", "kicker", "publisher", "credits", "contacts", "source", "identifier",
-            "rights", "cover", "description")
+            "rights", "cover", "description", "isbn", "series")
 SPEAKER_FIELDS = ("id", "name", "label", "role")
 CREDIT_FIELDS = ("role", "name")
 CONTACT_FIELDS = ("name", "url")
+SERIES_FIELDS = ("name", "number")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -92,7 +94,7 @@ class FrontMatter:
         strings = {}
         for key in ("title", "lang") + OPTIONAL:
             value = data.get(key)
-            if key in ("credits", "contacts"):
+            if key in ("credits", "contacts", "series"):
                 continue
             if value is None:
                 strings[key] = ""
@@ -128,13 +130,46 @@ class FrontMatter:
             strings["rights"] = strings["rights"] or self.publisher.rights
             if "credits" not in data:
                 credits = [Credit(role, name) for role, name in self.publisher.credits]
+        isbn_digits = self._isbn(nodes.get("isbn")) if strings["isbn"] else ""
+        series = self._series(data.get("series"), nodes.get("series"))
         meta = Meta(title=strings["title"], subtitle=strings["subtitle"],
                     kicker=strings["kicker"], date=date_text, lang=strings["lang"],
                     publisher=strings["publisher"], credits=credits, contacts=contacts,
                     source=strings["source"], identifier=strings["identifier"],
                     rights=strings["rights"], cover=strings["cover"],
-                    description=strings["description"])
+                    description=strings["description"], isbn=isbn_digits, series=series)
         return meta, speakers
+
+    def _isbn(self, node) -> str:
+        # the YAML text as written: read as a number, 0306406152 would lose its first 0
+        digits, why = isbn.parse(node.value)
+        if why:
+            self._problem(node, f"'{node.value}' is not a valid ISBN", why)
+        return digits
+
+    def _series(self, value, node) -> Series | None:
+        """series: {name: Interviews, number: 2}"""
+        if value is None:
+            return None
+        hint = "write it as series: {name: The series' name, number: 2}"
+        if not isinstance(value, dict):
+            self._problem(node, "'series' must have the fields name and number", hint)
+            return None
+        for name in value:
+            if name not in SERIES_FIELDS:
+                self._problem(node, f"unknown field '{name}' in series",
+                              _did_you_mean(str(name), SERIES_FIELDS))
+        name, number = value.get("name"), value.get("number")
+        if not isinstance(name, (str, int, float)) or isinstance(name, bool) or not str(name).strip():
+            self._problem(node, "the series has no name", hint)
+            return None
+        if number is None:
+            number = 1
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number < 10000:
+            self._problem(node, f"the series number '{number}' is not a number from 0 to 9999",
+                          "the book's place in the series, such as 2, or 2.5 between 2 and 3")
+            return None
+        return Series(str(name).strip(), float(number))
 
     def _yaml_problem(self, err) -> None:
         mark = err.problem_mark or err.context_mark

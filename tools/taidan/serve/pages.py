@@ -1,0 +1,178 @@
+"""The page gallery: the print edition rebuilt in a warm worker process, its pages as PNGs.
+
+The worker imports WeasyPrint once and keeps one FontConfiguration between builds
+(``weasy.keep_fonts``), so a rebuild pays for layout and drawing only. It is a process of
+its own, not a thread: layout holds Python's GIL for a second or more, which would stall
+the proof page's rebuild and the HTTP server. Pages are drawn by ``pdftoppm``
+(poppler-utils, already installed for the tests and the README's page images): WeasyPrint
+cannot draw pixels, and PyMuPDF would add a large AGPL wheel for the same result.
+
+Requests are coalesced: while a manuscript's print edition is being built, further
+requests for it make one more build afterwards, not one per save.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+RESOLUTION = 60  # dots per inch of the page images: an A5 page is 350 x 496 pixels
+KEEP = 3  # page folders kept per manuscript: a browser may still be loading older ones
+
+
+def _worker(conn) -> None:
+    """The worker's loop: one job in, one result out, until told to stop."""
+    from taidan import parallel
+
+    parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
+    from taidan.editions import weasy
+
+    import weasyprint  # noqa: F401 - imported once, here, for every build to come
+
+    weasy.keep_fonts()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        conn.send(_build(*job))
+
+
+def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
+    """("ok", details), ("invalid", problem lines) or ("failed", what broke)."""
+    from taidan import render
+    from taidan.build import produce
+    from taidan.editions import weasy
+    from taidan.load import load
+    from taidan.output import write_atomic
+    from taidan.problems import ManuscriptInvalid
+
+    if fresh:  # templates, fonts or taidan.toml changed: nothing cached may outlive them
+        render.strings.cache_clear()
+        render.environment.cache_clear()
+        weasy.keep_fonts()
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        (filename, data), = produce("print", load(path), options).items()
+    except ManuscriptInvalid as err:
+        return "invalid", [str(p) for p in err.problems]
+    except Exception as err:  # noqa: BLE001 - shown in the gallery, the server goes on
+        return "failed", f"{type(err).__name__}: {err}"
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    pdf = folder / filename
+    write_atomic(pdf, data)
+    pages = folder / f"pages-{serial}"
+    pages.mkdir(parents=True, exist_ok=True)
+    drawn = subprocess.run(["pdftoppm", "-r", str(RESOLUTION), "-png", str(pdf), str(pages / "page")],
+                           capture_output=True, text=True)
+    if drawn.returncode != 0:
+        return "failed", f"pdftoppm: {drawn.stderr.strip()}"
+    files = sorted(p.relative_to(folder).as_posix() for p in pages.glob("page-*.png"))
+    return "ok", {"pdf": filename, "files": files, "seconds": round(seconds, 3),
+                  "cpu": round(cpu, 3), "total": round(time.perf_counter() - start, 3)}
+
+
+class Gallery:
+    """Builds print editions in the warm worker, one at a time, newest request last.
+
+    ``done(name, status, value)`` is called from the gallery's thread after each build."""
+
+    def __init__(self, folder: Path, done):
+        self.folder = folder
+        self.done = done
+        self._pending: dict[str, tuple] = {}  # name -> (path, options)
+        self._fresh = False
+        self._serial = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._process = None
+        self._conn = None
+        self._thread = threading.Thread(target=self._loop, name="taidan-gallery", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()  # WeasyPrint's import starts now, while the proofs are built
+        self._thread.start()
+
+    def request(self, jobs: dict[str, tuple], fresh: bool = False) -> None:
+        with self._lock:
+            self._pending.update(jobs)
+            self._fresh = self._fresh or fresh
+        self._wake.set()
+
+    def pending(self, name: str) -> bool:
+        """True while another build of ``name`` is asked for: its pages stay stale."""
+        with self._lock:
+            return name in self._pending
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._process is not None:
+            try:
+                self._conn.send(None)
+            except (OSError, ValueError):
+                pass
+            self._process.join(2)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(2)
+        self._thread.join(3)
+
+    def _spawn(self) -> None:
+        # spawn, not fork: the server has threads by now, and a fork copies their locks
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_worker, args=(child,), name="taidan-print",
+                                        daemon=True)
+        self._process.start()
+        child.close()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            if self._stopping:
+                return
+            with self._lock:
+                self._wake.clear()
+                if not self._pending:
+                    continue
+                name, (path, options) = next(iter(self._pending.items()))
+                del self._pending[name]
+                fresh, self._fresh = self._fresh, False
+            status, value = self._call(name, path, options, fresh)
+            if self._stopping:
+                return
+            self.done(name, status, value)
+            with self._lock:
+                if self._pending:
+                    self._wake.set()
+
+    def _call(self, name: str, path: Path, options, fresh: bool):
+        self._serial += 1
+        folder = self.folder / name
+        if self._process is None or not self._process.is_alive():
+            self._spawn()
+        try:
+            self._conn.send((path, options, folder, self._serial, fresh))
+            status, value = self._conn.recv()
+        except (EOFError, OSError):
+            self._process = None
+            return "failed", "the print worker stopped; the next change starts another"
+        if status == "ok":
+            self._prune(folder, value["files"][0].split("/")[0] if value["files"] else "")
+        return status, value
+
+    @staticmethod
+    def _prune(folder: Path, current: str) -> None:
+        """Removes all but the newest few page folders of one manuscript."""
+        folders = sorted(folder.glob("pages-*"), key=lambda p: int(p.name.split("-")[1]))
+        for old in folders[:-KEEP]:
+            if old.name != current:
+                shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,134 @@
+"""The HTTP side of the preview: the standard library's ThreadingHTTPServer.
+
+Why the standard library: a preview serves one person (and a reader or two on the same
+network); a thread per request is plenty, long-polls included, and it adds no dependency.
+What it lacks, a single byte Range and confinement to the published folders, is in files.py.
+
+Published, and nothing else:
+    /                         the index of the manuscripts
+    /<name>/                  a manuscript's preview: problems, the proof, the page gallery
+    /<name>/proof.html        the proof page itself (the html edition)
+    /<name>/<name>.pdf        the print edition; /<name>/pages-N/page-K.png its pages
+    /_taidan/<file>           the preview's own script and style sheet (ui/)
+    /_taidan/state            the preview's state as JSON; ?since=V&epoch=E waits for a change
+    /catalog/...              build/catalog/ (taidan catalog), when it exists
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import jinja2
+
+from taidan.serve import files
+
+UI = Path(__file__).resolve().parent / "ui"
+POLL_SECONDS = 25  # a long-poll is answered at the latest after this long
+NO_STORE = "no-store"
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True  # open long-polls never hold up the end
+    request_queue_size = 256  # a burst of connections waits in the backlog, not refused
+
+    def __init__(self, address, preview, catalog: Path | None):
+        self.preview = preview
+        self.catalog = catalog
+        self.ui = jinja2.Environment(loader=jinja2.FileSystemLoader(str(UI)), autoescape=True)
+        super().__init__(address, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Server
+    protocol_version = "HTTP/1.1"
+    server_version = "taidan-serve"
+    sys_version = ""
+
+    def log_message(self, format, *args):  # noqa: A002 - the terminal is for the writer
+        pass
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        names = files.segments(self.path)
+        if names is None:
+            return self._not_found()
+        try:
+            self._route(names)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away (a reload while a long-poll was open)
+
+    def _route(self, names: list[str]) -> None:
+        preview = self.server.preview
+        if not names:
+            state = preview.state()
+            return self._page("index.html", manuscripts=state["manuscripts"],
+                              problems=state["problems"], catalog=self._catalog_index() is not None)
+        head, rest = names[0], names[1:]
+        if head == "_taidan":
+            if rest == ["state"]:
+                return self._state()
+            path = files.inside(UI, rest) if rest and not rest[-1].endswith(".html") else None
+            return files.send(self, path, NO_STORE) if path else self._not_found()
+        if head == "catalog" and self.server.catalog is not None:
+            return self._catalog(rest)
+        entry = preview.entries.get(head)
+        if entry is None:
+            return self._not_found()
+        if not rest:
+            if not self.path.split("?")[0].endswith("/"):
+                return self._redirect(f"/{head}/")
+            state = preview.state()
+            return self._page("preview.html", entry=entry.state(), epoch=state["epoch"])
+        path = files.inside(preview.folder / head, rest)
+        return files.send(self, path, NO_STORE) if path else self._not_found()
+
+    def _catalog_index(self) -> Path | None:
+        catalog = self.server.catalog
+        return files.inside(catalog, ["index.html"]) if catalog else None
+
+    def _catalog(self, rest: list[str]) -> None:
+        if not rest and not self.path.split("?")[0].endswith("/"):
+            return self._redirect("/catalog/")
+        path = files.inside(self.server.catalog, rest or ["index.html"])
+        if path is None and rest:  # a folder: its index.html
+            path = files.inside(self.server.catalog, [*rest, "index.html"])
+        return files.send(self, path) if path else self._not_found()
+
+    def _state(self) -> None:
+        query = parse_qs(self.path.partition("?")[2])
+        preview = self.server.preview
+        try:
+            since = int(query.get("since", ["0"])[0])
+        except ValueError:
+            since = 0
+        epoch = query.get("epoch", [preview.epoch])[0]
+        state = preview.wait(since, epoch, POLL_SECONDS) if "since" in query else preview.state()
+        self._bytes(json.dumps(state, ensure_ascii=False).encode("utf-8"), "application/json")
+
+    def _page(self, template: str, **context) -> None:
+        text = self.server.ui.get_template(template).render(**context)
+        self._bytes(text.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _bytes(self, data: bytes, kind: str, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", NO_STORE)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _redirect(self, where: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", where)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _not_found(self) -> None:
+        self._bytes(b"Not found\n", "text/plain; charset=utf-8", 404)
