@@ -139,9 +139,12 @@ def _hint(word: str, choices) -> str:
 
 
 def defaults() -> dict:
-    """Every table and key with its default: what a project without taidan.toml gets."""
-    return {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
-            for table, keys in SCHEMA.items()}
+    """Every table and key with its default: what a project without taidan.toml gets.
+    [style] also gets "faces": its fonts resolved to files (taidan.style.Face)."""
+    config = {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
+              for table, keys in SCHEMA.items()}
+    config["style"]["faces"] = ()
+    return config
 
 
 class _Lines:
@@ -229,7 +232,7 @@ class Project:
 
         style = self.config["style"]
         return Style(shapes=tuple(style["label_shapes"] or DEFAULT_SHAPES), accent=style["accent"],
-                     faces=tuple(self.config.get("_faces", ())))
+                     faces=tuple(style["faces"]))
 
     def path(self, value: str) -> Path:
         """A path named in taidan.toml: relative to the project's folder."""
@@ -276,6 +279,16 @@ def read(file: Path) -> dict:
                                         if message.startswith("must") else message, hint))
             else:
                 config[table][key] = checked
+    faces = []
+    for key in FONT_KEYS:
+        if config["style"][key]:
+            from taidan.style import FontNotFound, resolve_face
+
+            try:
+                faces.append(resolve_face(key.removesuffix("_font"), config["style"][key], file.parent))
+            except FontNotFound as err:
+                problems.append(Problem(name, lines.of("style", key), *err.args))
+    config["style"]["faces"] = tuple(faces)  # resolved: taidan.style.Face, file by file
     if problems:
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
     return config

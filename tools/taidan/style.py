@@ -72,3 +72,72 @@ def warnings(m, style: Style) -> list[str]:
                      f"{len(style.shapes)} label shapes: {sp.label} has {twin.label}'s shape "
                      f"(add shapes to label_shapes in taidan.toml's [style])")
     return found
+
+
+# ---- fonts named in [style]: a file, or the family name of an installed font ----------
+
+FONT_FILES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+
+
+class FontNotFound(ValueError):
+    """(message, hint) for taidan.toml's line."""
+
+
+def resolve_face(role: str, value: str, root: Path) -> Face:
+    """A [style] font: a path (relative to the project) or an installed family name,
+    looked up with fontconfig. Raises FontNotFound."""
+    if value.lower().endswith(FONT_FILES) or "/" in value:
+        path = Path(value).expanduser()
+        path = (path if path.is_absolute() else root / path).resolve()
+        if not path.is_file():
+            raise FontNotFound(f"the font file {value} does not exist",
+                               "a path relative to taidan.toml, or an installed family name: see fc-list")
+        try:
+            from fontTools.ttLib import TTFont
+
+            family = TTFont(str(path), fontNumber=0, lazy=True)["name"].getBestFamilyName()
+        except Exception:  # noqa: BLE001 - any unreadable file is the same fault
+            raise FontNotFound(f"{value} is not a font file taidan can read", "use a TrueType or OpenType file") from None
+        return Face(role, re.sub(r"[\"\\<>;{}]", "", family or path.stem), path, None)
+    if re.search(r"[\"\\<>;{}]", value):
+        raise FontNotFound(f"'{value}' is not a font family name", "")
+    regular = _fc_match(value)
+    if regular is None:
+        raise FontNotFound(f"no installed font family '{value}'", _family_hint(value))
+    bold = _fc_match(value + ":bold", bold=True)
+    return Face(role, value, regular, bold if bold != regular else None)
+
+
+def _fc_match(pattern: str, bold: bool = False) -> Path | None:
+    """The file fontconfig gives for ``pattern``, if it is of the family asked for (fc-match
+    always answers with something)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{file}\n%{family}\n%{weight}\n", pattern],
+                             capture_output=True, text=True, timeout=20).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if len(out) < 3 or not out[0]:
+        return None
+    asked = pattern.split(":")[0].casefold()
+    families = {f.strip().casefold() for f in out[1].split(",")}
+    weight = int(out[2]) if out[2].strip().isdigit() else 80
+    if asked not in families or (bold and weight < 180):
+        return None
+    return Path(out[0])
+
+
+def _family_hint(name: str) -> str:
+    import difflib
+    import subprocess
+
+    try:
+        listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
+                                timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        listed = ""
+    families = sorted({f.strip() for line in listed.splitlines() for f in line.split(",") if f.strip()})
+    by_case = {f.casefold(): f for f in families}
+    close = difflib.get_close_matches(name.casefold(), list(by_case), n=1, cutoff=0.6)
+    return f"did you mean '{by_case[close[0]]}'?" if close else "fc-list : family lists the installed ones"
