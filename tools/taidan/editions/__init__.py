@@ -16,6 +16,7 @@ EDITIONS = {
     "html": "taidan.editions.html",
     "epub": "taidan.editions.epub",
     "epub-vertical": "taidan.editions.epub_vertical",
+    "kepub": "taidan.editions.kepub",
     "print-vertical": "taidan.editions.print_vertical",
     "print": "taidan.editions.print_pdf",
     "handout": "taidan.editions.handout",

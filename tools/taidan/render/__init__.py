@@ -16,9 +16,11 @@ from pathlib import Path
 import jinja2
 import yaml
 
-# TAIDAN_TEMPLATES: another templates folder (a copy of this one, edited), e.g. for a series.
+# The built-in templates travel inside the package (taidan/templates; in a checkout, a
+# symbolic link to the repository's templates/). TAIDAN_TEMPLATES: another templates folder
+# (a copy of this one, edited), e.g. for a series.
 TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
-                 or Path(__file__).resolve().parents[3] / "templates").resolve()
+                 or Path(__file__).resolve().parents[1] / "templates").resolve()
 
 
 @lru_cache(maxsize=1)

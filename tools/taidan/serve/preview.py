@@ -41,8 +41,8 @@ class Entry:
 
     def state(self) -> dict:
         return {"name": self.name, "path": str(self.path), "title": self.title,
-                "proof": self.proof, "seconds": self.seconds, "problems": self.problems,
-                "pages": self.pages}
+                "proof": self.proof, "seconds": self.seconds, "problems": list(self.problems),
+                "pages": dict(self.pages)}  # copies: the JSON is written outside the lock
 
 
 class _Filter(watchfiles.DefaultFilter):
@@ -93,7 +93,7 @@ class Preview:
 
     def state(self) -> dict:
         with self._changed:
-            return {"epoch": self.epoch, "version": self.version, "problems": self.problems,
+            return {"epoch": self.epoch, "version": self.version, "problems": list(self.problems),
                     "manuscripts": [e.state() for e in self.entries.values()]}
 
     def wait(self, since: int, epoch: str, timeout: float) -> dict:

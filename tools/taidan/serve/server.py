@@ -41,6 +41,14 @@ class Server(ThreadingHTTPServer):
         self.ui = jinja2.Environment(loader=jinja2.FileSystemLoader(str(UI)), autoescape=True)
         super().__init__(address, Handler)
 
+    def handle_error(self, request, client_address):
+        """One line on the terminal, not a traceback (the preview goes on)."""
+        import sys
+
+        error = sys.exc_info()[1]
+        print(f"taidan: a request from {client_address[0]} failed: {type(error).__name__}: {error}",
+              file=sys.stderr, flush=True)
+
 
 class Handler(BaseHTTPRequestHandler):
     server: Server
@@ -62,6 +70,8 @@ class Handler(BaseHTTPRequestHandler):
             self._route(names)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the browser went away (a reload while a long-poll was open)
+        except FileNotFoundError:  # gone since it was found (an old page image, pruned)
+            self._not_found()
 
     def _route(self, names: list[str]) -> None:
         preview = self.server.preview

@@ -20,10 +20,12 @@
   // The proof's scroll position lives in sessionStorage, so that it survives a reload of
   // the proof and of the whole page alike.
   function remember() {
-    const w = proof.contentWindow;
-    if (w.location.href !== "about:blank") {
-      sessionStorage.setItem(scrollKey, JSON.stringify([w.scrollX, w.scrollY]));
-    }
+    try {
+      const w = proof.contentWindow;
+      if (w.location.href !== "about:blank") {
+        sessionStorage.setItem(scrollKey, JSON.stringify([w.scrollX, w.scrollY]));
+      }
+    } catch (err) {}  // the frame shows another site's page: nothing to remember
   }
   function proofLoaded() {
     const w = proof.contentWindow;
@@ -31,6 +33,11 @@
     const saved = JSON.parse(sessionStorage.getItem(scrollKey) || "null");
     if (saved) w.scrollTo(saved[0], saved[1]);
     w.addEventListener("scroll", remember, {passive: true});
+    // the proof's links to the web open in a tab of their own, not in the frame
+    for (const a of w.document.querySelectorAll("a[href]:not([href^='#'])")) {
+      a.target = "_blank";
+      a.rel = "noopener";
+    }
     document.body.dataset.proofLoaded = String(Date.now());
   }
   if (proof) {

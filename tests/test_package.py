@@ -1,0 +1,159 @@
+"""taidan as a package: a wheel built from the repository, installed (not editable) into a
+new virtual environment outside it, works from a book folder of its own; and what a broken
+installation or a crashing edition says."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from conftest import INTERVIEW, ROOT, SOURCE
+from pdfread import body_text, missing_in_order, pages, source_sentences
+
+import taidan
+
+OPF = "{http://www.idpf.org/2007/opf}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+def clean_env(**extra) -> dict:
+    """This process's environment without what would point an installed taidan back here."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "TAIDAN_TEMPLATES", "PYTHONHOME")}
+    return {**env, **extra}
+
+
+def run(*command, cwd: Path, env: dict | None = None, timeout: int = 600):
+    return subprocess.run([str(c) for c in command], cwd=cwd, env=env or clean_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """A wheel built by pip from the repository's files (a copy: setuptools' build/ folder
+    must not land in the repository's build/, the editions' output folder)."""
+    source = tmp_path_factory.mktemp("source")
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copytree(ROOT / "tools" / "taidan", source / "tools" / "taidan", symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "templates", source / "templates")
+    dist = tmp_path_factory.mktemp("dist")
+    # this venv's setuptools (a test dependency) builds it: build isolation would fetch it again
+    done = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+               "-w", dist, source, cwd=source)
+    assert done.returncode == 0, done.stderr
+    [built] = dist.glob("taidan-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def installed_taidan(wheel, tmp_path_factory) -> Path:
+    """The ``taidan`` command of a new virtual environment, outside the repository, with
+    the wheel installed (its dependencies from the package index or pip's cache)."""
+    venv = tmp_path_factory.mktemp("venv")
+    assert not venv.is_relative_to(ROOT)
+    done = run(sys.executable, "-m", "venv", venv, cwd=venv)
+    assert done.returncode == 0, done.stderr
+    done = run(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel, cwd=venv, timeout=1200)
+    assert done.returncode == 0, done.stderr
+    return venv / "bin" / "taidan"
+
+
+def test_the_wheel_holds_the_code_and_every_template(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert {f"taidan/{name}" for name in templates} <= names
+    code = {str(p.relative_to(ROOT / "tools")) for p in (ROOT / "tools" / "taidan").rglob("*.py")}
+    assert code <= names
+    assert "taidan/templates/shared/strings.yaml" in names
+    assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
+
+
+def test_version_comes_from_the_installed_package(installed_taidan, tmp_path):
+    done = run(installed_taidan, "--version", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, f"taidan {taidan.__version__}\n")
+
+
+def test_installed_taidan_builds_a_book_folder_of_its_own(installed_taidan, tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "manuscript", book / "manuscript")  # source/ holds the article: not a manuscript
+    python = installed_taidan.parent / "python"
+    where = run(python, "-c", "import taidan, taidan.render as r; print(taidan.__file__); print(r.TEMPLATES)", cwd=book)
+    module, templates = where.stdout.split()
+    assert Path(module).is_relative_to(installed_taidan.parents[1])  # not this checkout
+    assert Path(templates).is_relative_to(installed_taidan.parents[1])
+
+    done = run(installed_taidan, "build", "--edition", "epub", "print", "--jobs", "1", cwd=book)
+    assert done.returncode == 0, done.stderr
+    stem = INTERVIEW.stem
+    wrote = sorted(line for line in done.stdout.splitlines() if not line.startswith("building "))
+    assert wrote == [f"wrote build/{stem}.epub", f"wrote build/{stem}.pdf"]
+
+    text = body_text(pages(book / "build" / f"{stem}.pdf"))
+    sentences = source_sentences(SOURCE, ["サム", "真鍋", "草野"])
+    assert len(sentences) > 50
+    assert missing_in_order(sentences, text) == []
+
+    with zipfile.ZipFile(book / "build" / f"{stem}.epub") as epub:
+        container = ET.fromstring(epub.read("META-INF/container.xml"))
+        opf_name = container.find(".//{*}rootfile").get("full-path")
+        opf = ET.fromstring(epub.read(opf_name))
+    titles = [t.text for t in opf.iter(f"{DC}title")]
+    assert titles[0] == "「AIは親切なエイリアン」「デスノートが好き」"
+    assert opf.find(f".//{DC}language").text == "ja"
+
+
+# ---- a broken installation, a crashing edition: one line each, the truth about what was written
+
+def taidan_here(*args, cwd: Path, **env):
+    return run(sys.executable, "-m", "taidan", *args, cwd=cwd, env=clean_env(**env))
+
+
+def test_a_missing_template_file_names_it_and_the_fix(tmp_path):
+    shutil.copytree(ROOT / "templates", tmp_path / "t")
+    (tmp_path / "t" / "print" / "book.html").unlink()
+    shutil.copy(INTERVIEW, tmp_path)
+    done = taidan_here("build", INTERVIEW.name, "--edition", "print", "--out", "out", cwd=tmp_path,
+                       TAIDAN_TEMPLATES="t")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "t/print/book.html:0: template missing (TAIDAN_TEMPLATES names a templates folder "
+        "without it: copy it there or unset TAIDAN_TEMPLATES)"]
+    assert not (tmp_path / "out" / f"{INTERVIEW.stem}.pdf").exists()
+
+
+def test_a_crash_in_every_edition_says_nothing_was_written(tmp_path):
+    shutil.copytree(ROOT / "templates", tmp_path / "t")
+    strings = tmp_path / "t" / "shared" / "strings.yaml"
+    strings.unlink()
+    strings.mkdir()  # unreadable as a file: every edition breaks (exit 1), none is a template fault
+    shutil.copy(INTERVIEW, tmp_path)
+    done = taidan_here("build", INTERVIEW.name, "--edition", "html", "epub", "--out", "out",
+                       cwd=tmp_path, TAIDAN_TEMPLATES="t")
+    assert done.returncode == 1
+    assert sorted(done.stderr.splitlines()) == [
+        f"taidan: the epub edition of {INTERVIEW.name} failed: cannot read t/shared/strings.yaml: Is a directory",
+        f"taidan: the html edition of {INTERVIEW.name} failed: cannot read t/shared/strings.yaml: Is a directory",
+        "taidan: wrote nothing; the failed editions' earlier files are unchanged (TAIDAN_DEBUG=1 shows the traceback)",
+    ]
+    assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == []
+
+
+def test_a_crash_in_one_edition_counts_the_files_the_others_wrote(capsys):
+    from taidan.build import EditionBroke, EditionFailed
+    from taidan.cli import _failed
+
+    failure = EditionFailed([("print", Path("x.md"), EditionBroke("ValueError: no"))],
+                            written=[Path("build/x.html"), Path("build/x.epub")])
+    assert _failed(failure) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "taidan: the print edition of x.md failed: ValueError: no",
+        "taidan: wrote 2 files of the other editions; the failed editions' earlier files are "
+        "unchanged (TAIDAN_DEBUG=1 shows the traceback)"]
