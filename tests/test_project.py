@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from taidan import project
+from taidan.editions import EDITIONS
 from taidan.problems import ManuscriptInvalid
 
 TAIDAN = [sys.executable, "-m", "taidan"]
@@ -28,8 +29,7 @@ CASES = [
     ('# c\n[build]\n\njobs = 0\n', ["4: jobs must be a whole number of 1 or more"]),
     ('[build]\npress = "yes"\n', ["2: press must be true or false"]),
     ('[build]\neditions = ["epub", "prnt"]\n',
-     ["2: 'prnt' is not one of html, epub, epub-vertical, print-vertical, print, handout "
-      "(did you mean 'print'?)"]),
+     [f"2: 'prnt' is not one of {', '.join(EDITIONS)} (did you mean 'print'?)"]),
     ('[sendd]\nhost = "x"\n', ["1: unknown table [sendd] (did you mean 'send'?)"]),
     ('[send]\nport = 70000\nsecurity = "tls"\n',
      ["2: port must be a whole number from 1 to 65535",
@@ -112,39 +112,23 @@ def test_a_batch_builds_every_good_manuscript_and_reports_each_bad_one(tmp_path)
         "up to date build/a.html"]
 
 
-def test_taidan_new_makes_a_book_that_builds_from_a_subfolder(tmp_path):
-    """taidan new, then taidan build with no arguments from inside: every edition, read back."""
-    import zipfile
-
+def test_taidan_new_makes_a_valid_project_and_never_overwrites_one(tmp_path):
+    """(tests/test_package.py builds it with the installed wheel and reads the books back)"""
     run = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     book = tmp_path / "book"
     assert (book / ".gitignore").read_text().splitlines()[-1] == "build/"
     assert project.read(book / "taidan.toml") == project.defaults()  # every key commented out
+    text = (book / "taidan.toml").read_text()
+    for table, keys in project.SCHEMA.items():  # every key shown
+        assert f"[{table}]" in text and all(f"# {key} = " in text for key in keys), table
     again = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
     assert (again.returncode, again.stdout) == (2, "")
-    assert again.stderr.count("\n") == 1 and "taidan.toml already exists" in again.stderr
-    run = subprocess.run(TAIDAN + ["build"], cwd=book / "manuscript" / "images", capture_output=True, text=True)
+    assert again.stderr == ("taidan: book/taidan.toml already exists: taidan new does not "
+                            "overwrite a book project (choose a new folder)\n")
+    run = subprocess.run(TAIDAN + ["new", "--lang", "en", "English Book"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    out = book / "build"
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "book-handout.pdf", "book-vertical.epub", "book-vertical.pdf", "book.epub", "book.html", "book.pdf"]
-    html = (out / "book.html").read_text()
-    for mark in ('class="narration"', 'class="stage-direction"', "<ruby>", 'class="dots"',
-                 'class="tcy"', 'alt="二つの吹き出しが向かい合う図"', "<figcaption>話す人と聞く人",
-                 'class="scene-break"', 'class="noteref"', "結論：見た目より", 'class="part-title"',
-                 "（笑）"):
-        assert mark in html, mark
-    text = subprocess.run(["pdftotext", "-layout", str(out / "book.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    pages = text.split("\f")
-    assert len([p for p in pages if p.strip()]) >= 5
-    assert "一文字に一日かける仕事" in pages[0] and "森一郎" in pages[0]
-    flat = "".join(text.split())  # justified lines: pdftotext may space out the characters
-    assert "第二部これから" in flat and "骨格を先に決めるやり方" in flat
-    with zipfile.ZipFile(out / "book.epub") as epub:
-        names = epub.namelist()
-        sample = (book / "manuscript" / "images" / "sample.png").read_bytes()
-        assert epub.read("EPUB/images/image-1.png") == sample
-        nav = epub.read(next(n for n in names if n.endswith("nav.xhtml"))).decode()
-        assert "縦に組むときのこと" in nav and "文字は誰のものか" in nav
+    for folder in (book / "manuscript", tmp_path / "English Book" / "manuscript" / "images"):
+        check = subprocess.run(TAIDAN + ["check"], cwd=folder, capture_output=True, text=True)
+        assert (check.returncode, check.stderr) == (0, "")
+    assert (tmp_path / "English Book" / "manuscript" / "english-book.md").read_text().count("lang: en") == 1
