@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +40,43 @@ def build_once(tmp_path_factory):
         return cache[key]
 
     return run
+
+
+def clean_env(**extra) -> dict:
+    """This process's environment without what would point an installed taidan back here."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "TAIDAN_TEMPLATES", "PYTHONHOME")}
+    return {**env, **extra}
+
+
+def run(*command, cwd: Path, env: dict | None = None, timeout: int = 600):
+    """A command's CompletedProcess (text), in ``cwd``, with clean_env() by default."""
+    return subprocess.run([str(c) for c in command], cwd=cwd, env=env or clean_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def installed_taidan(tmp_path_factory) -> Path:
+    """The ``taidan`` command of a new virtual environment outside the repository, where a
+    wheel built from the repository is installed (not editable), its dependencies resolved
+    by pip from the package index or pip's cache, as a user's ``pip install`` would."""
+    work = tmp_path_factory.mktemp("package")
+    # the wheel is built from a copy: setuptools' build/ folder must not land in the
+    # repository's build/ (the editions' output); this venv's setuptools, a test dependency,
+    # builds it (build isolation would fetch setuptools again)
+    source = work / "source"
+    shutil.copytree(ROOT / "tools" / "taidan", source / "tools" / "taidan", symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "templates", source / "templates")
+    shutil.copy(ROOT / "pyproject.toml", source)
+    done = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+               "-w", work / "dist", source, cwd=work)
+    assert done.returncode == 0, done.stderr
+    [wheel] = (work / "dist").glob("taidan-*.whl")
+    venv = work / "venv"
+    done = run(sys.executable, "-m", "venv", venv, cwd=work)
+    assert done.returncode == 0, done.stderr
+    done = run(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel, cwd=work, timeout=1200)
+    assert done.returncode == 0, done.stderr
+    return venv / "bin" / "taidan"
+

@@ -254,3 +254,58 @@ def rules_around(text: tuple, sides: list, region: tuple) -> frozenset:
             else:
                 found.add(("left" if a < (x0 + x1) / 2 else "right", round(c - a, 1)))
     return frozenset(found)
+
+
+# ---- word spacing of justified Latin text ----------------------------------------------
+
+@dataclass(frozen=True)
+class LineGaps:
+    page: int
+    text: str
+    widest: float  # the widest gap between two words of the line, in ems of the line's type
+
+
+def justified_gaps(pdf: Path, body_size: float) -> list[LineGaps]:
+    """The widest word gap of every justified, non-final line: lines that end flush with
+    their column (the page's, or each of two columns) (a paragraph's last line, a heading stop short). Sizes come
+    from pdftotext's word heights, which are proportional to the type size: the commonest
+    height is the body's ``body_size`` (pt). Gaps next to type of another size (a speaker
+    label, a note call) are not word spaces and are left out."""
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    root = ET.fromstring(out)
+
+    def height(word) -> float:
+        return float(word.get("yMax")) - float(word.get("yMin"))
+
+    heights: Counter = Counter()
+    for word in root.iter(f"{XHTML}word"):
+        heights[round(height(word), 1)] += len(word.text or "")
+    per_pt = heights.most_common(1)[0][0] / body_size
+
+    result = []
+    for number, page in enumerate(root.iter(f"{XHTML}page"), 1):
+        lines = [list(line.iter(f"{XHTML}word")) for line in page.iter(f"{XHTML}line")]
+        lines = [words for words in lines if len(words) > 1]
+        if not lines:
+            continue
+        centre = float(page.get("width")) / 2
+
+        def column(words) -> bool:
+            return float(words[0].get("xMin")) >= centre
+
+        # the column's right edge: where most lines end (a folio or a note may stand further out)
+        ends = {side: Counter(round(float(w[-1].get("xMax"))) for w in lines if column(w) == side)
+                for side in (False, True)}
+        right = {side: ends[side].most_common(1)[0][0] if ends[side] else 0 for side in ends}
+        for words in lines:
+            if abs(float(words[-1].get("xMax")) - right[column(words)]) > 1:
+                continue  # ragged: a paragraph's last line, a heading, a running head
+            size = Counter(round(height(w), 1) for w in words).most_common(1)[0][0]
+            same = [abs(height(w) - size) < size * 0.05 for w in words]
+            gaps = [float(b.get("xMin")) - float(a.get("xMax"))
+                    for i, (a, b) in enumerate(zip(words, words[1:])) if same[i] and same[i + 1]]
+            if gaps:
+                result.append(LineGaps(number, " ".join(w.text or "" for w in words),
+                                       max(gaps) / (size / per_pt)))
+    return result

@@ -33,6 +33,7 @@ from conftest import BUILD, INTERVIEW, ROOT
 SAMPLES = ROOT / "tests" / "epub_samples"
 SMALL_JA = SAMPLES / "small-ja.md"
 SMALL_EN = SAMPLES / "small-en.md"
+ENGLISH = ROOT / "tests" / "manuscripts" / "english-repair.md"  # see test_english.py
 EDGE_ZH = SAMPLES / "edge-zh.md"  # Chinese; markup characters in the title; a part with no section
 CHECKER = ROOT / "tests" / "epubcheck" / "EpubCheckMany.java"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -90,6 +91,8 @@ def books(build_once) -> dict[str, Book]:
         for edition in ("epub", "epub-vertical"):
             for name, path in build_once(edition, manuscript).items():
                 out[(manuscript.stem, edition)] = Book(path)
+    for name, path in build_once("epub", ENGLISH, embed_fonts=True).items():
+        out[(ENGLISH.stem, "epub+fonts")] = Book(path)  # Linux Libertine and Biolinum inside
     for name, path in build_once("epub-vertical", INTERVIEW, embed_fonts=True).items():
         out[(INTERVIEW.stem, "epub-vertical+fonts")] = Book(path)
     for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN):  # Kobo's: <name>(-vertical).kepub.epub
@@ -117,8 +120,9 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
 
 
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
-    # interview, small-ja, edge-zh x2; small-en, fonts x1; kepubs: interview, small-ja x2, small-en x1
-    assert len(epubcheck_reports) == 13
+    # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts x1; kepubs: interview,
+    # small-ja x2, small-en x1
+    assert len(epubcheck_reports) == 14
     for key, report in epubcheck_reports.items():
         checker = report["checker"]
         assert checker["checkerVersion"].startswith("5."), key
@@ -165,7 +169,7 @@ def test_the_archive_starts_with_a_stored_mimetype_and_has_fixed_times(books):
         assert book.data[30:38] == b"mimetype" and book.zip.read("mimetype") == b"application/epub+zip"
         dates = {info.date_time for info in book.zip.infolist()}
         day = load({"interview-2025-10-06": INTERVIEW, "small-ja": SMALL_JA,
-                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH}[key[0]]).meta.date
+                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH, ENGLISH.stem: ENGLISH}[key[0]]).meta.date
         assert dates == {tuple(map(int, day.split("-"))) + (0, 0, 0)}, key
 
 

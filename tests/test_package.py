@@ -4,9 +4,7 @@ installation or a crashing edition says."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -14,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from conftest import INTERVIEW, ROOT, SOURCE
+from conftest import INTERVIEW, ROOT, SOURCE, clean_env, run
 from pdfread import body_text, missing_in_order, pages, source_sentences
 
 import taidan
@@ -23,57 +21,18 @@ OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
 
-def clean_env(**extra) -> dict:
-    """This process's environment without what would point an installed taidan back here."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "TAIDAN_TEMPLATES", "PYTHONHOME")}
-    return {**env, **extra}
-
-
-def run(*command, cwd: Path, env: dict | None = None, timeout: int = 600):
-    return subprocess.run([str(c) for c in command], cwd=cwd, env=env or clean_env(),
-                          capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory) -> Path:
-    """A wheel built by pip from the repository's files (a copy: setuptools' build/ folder
-    must not land in the repository's build/, the editions' output folder)."""
-    source = tmp_path_factory.mktemp("source")
-    shutil.copy(ROOT / "pyproject.toml", source)
-    shutil.copytree(ROOT / "tools" / "taidan", source / "tools" / "taidan", symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "templates", source / "templates")
-    dist = tmp_path_factory.mktemp("dist")
-    # this venv's setuptools (a test dependency) builds it: build isolation would fetch it again
-    done = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-               "-w", dist, source, cwd=source)
-    assert done.returncode == 0, done.stderr
-    [built] = dist.glob("taidan-*.whl")
-    return built
-
-
-@pytest.fixture(scope="session")
-def installed_taidan(wheel, tmp_path_factory) -> Path:
-    """The ``taidan`` command of a new virtual environment, outside the repository, with
-    the wheel installed (its dependencies from the package index or pip's cache)."""
-    venv = tmp_path_factory.mktemp("venv")
-    assert not venv.is_relative_to(ROOT)
-    done = run(sys.executable, "-m", "venv", venv, cwd=venv)
-    assert done.returncode == 0, done.stderr
-    done = run(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel, cwd=venv, timeout=1200)
-    assert done.returncode == 0, done.stderr
-    return venv / "bin" / "taidan"
-
-
-def test_the_wheel_holds_the_code_and_every_template(wheel):
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_the_package_holds_the_code_and_every_template(installed_taidan, tmp_path):
+    python = installed_taidan.parent / "python"
+    listed = run(python, "-c", "import importlib.metadata as m; print(*m.files('taidan'), sep=chr(10))",
+                 cwd=tmp_path)
+    names = set(listed.stdout.split())  # as the wheel's RECORD lists them
     templates = {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert {f"taidan/{name}" for name in templates} <= names
-    code = {str(p.relative_to(ROOT / "tools")) for p in (ROOT / "tools" / "taidan").rglob("*.py")}
-    assert code <= names
+    code = {str(p.relative_to(ROOT / "tools")) for p in (ROOT / "tools" / "taidan").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and "templates" not in p.parts}
+    assert code <= names  # the modules and their data (serve's ui/ ...)
     assert "taidan/templates/shared/strings.yaml" in names
-    assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
+    assert not [n for n in names if n.startswith(("tests/", "templates/", "manuscript/"))]
 
 
 def test_version_comes_from_the_installed_package(installed_taidan, tmp_path):

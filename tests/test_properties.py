@@ -148,9 +148,17 @@ def manuscripts(draw) -> Doc:
 INVISIBLE = re.compile("[\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
+# English manuscripts print typographic punctuation (taidan.load.smart): what was typed and
+# what is printed compare equal once both are folded to the typed forms. Hyphens go: a
+# hyphenated word is "fu-" + "ture" in the PDF's lines.
+TYPED = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "--", "—": "---"})
+
+
 def normal(text: str) -> str:
-    """NFKC, no whitespace, no joiners or variation selectors (PDF text drops them)."""
-    return INVISIBLE.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    """NFKC, no whitespace, no joiners or variation selectors (PDF text drops them), typed
+    punctuation, no hyphens."""
+    text = unicodedata.normalize("NFKC", text).translate(TYPED)  # NFKC: … is ...
+    return INVISIBLE.sub("", re.sub(r"[\s\-\u2010]+", "", text))
 
 
 def xml_text(root) -> str:

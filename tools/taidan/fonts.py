@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DEBIAN = Path("/usr/share/fonts")
+LIBERTINE = DEBIAN / "opentype/linux-libertine"
 
 # role -> file. Mincho for body text, Gothic for headings and speaker labels.
 FONTS = {
@@ -16,6 +17,17 @@ FONTS = {
     "gothic-mono-bold": DEBIAN / "truetype/bizud-gothic/BIZUDGothic-Bold.ttf",
     "ipaex-mincho": DEBIAN / "opentype/ipaexfont-mincho/ipaexm.ttf",
     "ipaex-gothic": DEBIAN / "opentype/ipaexfont-gothic/ipaexg.ttf",
+    # Latin-script languages (lang other than ja, zh): Linux Libertine for the text, with a
+    # true italic, bold and bold italic; Linux Biolinum, its sans companion, for headings,
+    # labels and the handout; Libertine Mono for code (Debian fonts-linuxlibertine).
+    "serif": LIBERTINE / "LinLibertine_R.otf",
+    "serif-italic": LIBERTINE / "LinLibertine_RI.otf",
+    "serif-bold": LIBERTINE / "LinLibertine_RB.otf",
+    "serif-bold-italic": LIBERTINE / "LinLibertine_RBI.otf",
+    "sans": LIBERTINE / "LinBiolinum_R.otf",
+    "sans-italic": LIBERTINE / "LinBiolinum_RI.otf",
+    "sans-bold": LIBERTINE / "LinBiolinum_RB.otf",
+    "mono": LIBERTINE / "LinLibertine_M.otf",
 }
 
 

@@ -251,5 +251,11 @@ class Manuscript:
         return [s for p in self.parts for s in p.sections]
 
     @property
+    def cjk(self) -> bool:
+        """Japanese or Chinese: set by CJK conventions. Every other language is set by
+        Latin-script ones (typographic punctuation, Latin faces, italics, hyphenation)."""
+        return self.meta.lang.split("-")[0].lower() in ("ja", "zh")
+
+    @property
     def vertical_ok(self) -> bool:
         return self.meta.lang.startswith(("ja", "zh"))

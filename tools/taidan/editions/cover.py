@@ -1,5 +1,6 @@
 """A generated cover for manuscripts that name no cover image: 1600x2560 PNG (the 1:1.6
-ratio stores ask for), typeset with the editions' Japanese fonts by Pillow.
+ratio stores ask for), typeset by Pillow with the editions' faces: BIZ UD Gothic and
+Mincho for Japanese and Chinese, Linux Libertine and Biolinum for other languages.
 
 Layout (greyscale): a black band with the kicker, the title in large Gothic, the subtitle in Mincho,
 the speakers with their roles, and the publisher and date at the foot. Lines break
@@ -22,8 +23,13 @@ INK = 26
 
 NO_LINE_START = set("、。，．,.)）」』】〕〉》”’!?！？ー…‥・:：;；ゃゅょぁぃぅぇぉっャュョァィゥェォッ々")
 NO_LINE_END = set("(（「『【〔〈《“‘")
-# a Latin word with its space, a katakana word, or any other single character
-_UNIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.\-]*\s*|[\u30a1-\u30fa\u30fc]+|\s+|.", re.S)
+# a Latin (Greek, Cyrillic) word with its space, a katakana word, or any other single character
+_LETTER = "0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+_UNIT = re.compile(rf"[{_LETTER}][{_LETTER}'’.\-–—]*\s*|[\u30a1-\u30fa\u30fc]+|\s+|.", re.S)
+# the faces of each part of the cover: (Japanese and Chinese, other languages)
+FACES = {"kicker": ("gothic-bold", "sans-bold"), "title": ("gothic-bold", "serif-bold"),
+         "subtitle": ("mincho", "serif-italic"), "name": ("gothic-bold", "sans-bold"),
+         "role": ("mincho", "serif"), "foot": ("gothic", "sans")}
 
 
 def _units(text: str) -> list[str]:
@@ -86,8 +92,15 @@ def _fit(text: str, role: str, sizes, width: int, max_lines: int):
 
 
 def _clip(text: str, limit: int) -> str:
-    """A cover shows a few lines: longer texts end in an ellipsis (and stay quick to set)."""
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    """A cover shows a few lines: longer texts end in an ellipsis (and stay quick to set),
+    after the last whole word when the text has spaces between its words."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    mid_word = re.match(f"[{_LETTER}]{{2}}", text[limit - 2:limit])
+    if mid_word and " " in cut:  # never "the ethics of i…"
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–—") + "…"
 
 
 def _block(draw, lines, face, y: int, leading: float, fill=INK) -> int:
@@ -97,34 +110,42 @@ def _block(draw, lines, face, y: int, leading: float, fill=INK) -> int:
     return y
 
 
+def roles(m) -> dict[str, str]:
+    """The font role (taidan.fonts) of each part of the cover, by the manuscript's script."""
+    return {part: faces[0 if m.cjk else 1] for part, faces in FACES.items()}
+
+
 def generate(m) -> bytes:
     """The cover of manuscript ``m`` as PNG bytes (deterministic: no time stamps)."""
     image = Image.new("L", SIZE, PAPER)
     draw = ImageDraw.Draw(image)
     width = SIZE[0] - 2 * MARGIN
     meta = m.meta
+    role = roles(m)
 
     band = 420
     draw.rectangle((0, 0, SIZE[0], band), fill=INK)
     if meta.kicker:
-        face, lines = _fit(_clip(meta.kicker, 60), "gothic-bold", (68, 60, 52, 44), width, 3)
+        face, lines = _fit(_clip(meta.kicker, 60), role["kicker"], (68, 60, 52, 44), width, 3)
         lines = lines[:3]
         height = len(lines) * int(face.size * 1.4)
         _block(draw, lines, face, band - 90 - height, 1.4, fill=PAPER)
 
     y = band + 170
-    face, lines = _fit(_clip(meta.title, 80), "gothic-bold", (150, 132, 116, 100, 88, 76), width, 5)
-    y = _block(draw, lines[:6], face, y, 1.32)
+    title, lines = _fit(_clip(meta.title, 80), role["title"], (150, 132, 116, 100, 88, 76), width, 5)
+    y = _block(draw, lines[:6], title, y, 1.32)
     if meta.subtitle:
         y += 60
-        face, lines = _fit(_clip(meta.subtitle, 60), "mincho", (66, 58, 52, 46), width, 1)
-        y = _block(draw, lines[:3], face, y, 1.45)
+        # a Latin subtitle has room for three lines: its words are longer than kanji
+        limit, most = (60, 1) if m.cjk else (120, 3)
+        subtitle, lines = _fit(_clip(meta.subtitle, limit), role["subtitle"], (66, 58, 52, 46), width, most)
+        y = _block(draw, lines[:3], subtitle, y, 1.45)
 
     y += 90
     draw.rectangle((MARGIN, y, MARGIN + 240, y + 14), fill=INK)
     y += 110
-    name_face = ImageFont.truetype(str(font("gothic-bold")), 84)
-    role_face = ImageFont.truetype(str(font("mincho")), 50)
+    name_face = ImageFont.truetype(str(font(role["name"])), 84)
+    role_face = ImageFont.truetype(str(font(role["role"])), 50)
     for speaker in m.speakers[:6]:
         name = _clip(speaker.name, 24)
         draw.text((MARGIN, y), name, font=name_face, fill=INK)
@@ -134,11 +155,11 @@ def generate(m) -> bytes:
                 draw.text((x, y + 26), speaker.role, font=role_face, fill=INK)
         y += 130
 
-    foot = " ・ ".join(part for part in (meta.publisher, meta.date) if part)
+    foot = (" ・ " if m.cjk else " · ").join(part for part in (meta.publisher, meta.date) if part)
     if foot:
-        face = ImageFont.truetype(str(font("gothic")), 54)
+        foot_face = ImageFont.truetype(str(font(role["foot"])), 54)
         draw.rectangle((0, SIZE[1] - 230, SIZE[0], SIZE[1] - 222), fill=INK)
-        draw.text((MARGIN, SIZE[1] - 170), foot, font=face, fill=INK)
+        draw.text((MARGIN, SIZE[1] - 170), foot, font=foot_face, fill=INK)
 
     out = io.BytesIO()
     # 16 grey levels keep the antialiasing and compress well (quantizing is 10x slower)

@@ -84,10 +84,14 @@ class EpubEdition:
     """An EPUB 3 edition: its name, its template folder, its direction and its fonts."""
 
     def __init__(self, name: str, *, vertical: bool, fonts: list[tuple[str, str, str]],
-                 suffix: str = ""):
+                 latin_fonts: list[tuple[str, str, str]] = (), suffix: str = ""):
         self.name = name
         self.vertical = vertical
-        self.fonts = fonts  # with --embed-fonts: (CSS family, weight, font role in taidan.fonts)
+        # with --embed-fonts: (CSS family, weight, font role in taidan.fonts); a role ending
+        # in "italic" is an italic face. Japanese and Chinese books embed ``fonts``, books
+        # in other languages ``latin_fonts``.
+        self.fonts = fonts
+        self.latin_fonts = list(latin_fonts)
         self.suffix = suffix  # added to the output's file name
 
     # ---- the edition interface ---------------------------------------------------------
@@ -194,8 +198,10 @@ class EpubEdition:
             cover_file, cover_data = f"images/cover{m.cover_path.suffix.lower()}", m.cover_path.read_bytes()
         else:
             cover_file, cover_data = "images/cover.png", cover.generate(m)
-        embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff"}
-                    for family, weight, role in self.fonts] if embed_fonts else []
+        faces = self.fonts if m.cjk or not self.latin_fonts else self.latin_fonts
+        embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff",
+                     "style": "italic" if role.endswith("italic") else "normal"}
+                    for family, weight, role in faces] if embed_fonts else []
 
         docs = self.documents(m)
         entries = self.contents(m, docs)

@@ -18,7 +18,7 @@ from fontTools.ttLib import TTFont
 def subset_woff(path: Path, text: str) -> bytes:
     options = subset.Options()
     options.layout_features += ["ruby"]
-    options.drop_tables += ["meta"]  # a font's own metadata table: fontTools cannot subset it
+    options.drop_tables += ["meta", "FFTM"]  # tables fontTools cannot subset: the font's metadata, FontForge's time stamps
     options.name_IDs = ["*"]  # keep the copyright and licence (OFL) records
     options.hinting = False
     options.flavor = "woff"

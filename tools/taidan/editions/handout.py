@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from taidan.editions import weasy
 from taidan.render import render
-from taidan.typeset import justify
+from taidan.typeset import justify, linebreak
 
 NAME = "handout"
 
 
 def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
+    linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "handout.html", m, created=weasy.source_date(m), font_url=weasy.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
     return {f"{m.name}-handout.pdf": weasy.write_pdf(html, m)}

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from taidan.editions import weasy
 from taidan.render import render
-from taidan.typeset import justify
+from taidan.typeset import justify, linebreak
 
 NAME = "print"
 
 
 def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
+    linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
                   created=weasy.source_date(m), font_url=weasy.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from taidan.load import smart
 from taidan.load.blocks import scan
 from taidan.load.frontmatter import FrontMatter
 from taidan.load.source import read_source
@@ -39,14 +40,14 @@ def load(path: Path, publisher=None) -> Manuscript:
     problems += front.problems
     if meta is None:
         raise ManuscriptInvalid(problems)
-    builder = Builder(path, speakers)
+    builder = Builder(path, speakers, meta.lang)
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, source.front_line, "cover image") \
         if meta.cover else None
     problems += builder.problems
     if problems:
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
-    return Manuscript(path=path, meta=meta, speakers=speakers, lead=builder.lead,
+    return Manuscript(path=path, meta=smart.meta(meta), speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
                       cover_path=cover_path, images=builder.images)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from taidan import model
-from taidan.load import images
+from taidan.load import images, smart
 from taidan.load.blocks import RawBlock
 from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
                                 unclosed_ruby)
@@ -26,8 +26,9 @@ IMAGE_INLINE = re.compile(r"!\[[^\]]*\]\(")
 
 
 class Builder:
-    def __init__(self, path: Path, speakers: list[model.Speaker]):
+    def __init__(self, path: Path, speakers: list[model.Speaker], lang: str = "ja"):
         self.path = path
+        self.lang = lang  # typographic punctuation for Latin-script languages (load.smart)
         self.folder = path.parent
         self.speakers = speakers
         self.problems: list[Problem] = []
@@ -83,7 +84,7 @@ class Builder:
                          "use at most a few levels of [ ], ( ), { } or * * inside each other")
             return [model.Text(text)]
         self._check_ruby(nodes, line)
-        return nodes
+        return smart.inlines(nodes, self.lang)
 
     def _check_ruby(self, nodes, line: int) -> None:
         for node in nodes:
@@ -157,7 +158,7 @@ class Builder:
             self.problem(line, f"the image '{src}' has no alt text",
                          "describe it for readers who cannot see it: ![description](" + src + ")")
         if path is not None:
-            image = model.Image(src, path, alt.strip(), caption.strip(), line)
+            image = model.Image(src, path, alt.strip(), smart.text(caption.strip(), self.lang), line)
             self.images.append(image)
             self._add(image)
 

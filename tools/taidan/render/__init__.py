@@ -35,6 +35,25 @@ def words(lang: str) -> dict:
     return {**table["en"], **table.get(base, {})}
 
 
+def url_runs(text: str) -> list[tuple[str, str]]:
+    """``text`` as (kind, piece) runs, kind "url" for a web address typed as text (never
+    hyphenated by the PDF editions), "" for the rest."""
+    from taidan.load.smart import URL
+
+    runs, at = [], 0
+    for m in URL.finditer(text):
+        runs += [("", text[at:m.start()]), ("url", m.group(0))]
+        at = m.end()
+    return [run for run in runs + [("", text[at:])] if run[1]]
+
+
+def url_breaks(url: str) -> list[str]:
+    """A web address in the pieces a line may break between: after a slash, before a dot."""
+    import re
+
+    return [piece for piece in re.split(r"(?<=/)(?=[^/])|(?<=[^/])(?=\.)", url) if piece]
+
+
 def data_uri(path: Path) -> str:
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
@@ -114,6 +133,8 @@ def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     )
     env.globals["data_uri"] = data_uri
     env.globals["house"] = house
+    env.filters["url_runs"] = url_runs
+    env.filters["url_breaks"] = url_breaks
     return env
 
 
