@@ -149,3 +149,7 @@ def render(edition: str, template: str, m, **context) -> str:
     """Renders one template of an edition for manuscript ``m``."""
     env = environment(edition)
     return env.get_template(template).render(m=m, w=words(m.meta.lang), **context)
+
+
+# taidan serve empties the template caches when templates change: one call for every project
+environment.cache_clear = _environment.cache_clear  # type: ignore[attr-defined]
