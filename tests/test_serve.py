@@ -353,6 +353,7 @@ def test_sigterm_stops_cleanly_and_keeps_every_output(server, project):
     assert manuscript(project).read_bytes() == written
     assert outputs(project) == before and b"%PDF- an earlier build's output" in before.values()
     assert not folder.exists()  # its own temporary folder, and only that, is gone
+    assert list((project / "tmp").iterdir()) == []  # the print worker's fonts' folder too
 
 
 def test_ctrl_c_and_the_network_address(project):
@@ -368,6 +369,7 @@ def test_ctrl_c_and_the_network_address(project):
         assert served.proc.wait(15) == 0
         time.sleep(0.2)
         assert not any("Traceback" in line for line in served.err), served.err
+        assert list((project / "tmp").iterdir()) == []  # its temporary folders are gone
     finally:
         if served.proc.poll() is None:
             served.proc.kill()

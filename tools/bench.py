@@ -119,7 +119,8 @@ def pandoc_markdown(m) -> str:
     def blocks(items):
         for b in items:
             if b.kind == "turn":
-                name = b.speaker.name if b.first else b.speaker.label
+                who = [sp.name if sp in b.introduced else sp.label for sp in b.speakers]
+                name = "All" if b.everyone else "・".join(who)
                 lines.append(f"**{name}**　{_pandoc_inline(b.paragraphs[0])}")
                 lines.append("")
                 for para in b.paragraphs[1:]:

@@ -132,9 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             except ManuscriptInvalid as err:
                 problems += err.problems
                 continue
-            for warning in warnings(m, options.style):
-                print(warning, file=sys.stderr)
-        return _report(problems) if problems else 0
+            problems += m.warnings + warnings(m, options.style)
+        if any(not p.warning for p in problems):
+            return _report(problems)
+        _report(problems)  # warnings only: the manuscripts are valid
+        return 0
 
     from taidan.build import EditionFailed, build
     from taidan.editions import EDITIONS

@@ -109,11 +109,27 @@ class Speaker:
 
 @dataclass
 class Turn:
-    speaker: Speaker
+    """What one speaker says, or several at once: a joint turn (``岸本・岡部：``, ``Ann & Bob:``)
+    or everyone (``一同：``, ``All:``)."""
+    speakers: tuple[Speaker, ...]  # in the order the label names them; everyone: all of them
     paragraphs: list[list]  # each a list of inline nodes
-    first: bool  # the speaker's first turn in the manuscript
+    introduced: tuple[Speaker, ...]  # speakers named here for the first time: full name and role
     line: int
+    everyone: bool = False
     kind: str = "turn"
+
+    @property
+    def speaker(self) -> Speaker | None:
+        """The one speaker of an ordinary turn; None for a joint turn or everyone."""
+        return self.speakers[0] if len(self.speakers) == 1 and not self.everyone else None
+
+    @property
+    def joint(self) -> bool:
+        return self.speaker is None
+
+    @property
+    def first(self) -> bool:
+        return bool(self.introduced)
 
 
 @dataclass
@@ -241,6 +257,7 @@ class Manuscript:
     notes: list[Note]
     cover_path: Path | None = None
     images: list[Image] = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # Problems that do not stop a build
 
     @property
     def name(self) -> str:

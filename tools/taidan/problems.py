@@ -12,9 +12,10 @@ class Problem:
     line: int
     message: str
     hint: str = ""
+    warning: bool = False  # worth a look, but the manuscript is valid: exit status 0
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}: {self.message}"
+        text = f"{self.file}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 

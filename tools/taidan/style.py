@@ -58,8 +58,10 @@ class Style:
         return sorted({p for f in self.faces for p in (f.regular, f.bold) if p})
 
 
-def warnings(m, style: Style) -> list[str]:
-    """``FILE:LINE: warning: ...`` when speakers must share a label shape."""
+def warnings(m, style: Style) -> list:
+    """Problems (warnings: the manuscript is valid) when speakers must share a shape."""
+    from taidan.problems import Problem
+
     if len(m.speakers) <= len(style.shapes):
         return []
     lines = m.path.read_text(encoding="utf-8", errors="replace").split("\n")
@@ -68,9 +70,9 @@ def warnings(m, style: Style) -> list[str]:
         line = next((n for n, text in enumerate(lines, 1)
                      if re.search(rf"\bid:\s*[\"']?{re.escape(sp.id)}\b", text)), 1)
         twin = m.speakers[(sp.number - 1) % len(style.shapes)]
-        found.append(f"{m.path}:{line}: warning: {len(m.speakers)} speakers and "
-                     f"{len(style.shapes)} label shapes: {sp.label} has {twin.label}'s shape "
-                     f"(add shapes to label_shapes in taidan.toml's [style])")
+        found.append(Problem(m.path, line, f"{len(m.speakers)} speakers and {len(style.shapes)} "
+                             f"label shapes: {sp.label} has {twin.label}'s shape",
+                             "add shapes to label_shapes in taidan.toml's [style]", warning=True))
     return found
 
 

@@ -31,14 +31,17 @@ def font_url(role: str) -> str:
     return font(role).as_uri()
 
 
-def keep_fonts() -> None:
+def keep_fonts(keep: bool = True) -> None:
     """From now on every PDF in this process shares one new FontConfiguration: the
     @font-face files stay loaded and Pango's caches warm (taidan serve's print worker).
-    Call it again after fonts or templates change. The bytes written are the same."""
+    Call it again after fonts or templates change. The bytes written are the same.
+    ``keep_fonts(False)`` lets it go (its temporary folder of fonts is removed then)."""
     global _kept_fonts
     from weasyprint.text.fonts import FontConfiguration
 
-    _kept_fonts = FontConfiguration()
+    _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
+    if keep:
+        _kept_fonts = FontConfiguration()
 
 
 def write_pdf(html: str, m) -> bytes:

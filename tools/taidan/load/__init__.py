@@ -11,6 +11,7 @@ from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
 from taidan.problems import ManuscriptInvalid, Problem
+from taidan.words import words
 
 CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
 
@@ -24,6 +25,15 @@ def _control_characters(path: Path, lines: list[str], first_line: int) -> list[P
                                     f"the control character U+{ord(bad):04X} is not text",
                                     "delete it"))
     return problems
+
+
+def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
+    """Warnings for a speaker declared as 一同 or All, which need no declaration."""
+    colon = lang["label_sep"].strip()
+    return [Problem(path, lines[sp.id], f"'{sp.label}' need not be declared: '{sp.label}{colon}' "
+                    "is everyone speaking at once", "delete this speaker, so that it stays out "
+                    "of the cast list and the colophon", warning=True)
+            for sp in speakers if sp.label in everyone or sp.name in everyone]
 
 
 def load(path: Path, publisher=None) -> Manuscript:
@@ -40,21 +50,26 @@ def load(path: Path, publisher=None) -> Manuscript:
     problems += front.problems
     if meta is None:
         raise ManuscriptInvalid(problems)
-    builder = Builder(path, speakers, meta.lang)
+    lang = words(meta.lang or "en")
+    everyone = lang.get("everyone_labels", ())
+    problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
+    builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
+                      known=front.broken_labels)
     notes = builder.build(scan(source.body, source.body_line))
-    cover_path = builder.resolve_file(meta.cover, source.front_line, "cover image") \
-        if meta.cover else None
+    cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
+                                      "cover image") if meta.cover else None
     problems += builder.problems
-    if problems:
+    if any(not p.warning for p in problems):
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
     return Manuscript(path=path, meta=smart.meta(meta), speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
-                      cover_path=cover_path, images=builder.images)
+                      cover_path=cover_path, images=builder.images,
+                      warnings=sorted(problems, key=lambda p: p.line))
 
 
 def check(path: Path, publisher=None) -> list[Problem]:
+    """Every problem of a manuscript, warnings (``Problem.warning``) included."""
     try:
-        load(path, publisher)
+        return load(path, publisher).warnings
     except ManuscriptInvalid as err:
         return err.problems
-    return []

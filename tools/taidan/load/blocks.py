@@ -8,30 +8,40 @@ from dataclasses import dataclass
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]*(.*)$")
+# A line of three colons ends the turn: what follows, until the next label, is the editor's.
+TURN_END = re.compile(r"^ {0,3}(?::{3,}|：{3,})[ \t]*$")
 
 
 @dataclass
 class RawBlock:
-    kind: str  # "heading" | "rule" | "note" | "para"
+    kind: str  # "heading" | "rule" | "end" (of a turn) | "note" | "para"
     text: str
     line: int
     level: int = 0  # heading level
     note_id: str = ""
+    blank_before: int = 0  # blank lines between this block and the one before
 
 
 def scan(lines: list[str], first_line: int) -> list[RawBlock]:
     blocks: list[RawBlock] = []
     current: RawBlock | None = None
+    blank = 0
     for offset, raw in enumerate(lines):
         number = first_line + offset
         line = raw.rstrip()
         if not line.strip():
             current = None
+            blank += 1
             continue
+        before, blank = blank, 0
         heading = HEADING.match(line)
         if heading:
             blocks.append(RawBlock("heading", heading.group(2).strip(), number,
                                    level=len(heading.group(1))))
+            current = None
+            continue
+        if TURN_END.match(line):  # never text: it may follow a paragraph's last line
+            blocks.append(RawBlock("end", "", number))
             current = None
             continue
         if RULE.match(line) and current is None:
@@ -50,6 +60,6 @@ def scan(lines: list[str], first_line: int) -> list[RawBlock]:
             current = blocks[-1]
             current.text += "\n" + line.strip()
             continue
-        current = RawBlock("para", line.lstrip(), number)
+        current = RawBlock("para", line.lstrip(), number, blank_before=before)
         blocks.append(current)
     return blocks

@@ -46,6 +46,14 @@ def _did_you_mean(word: str, choices) -> str:
     return f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(choices)
 
 
+def _field(mapping, name: str, key: bool = False):
+    """The node of one field of a YAML mapping (its value, or its key), else the mapping."""
+    for k, v in getattr(mapping, "value", []):
+        if isinstance(k, yaml.ScalarNode) and k.value == name:
+            return k if key else v
+    return mapping
+
+
 class FrontMatter:
     """Parses the YAML and records every problem with the file's own line numbers."""
 
@@ -55,11 +63,37 @@ class FrontMatter:
         self.text = text
         self.first_line = first_line
         self.problems: list[Problem] = []
+        # the words of speaker entries that have an error: the body's turns that use them
+        # are follow-ons of that error, not problems of their own
+        self.broken_labels: set[str] = set()
+        self.lines: dict[str, int] = {}  # each field -> the line of its value
+        self.speaker_lines: dict[str, int] = {}  # each speaker's id -> the line of its entry
 
     def _problem(self, node_or_line, message: str, hint: str = "") -> None:
         line = node_or_line if isinstance(node_or_line, int) else \
             node_or_line.start_mark.line + self.first_line
         self.problems.append(Problem(self.path, line, message, hint))
+
+    def _unknown(self, mapping, name, where: str, fields) -> None:
+        """An unknown field in an entry: most often a comma in an unquoted value of a
+        { } mapping (role: Editor, Fieldnotes), which YAML reads as the next field."""
+        keys = [k for k, _ in mapping.value]
+        node = _field(mapping, str(name), key=True)
+        value = _field(mapping, str(name))
+        index = keys.index(node) if node in keys else 0
+        if mapping.flow_style and index > 0 and value.tag.endswith(":null") and not value.value:
+            first = index
+            while first > 1 and mapping.value[first - 1][1].tag.endswith(":null") \
+                    and not mapping.value[first - 1][1].value:
+                first -= 1
+            field, start = mapping.value[first - 1]
+            typed = self.text[start.start_mark.index:node.end_mark.index]
+            self._problem(node, f"the {where} field '{field.value}' has a comma in its value, "
+                                "which ends the value inside { }",
+                          f"put the value in quotes: {field.value}: \"{typed}\"")
+            return
+        self._problem(node, f"unknown {where} field '{name}'" if where == "speaker"
+                      else f"unknown field '{name}' in {where}", _did_you_mean(str(name), fields))
 
     def parse(self) -> tuple[Meta | None, list[Speaker]]:
         try:
@@ -83,6 +117,7 @@ class FrontMatter:
             return None, []
         nodes = {k.value: v for k, v in root.value}
         keys = {k.value: k for k, v in root.value}
+        self.lines = {k: v.start_mark.line + self.first_line for k, v in nodes.items()}
         for key in data:
             if key not in REQUIRED + OPTIONAL:
                 self._problem(keys.get(str(key), self.first_line), f"unknown field '{key}'",
@@ -123,7 +158,7 @@ class FrontMatter:
                     for c in self._records("contacts", CONTACT_FIELDS, data, nodes)]
         for contact, node in zip(contacts, getattr(nodes.get("contacts"), "value", [])):
             if not re.match(r"^(https?://|mailto:)", contact.url):
-                self._problem(node, f"the contact URL '{contact.url}' must start with "
+                self._problem(_field(node, "url"), f"the contact URL '{contact.url}' must start with "
                                     "https://, http:// or mailto:")
         if self.publisher:  # the front matter wins; taidan.toml fills what it leaves out
             strings["publisher"] = strings["publisher"] or self.publisher.name
@@ -157,7 +192,7 @@ class FrontMatter:
             return None
         for name in value:
             if name not in SERIES_FIELDS:
-                self._problem(node, f"unknown field '{name}' in series",
+                self._problem(_field(node, str(name), key=True), f"unknown field '{name}' in series",
                               _did_you_mean(str(name), SERIES_FIELDS))
         name, number = value.get("name"), value.get("number")
         if not isinstance(name, (str, int, float)) or isinstance(name, bool) or not str(name).strip():
@@ -166,7 +201,8 @@ class FrontMatter:
         if number is None:
             number = 1
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number < 10000:
-            self._problem(node, f"the series number '{number}' is not a number from 0 to 9999",
+            self._problem(_field(node, "number"),
+                          f"the series number '{number}' is not a number from 0 to 9999",
                           "the book's place in the series, such as 2, or 2.5 between 2 and 3")
             return None
         return Series(str(name).strip(), float(number))
@@ -224,8 +260,7 @@ class FrontMatter:
                 continue
             for name in item:
                 if name not in fields:
-                    self._problem(node, f"unknown field '{name}' in {key}",
-                                  _did_you_mean(str(name), fields))
+                    self._unknown(node, name, key, fields)
             missing = [f for f in fields if not str(item.get(f) or "").strip()]
             if missing:
                 self._problem(node, f"an entry of '{key}' has no {missing[0]}")
@@ -243,38 +278,49 @@ class FrontMatter:
         speakers: list[Speaker] = []
         seen: dict[str, tuple[str, str]] = {}  # a name, label or id -> (field, speaker id)
         for item, item_node in zip(value, node.value):
-            if not isinstance(item, dict):
-                self._problem(item_node, "each speaker needs the fields id, name, label and role")
-                continue
-            for name in item:
-                if name not in SPEAKER_FIELDS:
-                    self._problem(item_node, f"unknown speaker field '{name}'",
-                                  _did_you_mean(str(name), SPEAKER_FIELDS))
-            fields = {f: str(item.get(f) or "").strip() for f in SPEAKER_FIELDS}
-            if not fields["id"] or not fields["name"]:
-                self._problem(item_node, "a speaker needs at least an id and a name")
-                continue
-            if not _ID.match(fields["id"]):
-                self._problem(item_node, f"the speaker id '{fields['id']}' must be ASCII letters, "
-                                         "digits, - or _, starting with a letter")
-                continue
-            fields["label"] = fields["label"] or fields["name"]
-            for what in ("label", "name", "id"):
-                if any(ch in fields[what] for ch in ":：\n"):
-                    self._problem(item_node, f"the speaker {what} '{fields[what]}' contains a colon")
-            if fields["id"] in {s.id for s in speakers}:
-                self._problem(item_node, f"the speaker id '{fields['id']}' is declared twice",
-                              "give each speaker its own id")
-                continue
-            clash = next(((w, seen[fields[w]]) for w in ("label", "name")
-                          if fields[w] in seen and seen[fields[w]][1] != fields["id"]), None)
-            if clash:
-                what, (other_field, other_id) = clash
-                self._problem(item_node, f"the speaker {what} '{fields[what]}' is already the "
-                                         f"{other_field} of '{other_id}'",
-                              "labels must tell the speakers apart")
-                continue
-            for what in ("label", "name", "id"):
-                seen.setdefault(fields[what], (what, fields["id"]))
-            speakers.append(Speaker(number=len(speakers) + 1, **fields))
+            before = len(self.problems)
+            self._speaker(item, item_node, speakers, seen)
+            if len(self.problems) > before and isinstance(item, dict):
+                self.broken_labels.update(str(v).strip() for v in item.values()
+                                          if isinstance(v, (str, int)) and str(v).strip())
         return speakers
+
+    def _speaker(self, item, item_node, speakers: list[Speaker], seen: dict) -> None:
+        """One entry of speakers:, appended to ``speakers`` when it is right."""
+        if not isinstance(item, dict):
+            self._problem(item_node, "each speaker needs the fields id, name, label and role")
+            return
+        for name in item:
+            if name not in SPEAKER_FIELDS:
+                self._unknown(item_node, name, "speaker", SPEAKER_FIELDS)
+        fields = {f: str(item.get(f) or "").strip() for f in SPEAKER_FIELDS}
+        if not fields["id"] or not fields["name"]:
+            self._problem(item_node, "a speaker needs at least an id and a name")
+            return
+        if not _ID.match(fields["id"]):
+            self._problem(_field(item_node, "id"), f"the speaker id '{fields['id']}' must be ASCII "
+                                     "letters, digits, - or _, starting with a letter")
+            return
+        fields["label"] = fields["label"] or fields["name"]
+        for what in ("label", "name", "id"):
+            if any(ch in fields[what] for ch in ":：\n"):
+                self._problem(_field(item_node, what),
+                              f"the speaker {what} '{fields[what]}' contains a colon")
+        if fields["id"] in {s.id for s in speakers}:
+            self._problem(_field(item_node, "id"),
+                          f"the speaker id '{fields['id']}' is declared twice",
+                          "give each speaker its own id")
+            return
+        clash = next(((w, seen[fields[w]]) for w in ("label", "name")
+                      if fields[w] in seen and seen[fields[w]][1] != fields["id"]), None)
+        if clash:
+            what, (other_field, other_id) = clash
+            self._problem(_field(item_node, what),
+                          f"the speaker {what} '{fields[what]}' is already the "
+                                     f"{other_field} of '{other_id}'",
+                          "labels must tell the speakers apart")
+            return
+        for what in ("label", "name", "id"):
+            seen.setdefault(fields[what], (what, fields["id"]))
+        speakers.append(Speaker(number=len(speakers) + 1, **fields))
+        self.speaker_lines[fields["id"]] = item_node.start_mark.line + self.first_line

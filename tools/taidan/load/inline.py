@@ -211,3 +211,14 @@ def unclosed_ruby(text: str) -> int | None:
         if close < 0 or (0 <= opening < close) or (0 <= nl < close):
             return m.start()
     return None
+
+
+def unclosed_stage(text: str) -> int | None:
+    """Offset of a '((' never closed by '))' on its line (``((laughs)``), else None. Code
+    spans and an escaped ``\\((`` are text."""
+    masked = re.sub(STAGE_RE + r"|`[^`\n]*`", lambda m: " " * len(m.group(0)), text)
+    for m in re.finditer(r"(?<!\\)\(\(", masked):
+        if "))" not in masked[m.end():].split("\n", 1)[0]:  # closed later on its line: text
+            return m.start()
+    return None
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ MAX_BYTES = 20 * 1024 * 1024
 # Encodings a Japanese manuscript is likely to arrive in, most specific first.
 _LEGACY = (("iso2022_jp", "ISO-2022-JP"), ("euc_jp", "EUC-JP"), ("cp932", "Shift_JIS"),
            ("utf_16", "UTF-16"))
+# iconv's names; CP932 is Shift_JIS with the Windows characters (①, ～) that Python's cp932 reads
+ICONV = {"ISO-2022-JP": "ISO-2022-JP", "EUC-JP": "EUC-JP", "Shift_JIS": "CP932", "UTF-16": "UTF-16"}
 
 
 @dataclass
@@ -64,7 +67,10 @@ def decode(path: Path, data: bytes) -> str:
             hint = "save the file as UTF-8 from an editor, or delete the character"
         elif guess:
             msg = f"the file is not UTF-8; it looks like {guess}"
-            hint = f"convert it: iconv -f {guess.upper()} -t UTF-8"
+            name = shlex.quote(str(path))
+            converted = shlex.quote(str(path.with_name(path.stem + ".utf8" + path.suffix)))
+            hint = (f"convert it: iconv -f {ICONV[guess]} -t UTF-8 < {name} > {converted} "
+                    f"&& mv {converted} {name}")
         else:
             msg = f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})"
             hint = "save it as UTF-8"

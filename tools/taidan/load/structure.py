@@ -6,6 +6,7 @@ that parser does not keep line numbers and every problem must name its line.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -15,18 +16,43 @@ from taidan import model
 from taidan.load import images, smart
 from taidan.load.blocks import RawBlock
 from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
-                                unclosed_ruby)
+                                unclosed_ruby, unclosed_stage)
 from taidan.problems import Problem
 
-NARRATION = re.compile(r"^(?:──|——|―――?|－－)[ \t\u3000]*")
+# The editor's voice: ── or —— (Japanese), or one em dash and a space (English), in any language.
+NARRATION = re.compile(r"^(?:(?:──|——|―――?|－－)[ \t\u3000]*|—[ \t\u3000]+)")
+ESCAPED_NARRATION = re.compile(r"^\\(?=[─—―－])")  # \— : a dash that opens ordinary text
+# What joins the speakers of a joint turn: 岸本・岡部：, 岸本と岡部：, Ann & Bob:, Ann, Bob & Cy:
+JOINERS = re.compile(r"[ \t]*(?:・|&|＆|と|,|、)[ \t]*")
+HEAD = re.compile(r"^([^:：\n]{1,80}?)[ \t]*(?:：|:(?!//))[ \t\u3000]*")
 LONE_STAGE = re.compile(r"^\(\(([^()\n]+)\)\)$")
 # A word ahead of a colon at the start of a paragraph reads as a speaker label.
 LABEL_LIKE = re.compile(r"^([^\s\d:：「『（(【\[*_`\\#>《{][^\s:：「『（(【\[\\]{0,15})[ \t]*(：|:(?!//))")
 IMAGE_INLINE = re.compile(r"!\[[^\]]*\]\(")
 
 
+def _case_insensitive(folder: Path, relative: Path) -> tuple[str, ...] | None:
+    """The names on disk of a file whose path matches ``relative`` ignoring case, if one does."""
+    names: list[str] = []
+    for part in relative.parts:
+        if part in (".", ""):
+            continue
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            return None
+        match = part if part in entries else \
+            next((e for e in sorted(entries) if e.lower() == part.lower()), None)
+        if match is None:
+            return None
+        names.append(match)
+        folder = folder / match
+    return tuple(names) if folder.is_file() else None
+
+
 class Builder:
-    def __init__(self, path: Path, speakers: list[model.Speaker], lang: str = "ja"):
+    def __init__(self, path: Path, speakers: list[model.Speaker], lang: str = "ja",
+                 everyone_labels=(), known: set[str] | None = None):
         self.path = path
         self.lang = lang  # typographic punctuation for Latin-script languages (load.smart)
         self.folder = path.parent
@@ -37,9 +63,15 @@ class Builder:
             for key in (speaker.id, speaker.name, speaker.label):
                 self.by_label[key] = speaker
         alternatives = sorted(self.by_label, key=len, reverse=True)
+        self.keys = alternatives  # longest first, so サム・アルトマン wins over サム
         self.label_re = re.compile(
             "^(" + "|".join(map(re.escape, alternatives)) + r")[ \t]*[:：][ \t\u3000]*"
         ) if alternatives else None
+        self.everyone_labels = set(everyone_labels)
+        # labels written in the front matter that did not make a speaker (an entry with an
+        # error): turns that use them are not reported again; the entry's error is the cause.
+        self.known = known or set()
+        self.unknown: dict[str, list[tuple[int, str]]] = {}  # undeclared label -> (line, colon)
         self.notes: dict[str, int] = {}
         self.note_lines: dict[str, int] = {}  # first reference
         self.seen_speakers: set[str] = set()
@@ -48,8 +80,8 @@ class Builder:
         self.turn: model.Turn | None = None
         self.images: list[model.Image] = []
 
-    def problem(self, line: int, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.path, line, message, hint))
+    def problem(self, line: int, message: str, hint: str = "", warning: bool = False) -> None:
+        self.problems.append(Problem(self.path, line, message, hint, warning))
 
     # ---- where blocks go --------------------------------------------------------------
 
@@ -69,6 +101,11 @@ class Builder:
         if offset is not None:
             self.problem(line + text.count("\n", 0, offset), "ruby is opened with '{' but never "
                          "closed", "write {親字|るび} with the closing brace on the same line")
+        offset = unclosed_stage(text)
+        if offset is not None:
+            self.problem(line + text.count("\n", 0, offset), "a stage direction is opened with "
+                         "'((' but never closed", "write ((laughs)) with both pairs of brackets "
+                         "on one line, or \\(( for brackets that are text")
         if IMAGE_INLINE.search(text):
             m = IMAGE_INLINE.search(text)
             self.problem(line + text.count("\n", 0, m.start()),
@@ -112,19 +149,55 @@ class Builder:
         number = sum(len(p.sections) for p in self.parts) + 1
         self.parts[-1].sections.append(model.Section(title, f"s{number}", number, [], raw.line))
 
+    def _joint(self, head: str) -> list[model.Speaker] | None:
+        """The speakers of a label such as 岸本・岡部 or Ann & Bob, or None."""
+        def split(rest: str) -> list[str] | None:
+            for key in self.keys:
+                if rest.startswith(key):
+                    after = rest[len(key):]
+                    if not after:
+                        return [key]
+                    joiner = JOINERS.match(after)
+                    if joiner and joiner.end() < len(after):
+                        tail = split(after[joiner.end():])
+                        if tail:
+                            return [key] + tail
+            return None
+        keys = split(head) if JOINERS.search(head) else None
+        if not keys:
+            return None
+        speakers = list(dict.fromkeys(self.by_label[k] for k in keys))
+        return speakers if len(speakers) > 1 else None
+
+    def _turn(self, speakers: list[model.Speaker], everyone: bool, head: str, body: str,
+              line: int) -> None:
+        introduced = () if everyone else tuple(s for s in speakers if s.id not in self.seen_speakers)
+        if not everyone:
+            self.seen_speakers.update(s.id for s in speakers)
+        if not body.strip():
+            self.problem(line, f"the turn of '{head}' has no text",
+                         "write what the speaker says after the colon")
+        self.turn = model.Turn(tuple(speakers), [self.inline(body, line)], introduced, line,
+                               everyone=everyone)
+        self._add(self.turn)
+
     def paragraph(self, raw: RawBlock) -> None:
         text, line = raw.text, raw.line
+        if ESCAPED_NARRATION.match(text):  # \— : not narration, not a label
+            self._text(text[1:], raw)
+            return
         label = self.label_re.match(text) if self.label_re else None
         if label:
-            speaker = self.by_label[label.group(1)]
-            first = speaker.id not in self.seen_speakers
-            self.seen_speakers.add(speaker.id)
-            body = text[label.end():]
-            if not body.strip():
-                self.problem(line, f"the turn of '{label.group(1)}' has no text",
-                             "write what the speaker says after the colon")
-            self.turn = model.Turn(speaker, [self.inline(body, line)], first, line)
-            self._add(self.turn)
+            self._turn([self.by_label[label.group(1)]], False, label.group(1),
+                       text[label.end():], line)
+            return
+        head = HEAD.match(text)
+        if head and head.group(1) in self.everyone_labels:
+            self._turn(list(self.speakers), True, head.group(1), text[head.end():], line)
+            return
+        joint = self._joint(head.group(1)) if head and self.speakers else None
+        if joint:
+            self._turn(joint, False, head.group(1), text[head.end():], line)
             return
         narration = NARRATION.match(text)
         if narration:
@@ -142,15 +215,49 @@ class Builder:
             self._image(image.get("src") or "", image.get("alt") or "", image.get("title") or "", line)
             return
         if self.speakers:
-            like = LABEL_LIKE.match(text)
-            if like:
-                self.problem(line, f"'{like.group(1)}' is not a declared speaker",
-                             "declare it under speakers: in the front matter, fix the label, "
-                             "or write \\" + like.group(2) + " if this is not a speaker label")
-        if self.turn is not None:
-            self.turn.paragraphs.append(self.inline(text, line))
+            self._undeclared(text, head, line)
+        self._text(text, raw)
+
+    def _undeclared(self, text: str, head, line: int) -> None:
+        """Words ahead of a colon that read as a label nobody declared."""
+        like = LABEL_LIKE.match(text)
+        names = [like.group(1)] if like else []
+        colon = like.group(2) if like else text[head.end(1):head.end()].strip() if head else ":"
+        if not like and head and JOINERS.search(head.group(1)):  # Ann & Carl: with Carl unknown
+            parts = [p for p in JOINERS.split(head.group(1)) if p]
+            if any(p in self.by_label for p in parts) and all(len(p) <= 16 for p in parts):
+                names = [p for p in parts if p not in self.by_label]
+        for name in names:
+            if name not in self.known:
+                self.unknown.setdefault(name, []).append((line, colon))
+
+    def _report_undeclared(self, name: str, uses: list[tuple[int, str]]) -> None:
+        """One problem for one undeclared label, however many turns use it."""
+        close = difflib.get_close_matches(name, [s.label for s in self.speakers], n=1, cutoff=0.5)
+        if close:
+            owner = next(s for s in self.speakers if s.label == close[0])
+            hint = f"did you mean '{close[0]}', the label of '{owner.id}'? fix the label here " \
+                   "or in the front matter"
         else:
-            self._add(model.Prose(self.inline(text, line), line))
+            hint = ("declare it under speakers: in the front matter, fix the label, or write \\"
+                    + uses[0][1] + " if this is not a speaker label")
+        if len(uses) > 1:
+            hint = f"{len(uses)} paragraphs open with it, the first here; " + hint
+        self.problem(uses[0][0], f"'{name}' is not a declared speaker", hint)
+
+    def _text(self, text: str, raw: RawBlock) -> None:
+        """A paragraph of text: it continues the current turn, or is the editor's prose."""
+        if self.turn is not None:
+            if raw.blank_before >= 2:
+                who = " & ".join(s.label for s in self.turn.speakers) if not self.turn.everyone \
+                    else "everyone"
+                self.problem(raw.line, f"this paragraph follows {raw.blank_before} blank lines "
+                             f"but continues the turn of '{who}' (line {self.turn.line})",
+                             "give it a label, put ::: above it to end the turn, or *** for a "
+                             "scene break", warning=True)
+            self.turn.paragraphs.append(self.inline(text, raw.line))
+        else:
+            self._add(model.Prose(self.inline(text, raw.line), raw.line))
 
     def _image(self, src: str, alt: str, caption: str, line: int) -> None:
         path = self.resolve_file(src, line, "image")
@@ -183,6 +290,13 @@ class Builder:
             self.problem(line, f"the {what} '{src}' {where} the manuscript's folder",
                          f"copy it into {self.folder}/")
             return None
+        typed = Path(unquote(src))
+        on_disk = _case_insensitive(folder, typed)
+        if on_disk is not None and on_disk != typed.parts:
+            # the file under another case: a Mac finds it, a Linux server or an EPUB reader not
+            self.problem(line, f"the {what} '{src}' does not exist",
+                         f"did you mean '{'/'.join(on_disk)}'? the case of the letters differs")
+            return None
         if not path.is_file():
             self.problem(line, f"the {what} '{src}' does not exist",
                          f"expected at {self.folder / src}")
@@ -201,6 +315,8 @@ class Builder:
             elif raw.kind == "rule":
                 self.turn = None
                 self._add(model.SceneBreak(raw.line))
+            elif raw.kind == "end":
+                self.turn = None
             elif raw.kind == "note":
                 if raw.note_id in definitions:
                     self.problem(raw.line, f"the footnote [^{raw.note_id}] is defined twice",
@@ -208,6 +324,8 @@ class Builder:
                 definitions.setdefault(raw.note_id, raw)
             else:
                 self.paragraph(raw)
+        for name, lines in self.unknown.items():
+            self._report_undeclared(name, lines)
         notes = []
         for note_id, number in list(self.notes.items()):
             raw = definitions.get(note_id)

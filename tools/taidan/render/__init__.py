@@ -8,31 +8,13 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import yaml
 
-# The built-in templates travel inside the package (taidan/templates; in a checkout, a
-# symbolic link to the repository's templates/). TAIDAN_TEMPLATES: another templates folder
-# (a copy of this one, edited), e.g. for a series.
-TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
-                 or Path(__file__).resolve().parents[1] / "templates").resolve()
-
-
-@lru_cache(maxsize=1)
-def strings() -> dict:
-    """Words the templates print (contents, colophon ...), by language."""
-    return yaml.safe_load((TEMPLATES / "shared" / "strings.yaml").read_text(encoding="utf-8"))
-
-
-def words(lang: str) -> dict:
-    table = strings()
-    base = lang.split("-")[0]
-    return {**table["en"], **table.get(base, {})}
+from taidan.words import TEMPLATES, strings, words  # noqa: F401  (the templates' words)
 
 
 def url_runs(text: str) -> list[tuple[str, str]]:

@@ -13,15 +13,21 @@ requests for it make one more build afterwards, not one per save.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 RESOLUTION = 60  # dots per inch of the page images: an A5 page is 350 x 496 pixels
 KEEP = 3  # page folders kept per manuscript: a browser may still be loading older ones
+# A print build starts this long after it is asked for: the proof page, built and reloaded
+# in the meantime, has the processor to itself, and a burst of saves makes one build.
+GRACE = 0.3
 
 
 def _worker(conn) -> None:
@@ -34,14 +40,26 @@ def _worker(conn) -> None:
     import weasyprint  # noqa: F401 - imported once, here, for every build to come
 
     weasy.keep_fonts()
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if job is None:
-            return
-        conn.send(_build(*job))
+    # Layout allocates millions of short-lived objects: with the default thresholds the
+    # cycle collector runs hundreds of times a build, rescanning WeasyPrint's modules and
+    # fonts each time. Those are frozen out of its sight, and it runs less often (a warm
+    # rebuild of the interview: about 1.03 -> 0.84 s of CPU; the same bytes).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    # SIGTERM (the server's stop, when a build takes too long) unwinds like the end of
+    # the loop, so the fonts' temporary folder is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                return
+            if job is None:
+                return
+            conn.send(_build(*job))
+    finally:
+        weasy.keep_fonts(False)
 
 
 def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
@@ -139,6 +157,7 @@ class Gallery:
             self._wake.wait()
             if self._stopping:
                 return
+            time.sleep(GRACE)
             with self._lock:
                 self._wake.clear()
                 if not self._pending:
