@@ -255,8 +255,8 @@ def test_generated_manuscripts_build_in_every_edition(tmp_path_factory):
         written = build([manuscript], list(EDITIONS), folder / "out", Options(), say=lambda s: None)
         files = {p.name: p for p in written}
         vertical = doc.text.count("\nlang: ja\n") == 1
-        # one file per edition; Japanese: kepub writes two (horizontal and vertical); others:
-        # no epub-vertical, and kepub writes one
+        # Japanese: every edition, kepub twice (horizontal and vertical); other languages:
+        # no epub-vertical
         assert len(files) == len(EDITIONS) + (1 if vertical else -1), (manuscript, sorted(files))
         check_texts(doc, files, manuscript)
         built.extend((manuscript, p) for n, p in files.items() if n.endswith(".epub"))

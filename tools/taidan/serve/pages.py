@@ -25,6 +25,9 @@ from pathlib import Path
 
 RESOLUTION = 60  # dots per inch of the page images: an A5 page is 350 x 496 pixels
 KEEP = 3  # page folders kept per manuscript: a browser may still be loading older ones
+# A print build starts this long after it is asked for: the proof page, built and reloaded
+# in the meantime, has the processor to itself, and a burst of saves makes one build.
+GRACE = 0.3
 
 
 def _worker(conn) -> None:
@@ -154,6 +157,7 @@ class Gallery:
             self._wake.wait()
             if self._stopping:
                 return
+            time.sleep(GRACE)
             with self._lock:
                 self._wake.clear()
                 if not self._pending:
