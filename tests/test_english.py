@@ -121,9 +121,12 @@ def test_link_addresses_and_code_nodes_are_not_touched(english):
     ("fr", "«\u202fShe said “no” – twice…\u202f» It’s the ’90s—rock ’n’ roll."),
     ("ja", "\"She said 'no' -- twice...\" It's the '90s---rock 'n' roll."),
     ("zh-Hant", "\"She said 'no' -- twice...\" It's the '90s---rock 'n' roll."),
+    ("de-AT", "„Sie sagte ‚nein‘ – zweimal…“ Das war in den ’90ern—ehrlich."),
 ])
 def test_quotes_by_language(lang, expected):
     typed = "\"She said 'no' -- twice...\" It's the '90s---rock 'n' roll."
+    if lang == "de-AT":
+        typed = "\"Sie sagte 'nein' -- zweimal...\" Das war in den '90ern---ehrlich."
     assert smart.text(typed, lang) == expected
 
 

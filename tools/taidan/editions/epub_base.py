@@ -25,7 +25,7 @@ from ebooklib import epub
 from taidan.editions import cover, epub_zip
 from taidan.fonts import font
 from taidan.model import plain_text
-from taidan.render import TEMPLATES, environment, words
+from taidan.render import Loader, environment, project_templates, search_path, words
 
 XHTML = "application/xhtml+xml"
 NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
@@ -109,12 +109,13 @@ class EpubEdition:
 
     # ---- rendering ---------------------------------------------------------------------
 
-    @lru_cache(maxsize=None)
     def environment(self) -> jinja2.Environment:
-        folders = [TEMPLATES / self.name, TEMPLATES / "epub", TEMPLATES / "shared"]
-        env = environment(self.name).overlay(
-            loader=jinja2.FileSystemLoader([str(f) for f in dict.fromkeys(folders)]),
-            cache_size=400)
+        return self._environment(project_templates())
+
+    @lru_cache(maxsize=None)
+    def _environment(self, project) -> jinja2.Environment:
+        env = environment(self.name).overlay(loader=Loader(search_path(self.name, "epub")),
+                                             cache_size=400)
         env.filters = dict(env.filters)  # the overlay shares the base's dict: copy first
         env.filters.update(self.filters())
         return env
