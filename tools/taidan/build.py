@@ -139,6 +139,8 @@ def _produce_safely(name: str, m, options: Options):
             traceback.print_exc()
         if isinstance(err, OSError) and err.filename:  # a file taidan needs is missing or unreadable
             return "failed", f"cannot read {_shown(err.filename)}: {err.strerror}"
+        if isinstance(err, FileNotFoundError):  # taidan's own message (a font: how to install it)
+            return "failed", str(err)
         return "failed", f"{type(err).__name__}: {err}"
 
 
@@ -222,12 +224,10 @@ def _missing_template(name: str, filename) -> Problem:
     """A built-in template file that is not there: a broken installation or templates folder."""
     from taidan.render import TEMPLATES
 
+    from taidan.words import missing_template_hint
+
     path = Path(filename) if _in_templates(filename) else TEMPLATES / name / filename
-    if os.environ.get("TAIDAN_TEMPLATES"):
-        hint = "TAIDAN_TEMPLATES names a templates folder without it: copy it there or unset TAIDAN_TEMPLATES"
-    else:
-        hint = "taidan's installation is incomplete: reinstall it (pip install --force-reinstall taidan)"
-    return Problem(_shown(path), 0, "template missing", hint)
+    return Problem(_shown(path), 0, "template missing", missing_template_hint())
 
 
 def _template_frame(tb, name: str) -> tuple[Path, int]:
