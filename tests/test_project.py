@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from taidan import project
+from taidan.editions import EDITIONS
 from taidan.problems import ManuscriptInvalid
 
 TAIDAN = [sys.executable, "-m", "taidan"]
@@ -28,8 +29,7 @@ CASES = [
     ('# c\n[build]\n\njobs = 0\n', ["4: jobs must be a whole number of 1 or more"]),
     ('[build]\npress = "yes"\n', ["2: press must be true or false"]),
     ('[build]\neditions = ["epub", "prnt"]\n',
-     ["2: 'prnt' is not one of html, epub, epub-vertical, print-vertical, print, handout "
-      "(did you mean 'print'?)"]),
+     [f"2: 'prnt' is not one of {', '.join(EDITIONS)} (did you mean 'print'?)"]),
     ('[sendd]\nhost = "x"\n', ["1: unknown table [sendd] (did you mean 'send'?)"]),
     ('[send]\nport = 70000\nsecurity = "tls"\n',
      ["2: port must be a whole number from 1 to 65535",
@@ -72,3 +72,63 @@ def test_found_by_walking_up_and_the_command_line_beats_the_file(tmp_path):
     run = subprocess.run(TAIDAN + ["check"], cwd=book / "notes" / "deep", capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr == "../../taidan.toml:2: unknown key 'editons' in [build] (did you mean 'editions'?)\n"
+
+
+SMALL = "---\ntitle: {title}\ndate: 2025-01-02\nlang: {lang}\nspeakers:\n  - {{id: ann, name: Ann}}\n---\n\n{body}\n"
+
+
+def test_a_batch_builds_every_good_manuscript_and_reports_each_bad_one(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (tmp_path / "empty").mkdir()
+    (folder / "a.md").write_text(SMALL.format(title="A", lang="en", body="Ann: Hello."))
+    (folder / "b.md").write_text(SMALL.format(title="B", lang="en", body="Bob: Hello."))
+    (folder / "c.md").write_text(SMALL.format(title="C", lang="ja", body="Ann：こんにちは。"))
+    run = subprocess.run(TAIDAN + ["check", "many", "empty"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "empty:0: no manuscripts (*.md) in this folder",
+        "many/b.md:9: 'Bob' is not a declared speaker (declare it under speakers: in the front "
+        "matter, fix the label, or write \\: if this is not a speaker label)"]
+    run = subprocess.run(TAIDAN + ["build", "many", "--edition", "html", "epub-vertical", "print-vertical"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.count("many/b.md:9: 'Bob' is not a declared speaker") == 1
+    out = run.stdout.splitlines()
+    # skipped once each, for the English manuscript only; the Japanese one gets both
+    assert [line for line in out if line.startswith("skipped")] == [
+        "skipped epub-vertical of a.md: vertical editions are for lang ja and zh",
+        "skipped print-vertical of a.md: vertical editions are for lang ja and zh"]
+    assert not any(line.startswith("building") and "vertical of a.md" in line for line in out)
+    built = sorted(p.name for p in (tmp_path / "build").iterdir() if not p.name.startswith("."))
+    assert built == ["a.html", "c-vertical.epub", "c-vertical.pdf", "c.html"]
+    assert "Hello." in (tmp_path / "build" / "a.html").read_text()
+    # the next build remembers the skips without building anything
+    again = subprocess.run(TAIDAN + ["build", "many/a.md", "--edition", "epub-vertical", "html"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        "skipped epub-vertical of a.md: vertical editions are for lang ja and zh",
+        "up to date build/a.html"]
+
+
+def test_taidan_new_makes_a_valid_project_and_never_overwrites_one(tmp_path):
+    """(tests/test_package.py builds it with the installed wheel and reads the books back)"""
+    run = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    book = tmp_path / "book"
+    assert (book / ".gitignore").read_text().splitlines()[-1] == "build/"
+    assert project.read(book / "taidan.toml") == project.defaults()  # every key commented out
+    text = (book / "taidan.toml").read_text()
+    for table, keys in project.SCHEMA.items():  # every key shown
+        assert f"[{table}]" in text and all(f"# {key} = " in text for key in keys), table
+    again = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr == ("taidan: book/taidan.toml already exists: taidan new does not "
+                            "overwrite a book project (choose a new folder)\n")
+    run = subprocess.run(TAIDAN + ["new", "--lang", "en", "English Book"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    for folder in (book / "manuscript", tmp_path / "English Book" / "manuscript" / "images"):
+        check = subprocess.run(TAIDAN + ["check"], cwd=folder, capture_output=True, text=True)
+        assert (check.returncode, check.stderr) == (0, "")
+    assert (tmp_path / "English Book" / "manuscript" / "english-book.md").read_text().count("lang: en") == 1

@@ -310,7 +310,6 @@ def main(inputs: list[Path], out: Path | None) -> int:
     from taidan import project
     from taidan.build import EditionFailed
     from taidan.cli import EXIT_FAILED, EXIT_PROBLEMS, _failed, _report
-    from taidan.editions import Options
     from taidan.problems import ManuscriptInvalid
 
     try:
@@ -323,8 +322,7 @@ def main(inputs: list[Path], out: Path | None) -> int:
         return EXIT_PROBLEMS
     settings = book.config["build"]  # the same files `taidan build` makes
     out = out or project.shown(book.build_dir)
-    options = Options(paper=settings["paper"], press=settings["press"],
-                      embed_fonts=settings["embed_fonts"])
+    options = book.options()  # [build], the house style, the templates, publisher defaults
     try:
         make(paths, out, options, title=book.config["publisher"]["name"], workers=settings["jobs"])
     except ManuscriptInvalid as err:

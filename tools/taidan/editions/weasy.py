@@ -12,6 +12,7 @@ import datetime as dt
 
 from taidan import fetch
 from taidan.fonts import font
+from taidan.typeset import leaders
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -49,6 +50,7 @@ def write_pdf(html: str, m) -> bytes:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    leaders.install()  # a contents page's dot leaders drawn as one box a line
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))

@@ -57,9 +57,7 @@ def finder(args: list[Path]):
 
 def _options(project) -> Options:
     """The options `taidan build` would use (taidan.toml's [build])."""
-    settings = project.config["build"]
-    return Options(paper=settings["paper"], press=settings["press"],
-                   embed_fonts=settings["embed_fonts"])
+    return project.options()  # [build], the house style, the templates, publisher defaults
 
 
 def _shown(path: Path) -> Path:
