@@ -40,10 +40,10 @@ def keep_fonts(keep: bool = True) -> None:
     Call it again after fonts or templates change. The bytes written are the same.
     ``keep_fonts(False)`` lets it go (its temporary folder of fonts is removed then)."""
     global _kept_fonts
-    from weasyprint.text.fonts import FontConfiguration
-
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
+        from weasyprint.text.fonts import FontConfiguration
+
         _kept_fonts = FontConfiguration()
 
 
