@@ -94,9 +94,14 @@ def body_lines(pdf: Path, m) -> list[tuple[Line, bool]]:
         ends.add(len(text))
     body_end = len(text)
     text += "".join(_SPACE.sub("", s.title_text) for s in m.sections)  # headings are not body
+    # a speaker's name over their first turn is a line of its own (pdftotext parts it from
+    # the role), and the name may also occur in the body text: it is not a body line
+    names = {_SPACE.sub("", sp.name) for sp in m.speakers}
     out, cursor = [], 0
     for line in pdf_lines(pdf):
         t = _SPACE.sub("", line.text)
+        if t in names:
+            continue
         for cut in range(6):  # a label, a narration mark or a note call may lead the line
             piece = t[cut:]
             if len(piece) < 8:

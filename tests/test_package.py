@@ -69,6 +69,37 @@ def test_installed_taidan_builds_a_book_folder_of_its_own(installed_taidan, tmp_
     assert opf.find(f".//{DC}language").text == "ja"
 
 
+def test_installed_taidan_new_then_build_inside_it(installed_taidan, tmp_path):
+    """taidan new book, then taidan build with no arguments from a subfolder of it: every
+    edition written to book/build/, and every syntax of the sample found in them."""
+    done = run(installed_taidan, "new", "book", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    book = tmp_path / "book"
+    done = run(installed_taidan, "build", cwd=book / "manuscript" / "images")
+    assert done.returncode == 0, done.stderr
+    out = book / "build"
+    assert {p.name for p in out.iterdir()} >= {
+        "book-handout.pdf", "book-vertical.epub", "book-vertical.pdf", "book.epub", "book.html", "book.pdf"}
+    html = (out / "book.html").read_text(encoding="utf-8")
+    for mark in ('class="narration"', 'class="stage-direction"', "<ruby>", 'class="dots"',
+                 'class="tcy"', 'alt="二つの吹き出しが向かい合う図"', "<figcaption>話す人と聞く人",
+                 'class="scene-break"', 'class="noteref"', "結論：見た目より", 'class="part-title"',
+                 "（笑）"):
+        assert mark in html, mark
+    book_pages = pages(out / "book.pdf")
+    assert len(book_pages) >= 5
+    first = "".join(line.text for line in book_pages[0].lines)
+    assert "一文字に一日かける仕事" in first and "森一郎" in first
+    text = "".join(line.text for page in book_pages for line in page.lines)
+    assert "第二部これから" in text.replace("　", "")
+    assert "つまり線の通り道です" in text and "骨格を先に決めるやり方" in text  # a turn, its footnote
+    with zipfile.ZipFile(out / "book.epub") as epub:
+        sample = (book / "manuscript" / "images" / "sample.png").read_bytes()
+        assert epub.read("EPUB/images/image-1.png") == sample
+        nav = epub.read("EPUB/text/nav.xhtml").decode("utf-8")
+        assert "縦に組むときのこと" in nav and "文字は誰のものか" in nav
+
+
 # ---- a broken installation, a crashing edition: one line each, the truth about what was written
 
 def taidan_here(*args, cwd: Path, **env):
@@ -88,31 +119,55 @@ def test_a_missing_template_file_names_it_and_the_fix(tmp_path):
     assert not (tmp_path / "out" / f"{INTERVIEW.stem}.pdf").exists()
 
 
-def test_a_crash_in_every_edition_says_nothing_was_written(tmp_path):
+def test_an_unreadable_strings_file_names_it_and_the_fix(tmp_path):
     shutil.copytree(ROOT / "templates", tmp_path / "t")
     strings = tmp_path / "t" / "shared" / "strings.yaml"
     strings.unlink()
-    strings.mkdir()  # unreadable as a file: every edition breaks (exit 1), none is a template fault
+    strings.mkdir()  # there, but not a file
     shutil.copy(INTERVIEW, tmp_path)
-    done = taidan_here("build", INTERVIEW.name, "--edition", "html", "epub", "--out", "out",
+    done = taidan_here("build", INTERVIEW.name, "--edition", "html", "--out", "out", cwd=tmp_path,
+                       TAIDAN_TEMPLATES="t")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "t/shared/strings.yaml:0: cannot read it: Is a directory (TAIDAN_TEMPLATES names a "
+        "templates folder without it: copy it there or unset TAIDAN_TEMPLATES)"]
+
+
+def broken_templates(folder: Path, *files: str) -> Path:
+    """A copy of the templates where each of ``files`` crashes when rendered: Python's
+    str.encode called from the template raises UnicodeEncodeError, not a template error."""
+    copy = folder / "t"
+    shutil.copytree(ROOT / "templates", copy)
+    for name in files:
+        page = copy / name
+        page.write_text('{{ "対談".encode("ascii") }}\n' + page.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
+def test_a_crash_in_every_edition_says_nothing_was_written(tmp_path):
+    broken_templates(tmp_path, "html/page.html", "print/book.html")
+    shutil.copy(INTERVIEW, tmp_path)
+    done = taidan_here("build", INTERVIEW.name, "--edition", "html", "print", "--out", "out",
                        cwd=tmp_path, TAIDAN_TEMPLATES="t")
     assert done.returncode == 1
+    crash = "UnicodeEncodeError: 'ascii' codec can't encode characters in position 0-1: ordinal not in range(128)"
     assert sorted(done.stderr.splitlines()) == [
-        f"taidan: the epub edition of {INTERVIEW.name} failed: cannot read t/shared/strings.yaml: Is a directory",
-        f"taidan: the html edition of {INTERVIEW.name} failed: cannot read t/shared/strings.yaml: Is a directory",
+        f"taidan: the html edition of {INTERVIEW.name} failed: {crash}",
+        f"taidan: the print edition of {INTERVIEW.name} failed: {crash}",
         "taidan: wrote nothing; the failed editions' earlier files are unchanged (TAIDAN_DEBUG=1 shows the traceback)",
     ]
     assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == []
 
 
-def test_a_crash_in_one_edition_counts_the_files_the_others_wrote(capsys):
-    from taidan.build import EditionBroke, EditionFailed
-    from taidan.cli import _failed
-
-    failure = EditionFailed([("print", Path("x.md"), EditionBroke("ValueError: no"))],
-                            written=[Path("build/x.html"), Path("build/x.epub")])
-    assert _failed(failure) == 1
-    assert capsys.readouterr().err.splitlines() == [
-        "taidan: the print edition of x.md failed: ValueError: no",
+def test_a_crash_in_one_edition_counts_the_files_the_others_wrote(tmp_path):
+    broken_templates(tmp_path, "print/book.html")
+    shutil.copy(INTERVIEW, tmp_path)
+    done = taidan_here("build", INTERVIEW.name, "--edition", "html", "print", "handout", "--out", "out",
+                       cwd=tmp_path, TAIDAN_TEMPLATES="t")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
         "taidan: wrote 2 files of the other editions; the failed editions' earlier files are "
-        "unchanged (TAIDAN_DEBUG=1 shows the traceback)"]
+        "unchanged (TAIDAN_DEBUG=1 shows the traceback)")
+    stem = INTERVIEW.stem
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [
+        f"{stem}-handout.pdf", f"{stem}.html"]

@@ -133,4 +133,4 @@ echo "fresh-machine: make test  exit $test_status in ${test_time} s  ($(grep -E 
 echo "fresh-machine: logs in $ROOT/make.log and $ROOT/make-test.log"
 [ "$make_status" = 0 ] && [ "$test_status" = 0 ]
 }
-main "$@"
+main "$@"; exit  # on one line: bash has read it all before main runs

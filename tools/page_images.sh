@@ -32,3 +32,10 @@ image "$TMP/$NAME.pdf" "$(first_text_page "$TMP/$NAME.pdf")" print-text
 image "$TMP/$NAME-handout.pdf" 1 handout
 image "$TMP/$NAME-vertical.pdf" 1 vertical-title
 image "$TMP/$NAME-vertical.pdf" "$(first_text_page "$TMP/$NAME-vertical.pdf")" vertical-text
+
+# the English sample, set by Latin-script conventions (README: English and other
+# Latin-script languages)
+EN=tests/manuscripts/english-repair.md
+.venv/bin/taidan build --edition print handout --out "$TMP/en" -- "$EN" >/dev/null
+image "$TMP/en/english-repair.pdf" "$(first_text_page "$TMP/en/english-repair.pdf")" english-print-text
+image "$TMP/en/english-repair-handout.pdf" 1 english-handout

@@ -1,9 +1,16 @@
-"""Running editions side by side: one forked worker per core.
+"""Running editions side by side: one forked worker per core, within a memory budget.
 
 The parent imports the rendering engines first (WeasyPrint costs most of a second to
 import), so every worker starts with them already loaded. Workers only compute bytes; the
 parent writes every file, so a worker that dies never leaves anything half-written, and
 workers die with the parent (PR_SET_PDEATHSIG), so a killed build leaves no orphans.
+
+Memory: each job's peak is estimated from its edition and the manuscript's size
+(``estimate``); jobs run side by side only while their estimates add up to no more than
+the budget (``TAIDAN_MEMORY_MB``, default 400), and a job over the budget runs alone.
+A long book's print edition and handout (WeasyPrint holds every laid-out page until it
+writes the PDF) then take turns, while a short interview's editions still run one per
+core. Every job gets a fresh worker, so what one job held is given back when it ends.
 """
 
 from __future__ import annotations
@@ -19,6 +26,19 @@ from taidan.output import LOCK_NAME
 ENGINES = {"print": "weasyprint", "handout": "weasyprint"}
 # Slowest first, so the long jobs start at once.
 ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
+# Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured
+# with tools/bench.py's sampler, one edition at a time, on the interview (11 KB) and a
+# 300-page book (611 KB): print 70 and 280 MB, handout 65 and 247, print-vertical (Chromium
+# and Playwright's driver) 660 and 1,162, the EPUB editions and html under 50.
+PEAK_MB = {  # edition: (fixed, per KB)
+    "print": (66, 0.35),
+    "handout": (62, 0.30),
+    "print-vertical": (650, 0.85),
+    "epub": (45, 0.01),
+    "epub-vertical": (45, 0.01),
+    "html": (28, 0.01),
+}
+BUDGET_MB = 400
 
 _jobs: list = []  # inherited by the forked workers
 
@@ -44,14 +64,36 @@ def _init_worker() -> None:
             pass
 
 
-def _run(index: int):
+def budget_mb() -> int:
+    """Memory the editions built at once may take together (TAIDAN_MEMORY_MB)."""
+    try:
+        return max(1, int(os.environ.get("TAIDAN_MEMORY_MB", BUDGET_MB)))
+    except ValueError:
+        return BUDGET_MB
+
+
+def estimate(job: tuple) -> float:
+    """A job's likely peak memory in MB, from its edition and the manuscript's size."""
+    name, m = job[0], job[1]
+    fixed, per_kb = PEAK_MB.get(name, (50, 0.5))
+    try:
+        kb = m.path.stat().st_size / 1024
+    except (AttributeError, OSError):
+        kb = 0
+    return fixed + per_kb * kb
+
+
+def _worker(index: int, send) -> None:
+    _init_worker()
     work, args = _jobs[index]
-    return index, work(*args)
+    send.send(work(*args))
+    send.close()
 
 
 def run(jobs: list[tuple], work, started=None, workers: int | None = None):
     """Yields (job, result) as each job finishes; ``work(*job)`` runs in a worker.
-    ``workers``: at most this many at once (default: one per core).
+    ``workers``: at most this many at once (default: one per core), and fewer while
+    their estimated memory would exceed the budget.
 
     ``work`` must return picklable values (bytes, problems), never raise."""
     global _jobs
@@ -66,13 +108,41 @@ def run(jobs: list[tuple], work, started=None, workers: int | None = None):
             yield job, work(*job)
         return
     import multiprocessing  # here: a no-op build never gets this far
+    from multiprocessing.connection import wait
 
     _jobs = [(work, job) for job in jobs]
+    costs = [estimate(job) for job in jobs]
+    budget = budget_mb()
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_init_worker) as pool:
-        if started:
-            for job in jobs:
-                started(job)
-        for index, result in pool.imap_unordered(_run, range(len(jobs))):
-            yield jobs[index], result
-    _jobs = []
+    waiting, running = list(range(len(jobs))), {}  # running: connection -> (index, process)
+    try:
+        while waiting or running:
+            for index in list(waiting):  # start, slowest first, whatever fits
+                if len(running) >= workers:
+                    break
+                if running and sum(costs[i] for i, _ in running.values()) + costs[index] > budget:
+                    continue
+                waiting.remove(index)
+                if started:
+                    started(jobs[index])
+                receive, send = context.Pipe(duplex=False)
+                # a fresh worker per job: what a job held is given back when it ends
+                process = context.Process(target=_worker, args=(index, send), daemon=True)
+                process.start()
+                send.close()
+                running[receive] = (index, process)
+            for connection in wait(list(running)):
+                index, process = running.pop(connection)
+                try:
+                    result = connection.recv()
+                except EOFError:
+                    raise RuntimeError(f"the worker building {jobs[index][0]} died") from None
+                finally:
+                    connection.close()
+                    process.join()
+                yield jobs[index], result
+    finally:
+        for connection, (_, process) in running.items():
+            process.kill()
+            connection.close()
+        _jobs = []

@@ -20,7 +20,22 @@ TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
 @lru_cache(maxsize=1)
 def strings() -> dict:
     """Words the templates print (contents, colophon ...), by language."""
-    return yaml.safe_load((TEMPLATES / "shared" / "strings.yaml").read_text(encoding="utf-8"))
+    path = TEMPLATES / "shared" / "strings.yaml"
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:  # one FILE:LINE line with the fix, not a crash
+        from taidan.problems import ManuscriptInvalid, Problem
+
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        raise ManuscriptInvalid([Problem(shown, 0, f"cannot read it: {err.strerror}",
+                                         missing_template_hint())]) from None
+
+
+def missing_template_hint() -> str:
+    """What to do about a built-in template file that is missing or unreadable."""
+    if os.environ.get("TAIDAN_TEMPLATES"):
+        return "TAIDAN_TEMPLATES names a templates folder without it: copy it there or unset TAIDAN_TEMPLATES"
+    return "taidan's installation is incomplete: reinstall it (pip install --force-reinstall taidan)"
 
 
 def words(lang: str) -> dict:

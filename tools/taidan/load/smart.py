@@ -31,8 +31,9 @@ QUOTES = {
 UNCHANGED = ("ja", "zh")
 APOSTROPHE = "\u2019"
 OPENERS = set(" \t\n\u00a0\u202f([{<\u201c\u2018\u201e\u201a\u00ab\u2039\u2014\u2013/-")
-# words that begin with an apostrophe standing for letters left out ('em, 'tis, 'n')
-ELISIONS = re.compile(r"(?:\d\d(?:s\b|\b)|em\b|tis\b|twas\b|til\b|cause\b|n\b|round\b)", re.I)
+# words that begin with an apostrophe standing for letters left out ('em, 'tis, 'n',
+# '90s, German '90er)
+ELISIONS = re.compile(r"(?:\d\d(?!\d)|em\b|tis\b|twas\b|til\b|cause\b|n\b|round\b)", re.I)
 URL = re.compile(r"(?:https?://|mailto:|www\.)[^\s\"'<>]*[^\s\"'<>.,;:!?)\]]")
 DASHES = [("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026")]
 

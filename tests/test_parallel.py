@@ -1,0 +1,66 @@
+"""The scheduler (taidan.parallel): editions side by side while their estimated memory fits
+the budget, one at a time when it does not. Real forked workers; each job reports when it
+ran, and the test reads the overlaps."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from taidan import parallel
+
+from conftest import INTERVIEW
+
+
+@dataclass
+class Manuscript:  # what the scheduler reads of a manuscript: where its file is
+    path: Path
+
+
+def _timed(name, m, options):
+    start = time.monotonic()
+    time.sleep(0.4)
+    return start, time.monotonic()
+
+
+def _spans(jobs, workers=2):
+    return {job[0] + ":" + job[1].path.name: span
+            for job, span in parallel.run(jobs, _timed, workers=workers)}
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def test_a_long_book_builds_its_pdfs_one_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.delenv("TAIDAN_MEMORY_MB", raising=False)
+    book = tmp_path / "book.md"
+    book.write_bytes(INTERVIEW.read_bytes() * 55)  # about 600 KB, some 300 pages
+    big = Manuscript(book)
+    assert parallel.estimate(("print", big)) > parallel.BUDGET_MB / 2
+    spans = _spans([("html", big, None), ("print", big, None), ("handout", big, None), ("epub", big, None)])
+    assert not _overlap(spans["print:book.md"], spans["handout:book.md"])
+    # whatever ran at the same time fitted in the budget together
+    keys = list(spans)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if _overlap(spans[a], spans[b]):
+                cost = parallel.estimate((a.split(":")[0], big)) + parallel.estimate((b.split(":")[0], big))
+                assert cost <= parallel.BUDGET_MB, (a, b)
+
+
+def test_the_interview_still_builds_two_at_a_time(monkeypatch):
+    monkeypatch.delenv("TAIDAN_MEMORY_MB", raising=False)
+    m = Manuscript(INTERVIEW)
+    spans = _spans([(name, m, None) for name in ("print", "handout", "epub", "html")])
+    assert _overlap(spans["print:" + INTERVIEW.name], spans["handout:" + INTERVIEW.name])
+
+
+def test_the_budget_is_a_setting(monkeypatch):
+    m = Manuscript(INTERVIEW)
+    monkeypatch.setenv("TAIDAN_MEMORY_MB", "1")  # every job is over it: one at a time
+    spans = list(_spans([(name, m, None) for name in ("print", "handout", "epub")]).values())
+    assert not any(_overlap(a, b) for i, a in enumerate(spans) for b in spans[i + 1:])
+    monkeypatch.setenv("TAIDAN_MEMORY_MB", "many")
+    assert parallel.budget_mb() == parallel.BUDGET_MB
