@@ -132,3 +132,56 @@ def test_taidan_new_makes_a_valid_project_and_never_overwrites_one(tmp_path):
         check = subprocess.run(TAIDAN + ["check"], cwd=folder, capture_output=True, text=True)
         assert (check.returncode, check.stderr) == (0, "")
     assert (tmp_path / "English Book" / "manuscript" / "english-book.md").read_text().count("lang: en") == 1
+
+
+def test_an_overriding_css_file_loads_a_font_beside_it_or_says_why_not(tmp_path):
+    """One file of the project's templates/ overrides the built-in print.css; its relative
+    url() resolves beside it (not beside the manuscript), and a font that cannot be loaded
+    is an error naming the file and line, never a silent fallback."""
+    from conftest import ROOT
+
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, check=True, capture_output=True)
+    book = tmp_path / "book"
+    css = book / "templates" / "print" / "print.css"
+    (css.parent / "fonts").mkdir(parents=True)
+    (css.parent / "fonts" / font.name).write_bytes(font.read_bytes())
+    css.write_text((ROOT / "templates" / "print" / "print.css").read_text(encoding="utf-8")
+                   + '@font-face { font-family: "House Serif"; src: url("fonts/DejaVuSerif.ttf"); }\n'
+                   + 'html { font-family: "House Serif"; }\n', encoding="utf-8")
+    line = css.read_text(encoding="utf-8").count("\n") - 1  # the @font-face rule's line
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print", "html"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    fonts = subprocess.run(["pdffonts", str(book / "build" / "book.pdf")], capture_output=True,
+                           text=True, check=True).stdout
+    assert "+House-Serif " in fonts and "Oblique" not in fonts.split("+House-Serif ")[1].split("\n")[0]
+    # only the print edition is overridden: the html page keeps the built-in stylesheet
+    assert "House Serif" not in (book / "build" / "book.html").read_text(encoding="utf-8")
+    (css.parent / "fonts" / font.name).rename(css.parent / "fonts" / "elsewhere.ttf")
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr == (f"templates/print/print.css:{line}: the font {css.parent.resolve()}/fonts/"
+                          "DejaVuSerif.ttf could not be loaded (check the file's name and that it "
+                          "is a TrueType, OpenType or WOFF font)\n")
+
+
+def test_fonts_named_in_taidan_toml_reach_the_pdf_from_anywhere_on_the_machine(tmp_path):
+    subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, check=True, capture_output=True)
+    book = tmp_path / "book"
+    toml = book / "taidan.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('# label_font = "BIZ UDPGothic"', 'label_font = "IPAexGothc"'), encoding="utf-8")
+    run = subprocess.run(TAIDAN + ["check"], cwd=book, capture_output=True, text=True)
+    line = next(n for n, t in enumerate(toml.read_text().splitlines(), 1) if t.startswith("label_font"))
+    assert (run.returncode, run.stderr) == (
+        2, f"taidan.toml:{line}: no installed font family 'IPAexGothc' (did you mean 'IPAexGothic'?)\n")
+    toml.write_text(text.replace('# label_font = "BIZ UDPGothic"', 'label_font = "IPAexGothic"')
+                    .replace('# body_font = "BIZ UDPMincho"',
+                             'body_font = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"')
+                    .replace('# accent = "#8a1c1c"', 'accent = "#8a1c1c"'), encoding="utf-8")
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print", "handout"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    for pdf in ("book.pdf", "book-handout.pdf"):
+        fonts = subprocess.run(["pdffonts", str(book / "build" / pdf)], capture_output=True,
+                               text=True, check=True).stdout
+        assert "+taidan-house-body" in fonts and "+taidan-house-label" in fonts, fonts

@@ -170,6 +170,7 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     import jinja2
 
     from taidan import render
+    from taidan.fonts import FontNotLoaded
 
     fetch.refusals()
     render.configure(options)  # the project's templates and house style
@@ -181,6 +182,8 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
         if err.filename and _in_templates(err.filename):
             raise ManuscriptInvalid([_missing_template(name, err.filename)]) from None
         raise
+    except FontNotLoaded as err:  # named by a stylesheet: where it is named
+        raise ManuscriptInvalid([_font_problem(url, name) for url in dict.fromkeys(err.urls)]) from None
     except jinja2.TemplateSyntaxError as err:
         raise ManuscriptInvalid([Problem(_shown(err.filename or err.name or name), err.lineno or 0,
                                          f"template error: {err.message}")]) from None
@@ -212,6 +215,15 @@ def _references(files: dict[str, bytes]) -> list[str]:
                         found += [u for u in fetch.resources(text, entry.endswith(".css"))
                                   if fetch.outside(u, folder)]
     return found
+
+
+def _font_problem(url: str, name: str) -> Problem:
+    from urllib.parse import unquote, urlsplit
+
+    file, line = _find_in_templates(url, name)
+    path = unquote(urlsplit(url).path) if url.startswith("file:") else url
+    return Problem(file, line, f"the font {path} could not be loaded",
+                   "check the file's name and that it is a TrueType, OpenType or WOFF font")
 
 
 def _refusal(url: str, name: str) -> Problem:

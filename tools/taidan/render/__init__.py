@@ -73,7 +73,7 @@ def search_path(*editions: str) -> list[Path]:
     return list(dict.fromkeys(folders))
 
 
-_URL = re.compile(r"""url\(\s*(["']?)([^"')\s{}]+)\1\s*\)""")
+_URL = re.compile(r"""(?<![\w-])url\(\s*(["']?)([^"')\s{}]+)\1\s*\)""")
 
 
 class Loader(jinja2.FileSystemLoader):
