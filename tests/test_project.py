@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from taidan import project
+from taidan.editions import EDITIONS
 from taidan.problems import ManuscriptInvalid
 
 TAIDAN = [sys.executable, "-m", "taidan"]
@@ -28,8 +29,7 @@ CASES = [
     ('# c\n[build]\n\njobs = 0\n', ["4: jobs must be a whole number of 1 or more"]),
     ('[build]\npress = "yes"\n', ["2: press must be true or false"]),
     ('[build]\neditions = ["epub", "prnt"]\n',
-     ["2: 'prnt' is not one of html, epub, epub-vertical, print-vertical, print, handout "
-      "(did you mean 'print'?)"]),
+     [f"2: 'prnt' is not one of {', '.join(EDITIONS)} (did you mean 'print'?)"]),
     ('[sendd]\nhost = "x"\n', ["1: unknown table [sendd] (did you mean 'send'?)"]),
     ('[send]\nport = 70000\nsecurity = "tls"\n',
      ["2: port must be a whole number from 1 to 65535",
@@ -72,3 +72,116 @@ def test_found_by_walking_up_and_the_command_line_beats_the_file(tmp_path):
     run = subprocess.run(TAIDAN + ["check"], cwd=book / "notes" / "deep", capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr == "../../taidan.toml:2: unknown key 'editons' in [build] (did you mean 'editions'?)\n"
+
+
+SMALL = "---\ntitle: {title}\ndate: 2025-01-02\nlang: {lang}\nspeakers:\n  - {{id: ann, name: Ann}}\n---\n\n{body}\n"
+
+
+def test_a_batch_builds_every_good_manuscript_and_reports_each_bad_one(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (tmp_path / "empty").mkdir()
+    (folder / "a.md").write_text(SMALL.format(title="A", lang="en", body="Ann: Hello."))
+    (folder / "b.md").write_text(SMALL.format(title="B", lang="en", body="Bob: Hello."))
+    (folder / "c.md").write_text(SMALL.format(title="C", lang="ja", body="Ann：こんにちは。"))
+    run = subprocess.run(TAIDAN + ["check", "many", "empty"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "empty:0: no manuscripts (*.md) in this folder",
+        "many/b.md:9: 'Bob' is not a declared speaker (declare it under speakers: in the front "
+        "matter, fix the label, or write \\: if this is not a speaker label)"]
+    run = subprocess.run(TAIDAN + ["build", "many", "--edition", "html", "epub-vertical", "print-vertical"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.count("many/b.md:9: 'Bob' is not a declared speaker") == 1
+    out = run.stdout.splitlines()
+    # skipped once each, for the English manuscript only; the Japanese one gets both
+    assert [line for line in out if line.startswith("skipped")] == [
+        "skipped epub-vertical of a.md: vertical editions are for lang ja and zh",
+        "skipped print-vertical of a.md: vertical editions are for lang ja and zh"]
+    assert not any(line.startswith("building") and "vertical of a.md" in line for line in out)
+    built = sorted(p.name for p in (tmp_path / "build").iterdir() if not p.name.startswith("."))
+    assert built == ["a.html", "c-vertical.epub", "c-vertical.pdf", "c.html"]
+    assert "Hello." in (tmp_path / "build" / "a.html").read_text()
+    # the next build remembers the skips without building anything
+    again = subprocess.run(TAIDAN + ["build", "many/a.md", "--edition", "epub-vertical", "html"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        "skipped epub-vertical of a.md: vertical editions are for lang ja and zh",
+        "up to date build/a.html"]
+
+
+def test_taidan_new_makes_a_valid_project_and_never_overwrites_one(tmp_path):
+    """(tests/test_package.py builds it with the installed wheel and reads the books back)"""
+    run = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    book = tmp_path / "book"
+    assert (book / ".gitignore").read_text().splitlines()[-1] == "build/"
+    assert project.read(book / "taidan.toml") == project.defaults()  # every key commented out
+    text = (book / "taidan.toml").read_text()
+    for table, keys in project.SCHEMA.items():  # every key shown
+        assert f"[{table}]" in text and all(f"# {key} = " in text for key in keys), table
+    again = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr == ("taidan: book/taidan.toml already exists: taidan new does not "
+                            "overwrite a book project (choose a new folder)\n")
+    run = subprocess.run(TAIDAN + ["new", "--lang", "en", "English Book"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    for folder in (book / "manuscript", tmp_path / "English Book" / "manuscript" / "images"):
+        check = subprocess.run(TAIDAN + ["check"], cwd=folder, capture_output=True, text=True)
+        assert (check.returncode, check.stderr) == (0, "")
+    assert (tmp_path / "English Book" / "manuscript" / "english-book.md").read_text().count("lang: en") == 1
+
+
+def test_an_overriding_css_file_loads_a_font_beside_it_or_says_why_not(tmp_path):
+    """One file of the project's templates/ overrides the built-in print.css; its relative
+    url() resolves beside it (not beside the manuscript), and a font that cannot be loaded
+    is an error naming the file and line, never a silent fallback."""
+    from conftest import ROOT
+
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, check=True, capture_output=True)
+    book = tmp_path / "book"
+    css = book / "templates" / "print" / "print.css"
+    (css.parent / "fonts").mkdir(parents=True)
+    (css.parent / "fonts" / font.name).write_bytes(font.read_bytes())
+    css.write_text((ROOT / "templates" / "print" / "print.css").read_text(encoding="utf-8")
+                   + '@font-face { font-family: "House Serif"; src: url("fonts/DejaVuSerif.ttf"); }\n'
+                   + 'html { font-family: "House Serif"; }\n', encoding="utf-8")
+    line = css.read_text(encoding="utf-8").count("\n") - 1  # the @font-face rule's line
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print", "html"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    fonts = subprocess.run(["pdffonts", str(book / "build" / "book.pdf")], capture_output=True,
+                           text=True, check=True).stdout
+    assert "+House-Serif " in fonts and "Oblique" not in fonts.split("+House-Serif ")[1].split("\n")[0]
+    # only the print edition is overridden: the html page keeps the built-in stylesheet
+    assert "House Serif" not in (book / "build" / "book.html").read_text(encoding="utf-8")
+    (css.parent / "fonts" / font.name).rename(css.parent / "fonts" / "elsewhere.ttf")
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr == (f"templates/print/print.css:{line}: the font {css.parent.resolve()}/fonts/"
+                          "DejaVuSerif.ttf could not be loaded (check the file's name and that it "
+                          "is a TrueType, OpenType or WOFF font)\n")
+
+
+def test_fonts_named_in_taidan_toml_reach_the_pdf_from_anywhere_on_the_machine(tmp_path):
+    subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, check=True, capture_output=True)
+    book = tmp_path / "book"
+    toml = book / "taidan.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('# label_font = "BIZ UDPGothic"', 'label_font = "IPAexGothc"'), encoding="utf-8")
+    run = subprocess.run(TAIDAN + ["check"], cwd=book, capture_output=True, text=True)
+    line = next(n for n, t in enumerate(toml.read_text().splitlines(), 1) if t.startswith("label_font"))
+    assert (run.returncode, run.stderr) == (
+        2, f"taidan.toml:{line}: no installed font family 'IPAexGothc' (did you mean 'IPAexGothic'?)\n")
+    toml.write_text(text.replace('# label_font = "BIZ UDPGothic"', 'label_font = "IPAexGothic"')
+                    .replace('# body_font = "BIZ UDPMincho"',
+                             'body_font = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"')
+                    .replace('# accent = "#8a1c1c"', 'accent = "#8a1c1c"'), encoding="utf-8")
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print", "handout"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    for pdf in ("book.pdf", "book-handout.pdf"):
+        fonts = subprocess.run(["pdffonts", str(book / "build" / pdf)], capture_output=True,
+                               text=True, check=True).stdout
+        assert "+taidan-house-body" in fonts and "+taidan-house-label" in fonts, fonts

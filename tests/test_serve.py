@@ -373,3 +373,16 @@ def test_ctrl_c_and_the_network_address(project):
     finally:
         if served.proc.poll() is None:
             served.proc.kill()
+
+
+def test_stopped_while_starting(project):
+    """SIGINT while the first proof is built and the print worker imports WeasyPrint."""
+    env = {**os.environ, "TMPDIR": str(project / "tmp"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "taidan", "serve", "--port", "0"], cwd=project,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()  # printed before the server listens
+    assert first.startswith("proof of manuscript/"), first
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err + out, err
+    assert list((project / "tmp").iterdir()) == []

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from taidan.load import load  # noqa: E402
 from taidan.model import plain_text  # noqa: E402
+from taidan.words import words  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 TAIDAN = [str(VENV_BIN / "taidan")]
@@ -130,7 +131,7 @@ def pandoc_markdown(m) -> str:
         for b in items:
             if b.kind == "turn":
                 who = [sp.name if sp in b.introduced else sp.label for sp in b.speakers]
-                name = "All" if b.everyone else "・".join(who)
+                name = words(m.meta.lang)["everyone"] if b.everyone else "・".join(who)
                 lines.append(f"**{name}**　{_pandoc_inline(b.paragraphs[0])}")
                 lines.append("")
                 for para in b.paragraphs[1:]:

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from taidan import cache, fetch, parallel
-from taidan.editions import Options, edition
+from taidan.style import warnings as style_warnings
+from taidan.editions import Options, edition, skip_reason
 from taidan.output import clean_leftovers, locked, write_atomic
 from taidan.progress import Progress
 from taidan.problems import ManuscriptInvalid, Problem
@@ -45,14 +46,17 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     the other editions are written; the failed edition's earlier files stay as they were.
     ``workers``: editions built at once (default: one per core)."""
     store = cache.BuildCache(out) if cache.enabled() else None
-    project = cache.project_digest() if store else b""
+    project = cache.project_digest(options) if store else b""
     pending = []  # (path, edition, digest)
     for path in paths:
         source = _manuscript_digest(path) if store else None
         for name in editions:
             digest = cache.inputs_digest(source, project, name, options) if source else None
             fresh = store.fresh(path, name, digest) if digest else None
-            if fresh:
+            skipped = store.skipped(path, name, digest) if digest else None
+            if skipped:
+                say(f"skipped {name} of {path.name}: {skipped}")
+            elif fresh:
                 for target in fresh:
                     say(f"up to date {target}")
             else:
@@ -61,20 +65,37 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
         return []
     from taidan.load import load  # only now: a no-op build never imports the loader
 
+    # like make -k: a bad manuscript is reported and writes nothing; the others are built
     manuscripts, problems = {}, []
     for path in dict.fromkeys(path for path, _, _ in pending):
         try:
-            manuscripts[path] = load(path)
+            manuscripts[path] = load(path, options.publisher)
+            for warning in style_warnings(manuscripts[path], options.style):
+                print(warning, file=sys.stderr)
         except ManuscriptInvalid as err:
             problems += err.problems
-    if problems:
-        raise ManuscriptInvalid(problems)
-    digests = {(name, path): digest for path, name, digest in pending}
-    jobs = [(name, manuscripts[path], options) for path, name, _ in pending]
+    jobs, digests, skips = [], {}, []
+    for path, name, digest in pending:
+        if path not in manuscripts:
+            continue
+        reason = skip_reason(name, manuscripts[path])
+        if reason:  # said once per build; the cache remembers it (no load next time)
+            say(f"skipped {name} of {path.name}: {reason}")
+            skips.append((path, name, digest, reason))
+            continue
+        digests[(name, path)] = digest
+        jobs.append((name, manuscripts[path], options))
+    if not jobs and not (store and skips):
+        if problems:
+            raise ManuscriptInvalid(list(dict.fromkeys(problems)))
+        return []
     written, failures = [], []
     with locked(out, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
         clean_leftovers(out)
         store = cache.BuildCache(out) if store else None  # as the last build left it
+        for path, name, digest, reason in skips if store else ():
+            if digest:
+                store.record_skip(path, name, digest, reason)
         progress = Progress(len(jobs), say=say)
         try:
             for (name, m, _), (status, value) in parallel.run(
@@ -148,7 +169,11 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     """One edition's files, in memory; ManuscriptInvalid for a template's fault."""
     import jinja2
 
+    from taidan import render
+    from taidan.fonts import FontNotLoaded
+
     fetch.refusals()
+    render.configure(options)  # the project's templates and house style
     try:
         files = edition(name).produce(m, options)
     except jinja2.TemplateNotFound as err:
@@ -157,6 +182,8 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
         if err.filename and _in_templates(err.filename):
             raise ManuscriptInvalid([_missing_template(name, err.filename)]) from None
         raise
+    except FontNotLoaded as err:  # named by a stylesheet: where it is named
+        raise ManuscriptInvalid([_font_problem(url, name) for url in dict.fromkeys(err.urls)]) from None
     except jinja2.TemplateSyntaxError as err:
         raise ManuscriptInvalid([Problem(_shown(err.filename or err.name or name), err.lineno or 0,
                                          f"template error: {err.message}")]) from None
@@ -190,6 +217,15 @@ def _references(files: dict[str, bytes]) -> list[str]:
     return found
 
 
+def _font_problem(url: str, name: str) -> Problem:
+    from urllib.parse import unquote, urlsplit
+
+    file, line = _find_in_templates(url, name)
+    path = unquote(urlsplit(url).path) if url.startswith("file:") else url
+    return Problem(file, line, f"the font {path} could not be loaded",
+                   "check the file's name and that it is a TrueType, OpenType or WOFF font")
+
+
 def _refusal(url: str, name: str) -> Problem:
     file, line = _find_in_templates(url, name)
     return Problem(file, line, f"refers to {url}, outside the project",
@@ -198,10 +234,11 @@ def _refusal(url: str, name: str) -> Problem:
 
 def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
     """Where a template names ``url`` (or its file name), for the problem's FILE:LINE."""
-    from taidan.render import TEMPLATES
+    from taidan.render import TEMPLATES, project_templates
 
     needles = [url, posixpath.basename(url.split("?")[0].rstrip("/")) or url]
-    files = sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
+    folders = [f for f in (project_templates(), TEMPLATES) if f]
+    files = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
     for needle in needles:
         for path in files:
             try:
@@ -232,12 +269,13 @@ def _missing_template(name: str, filename) -> Problem:
 
 def _template_frame(tb, name: str) -> tuple[Path, int]:
     """The innermost template line in a Jinja traceback (Jinja maps frames to templates)."""
-    from taidan.render import TEMPLATES
+    from taidan.render import TEMPLATES, project_templates
 
     found = (_shown(TEMPLATES / name), 0)
+    folders = [f for f in (project_templates(), TEMPLATES) if f]
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if Path(filename).is_relative_to(TEMPLATES):
+        if any(Path(filename).is_relative_to(folder) for folder in folders):
             found = (_shown(filename), tb.tb_lineno)
         tb = tb.tb_next
     return found

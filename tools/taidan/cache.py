@@ -64,10 +64,15 @@ def manuscript_digest(manuscript: Path) -> bytes:
     return digest.digest()
 
 
-def project_digest() -> bytes:
-    """taidan's code, all templates (an edition may draw on another's folder), the fonts."""
+def project_digest(options=None) -> bytes:
+    """taidan's code, all templates (an edition may draw on another's folder), the fonts;
+    and the book project's: its templates folder and the fonts its taidan.toml names.
+    (Everything else taidan.toml says is in the options, hashed by inputs_digest.)"""
     digest = hashlib.sha256(_tree_digest(PACKAGE, "*.py") + _tree_digest(TEMPLATES, "*"))
-    for font in sorted(FONTS.values()):
+    if options is not None and options.templates:
+        digest.update(b"project templates\0" + _tree_digest(Path(options.templates), "*"))
+    fonts = list(FONTS.values()) + (options.style.files() if options is not None else [])
+    for font in sorted(fonts):
         try:
             stat = font.stat()
             digest.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -109,6 +114,14 @@ class BuildCache:
         if any(_stamp(f) != entry["files"][f.name] for f in files):
             return None
         return files
+
+    def skipped(self, manuscript: Path, edition: str, digest: str) -> str | None:
+        """Why an edition does not apply to these inputs, if an earlier build found so."""
+        entry = self.entries.get(self.key(manuscript, edition))
+        return entry.get("skipped") if entry and entry.get("inputs") == digest else None
+
+    def record_skip(self, manuscript: Path, edition: str, digest: str, reason: str) -> None:
+        self.entries[self.key(manuscript, edition)] = {"inputs": digest, "skipped": reason}
 
     def record(self, manuscript: Path, edition: str, digest: str, files: list[Path]) -> None:
         self.entries[self.key(manuscript, edition)] = {

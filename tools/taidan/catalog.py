@@ -71,19 +71,6 @@ def editions() -> list[str]:
     return [name for name in dict.fromkeys(d[0] for d in DOWNLOADS) if name in EDITIONS]
 
 
-def manuscripts(inputs: list[Path]) -> list[Path]:
-    """Manuscripts named, and those in folders named (a project's manuscript/ folder, or
-    the .md files of the folder itself)."""
-    paths = []
-    for item in inputs:
-        if item.is_dir():
-            folder = item / "manuscript" if (item / "manuscript").is_dir() else item
-            paths += sorted(folder.glob("*.md"))
-        else:
-            paths.append(item)
-    return list(dict.fromkeys(paths))
-
-
 def make(paths: list[Path], out: Path, options, title: str = "", workers: int | None = None,
          say=print) -> list[Path]:
     """Builds the editions, then writes the catalog; returns the catalog's files written.
@@ -94,13 +81,13 @@ def make(paths: list[Path], out: Path, options, title: str = "", workers: int | 
     build(paths, editions(), out, options, say=say, workers=workers)
     books = []
     for path in paths:
-        m = load(path)
+        m = load(path, options.publisher)
         missing = [name for name in _expected(m) if not (out / name).is_file()]
         if missing:
             raise EditionFailed([("catalog", path, FileNotFoundError(
                 f"{out / missing[0]} was not written"))])
         books.append(m)
-    written = write(books, out, title, say=say)
+    written = write(books, out, title, options, say=say)
     say(f"catalog of {_count(len(books), 'book')}: {out / FOLDER / 'index.html'}, opds.xml, "
         f"opds.json ({_count(len(written), 'file')} written)")
     return written
@@ -115,10 +102,14 @@ def _expected(m) -> list[str]:
             if edition in editions() and (m.vertical_ok or not vertical)]
 
 
-def write(loaded: list, out: Path, title: str = "", say=print) -> list[Path]:
+def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> list[Path]:
     """The catalog of books already built in ``out``: copies, covers, page and feeds.
-    Returns the files written (those whose bytes changed)."""
-    from taidan.render import words
+    Returns the files written (those whose bytes changed). ``options``: the project's
+    (its templates may override templates/catalog/)."""
+    from taidan.render import configure, words
+
+    if options is not None:
+        configure(options)
 
     folder = out / FOLDER
     files: dict[str, bytes] = {}
@@ -310,23 +301,24 @@ def main(inputs: list[Path], out: Path | None) -> int:
     from taidan import project
     from taidan.build import EditionFailed
     from taidan.cli import EXIT_FAILED, EXIT_PROBLEMS, _failed, _report
-    from taidan.editions import Options
     from taidan.problems import ManuscriptInvalid
 
     try:
-        book = project.find()
+        book = project.around(inputs)  # a manuscript of another book: that book's build/
     except ManuscriptInvalid as err:  # taidan.toml at fault
         return _report(err.problems)
-    paths = manuscripts(inputs) if inputs else book.manuscripts()
+    paths, missing = project.gather(inputs) if inputs else (book.manuscripts(), [])
+    if missing:  # a folder without manuscripts: nothing is built, the catalog is unchanged
+        return _report(missing)
     if not paths:
-        print("taidan: no manuscripts given and none in manuscript/*.md", file=sys.stderr)
+        print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
+              file=sys.stderr)
         return EXIT_PROBLEMS
-    settings = book.config["build"]  # the same files `taidan build` makes
     out = out or project.shown(book.build_dir)
-    options = Options(paper=settings["paper"], press=settings["press"],
-                      embed_fonts=settings["embed_fonts"])
+    options = book.options()  # the same files `taidan build` makes, with the house style
     try:
-        make(paths, out, options, title=book.config["publisher"]["name"], workers=settings["jobs"])
+        make(paths, out, options, title=book.config["publisher"]["name"],
+             workers=book.config["build"]["jobs"])
     except ManuscriptInvalid as err:
         return _report(err.problems)
     except EditionFailed as err:

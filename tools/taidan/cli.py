@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
+    new = commands.add_parser("new", help="make a new book project in a folder")
+    new.add_argument("folder", type=Path, metavar="DIR")
+    new.add_argument("--lang", choices=["ja", "en"], default="ja",
+                     help="language of the sample interview (default: ja)")
     check = commands.add_parser("check", help="validate manuscripts without building")
     check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
                        help="default: every manuscript/*.md of the project (found by taidan.toml)")
@@ -103,40 +107,50 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.targets, args.host, args.port, args.open)
     from taidan.problems import ManuscriptInvalid
 
+    if args.command == "new":
+        return _new(args.folder, args.lang)
     from taidan import project
 
     try:
-        book = project.find()
+        book = project.around(args.manuscripts)
     except ManuscriptInvalid as err:  # taidan.toml at fault
         return _report(err.problems)
-    paths = args.manuscripts or book.manuscripts()
-    if not paths:
+    paths, missing = project.gather(args.manuscripts) if args.manuscripts else (book.manuscripts(), [])
+    if not paths and not missing:
         print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
               file=sys.stderr)
         return EXIT_PROBLEMS
 
     if args.command == "check":
-        from taidan.load import check
+        from taidan.load import load
+        from taidan.style import warnings
 
-        problems = [p for path in paths for p in check(path)]
+        options, problems = book.options(), list(missing)
+        for path in paths:
+            try:
+                m = load(path, options.publisher)
+            except ManuscriptInvalid as err:
+                problems += err.problems
+                continue
+            problems += m.warnings + warnings(m, options.style)
         if any(not p.warning for p in problems):
             return _report(problems)
         _report(problems)  # warnings only: the manuscripts are valid
         return 0
 
     from taidan.build import EditionFailed, build
-    from taidan.editions import EDITIONS, Options
+    from taidan.editions import EDITIONS
 
     settings = book.config["build"]  # the command line beats taidan.toml
     out = args.out or project.shown(book.build_dir)
-    options = Options(paper=args.paper or settings["paper"],
-                      press=settings["press"] if args.press is None else args.press,
-                      embed_fonts=settings["embed_fonts"] if args.embed_fonts is None else args.embed_fonts)
+    options = book.options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
     editions = args.edition or settings["editions"] or list(EDITIONS)
     try:
         build(paths, editions, out, options, workers=args.jobs or settings["jobs"])
+        if missing:
+            raise ManuscriptInvalid(missing)
     except ManuscriptInvalid as err:
-        return _report(err.problems)
+        return _report(missing + [p for p in err.problems if p not in missing])
     except EditionFailed as err:
         return _failed(err)
     except KeyboardInterrupt:
@@ -148,6 +162,25 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:  # the output folder: not writable, a file, a full disk
         print(f"taidan: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
         return EXIT_FAILED
+    return 0
+
+
+def _new(folder: Path, lang: str) -> int:
+    import shlex
+
+    from taidan import new
+
+    try:
+        written = new.create(folder, lang)
+    except new.Refused as err:
+        print(f"taidan: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as err:
+        print(f"taidan: cannot write {err.filename or folder}: {err.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: cd {shlex.quote(str(folder))} && taidan build")
     return 0
 
 

@@ -27,12 +27,16 @@ RESOURCE_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", 
 
 
 def roots(m) -> list[Path]:
-    """The folders a build may read for manuscript ``m``."""
+    """The folders (and font files) a build may read for manuscript ``m``."""
     from taidan.fonts import FONTS
-    from taidan.render import TEMPLATES
+    from taidan.render import TEMPLATES, house, project_templates
 
     folders = [m.path.resolve().parent, TEMPLATES.resolve()]
+    if project_templates():
+        folders.append(project_templates())
     folders += sorted({path.resolve().parent for path in FONTS.values()})
+    # the fonts taidan.toml names may be anywhere: exactly those files, not their folders
+    folders += [path.resolve() for path in house().files()]
     return folders
 
 

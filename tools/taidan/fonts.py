@@ -36,3 +36,12 @@ def font(role: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"the font {path} is missing: run `make setup` (tools/setup.sh)")
     return path
+
+
+class FontNotLoaded(Exception):
+    """A font a stylesheet names by url() could not be loaded: an error, never a silent
+    fallback to another face. ``urls``: the URLs that failed."""
+
+    def __init__(self, urls: list[str]):
+        super().__init__(", ".join(urls))
+        self.urls = urls

@@ -22,9 +22,6 @@ CONFIG_FILE = "taidan.toml"
 PAPERS = ("A5", "B6", "A4", "Letter")
 SECURITY = ("starttls", "ssl", "none")
 FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "latin_heading_font")
-# The default label shapes, one per speaker in order (taidan.style knows how each looks).
-DEFAULT_SHAPES = ["box", "outline", "underline", "bracket", "rule-left", "dashed", "dotted",
-                  "rule-over"]
 
 
 def _editions() -> tuple[str, ...]:
@@ -34,10 +31,8 @@ def _editions() -> tuple[str, ...]:
 
 
 def _shapes() -> tuple[str, ...]:
-    try:
-        from taidan.style import SHAPES
-    except ImportError:  # before the house style lands
-        return tuple(DEFAULT_SHAPES)
+    from taidan.style import SHAPES
+
     return tuple(SHAPES)
 
 
@@ -144,9 +139,12 @@ def _hint(word: str, choices) -> str:
 
 
 def defaults() -> dict:
-    """Every table and key with its default: what a project without taidan.toml gets."""
-    return {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
-            for table, keys in SCHEMA.items()}
+    """Every table and key with its default: what a project without taidan.toml gets.
+    [style] also gets "faces": its fonts resolved to files (taidan.style.Face)."""
+    config = {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
+              for table, keys in SCHEMA.items()}
+    config["style"]["faces"] = ()
+    return config
 
 
 class _Lines:
@@ -181,6 +179,14 @@ class _Lines:
         return self.tables.get(table, 1)
 
 
+@dataclass(frozen=True)
+class Publisher:
+    """[publisher]: what a manuscript's front matter says when it says nothing itself."""
+    name: str = ""
+    rights: str = ""
+    credits: tuple[tuple[str, str], ...] = ()  # (role, name)
+
+
 @dataclass
 class Project:
     root: Path
@@ -204,6 +210,29 @@ class Project:
 
     def manuscripts(self) -> list[Path]:
         return sorted((self.root / "manuscript").glob("*.md"))
+
+    def options(self, **given):
+        """taidan.editions.Options for this project; ``given`` (the command line's values,
+        None where not given) beats the [build] table."""
+        from taidan.editions import Options
+
+        build = self.config["build"]
+        chosen = {key: build[key] if given.get(key) is None else given[key]
+                  for key in ("paper", "press", "embed_fonts")}
+        publisher = self.config["publisher"]
+        templates = self.templates
+        return Options(**chosen, templates=str(templates) if templates else "",
+                       style=self.style(),
+                       publisher=Publisher(publisher["name"], publisher["rights"],
+                                           tuple((c["role"], c["name"]) for c in publisher["credits"])),
+                       certified_by=self.config["accessibility"]["certified_by"])
+
+    def style(self):
+        from taidan.style import DEFAULT_SHAPES, Style
+
+        style = self.config["style"]
+        return Style(shapes=tuple(style["label_shapes"] or DEFAULT_SHAPES), accent=style["accent"],
+                     faces=tuple(style["faces"]))
 
     def path(self, value: str) -> Path:
         """A path named in taidan.toml: relative to the project's folder."""
@@ -250,9 +279,48 @@ def read(file: Path) -> dict:
                                         if message.startswith("must") else message, hint))
             else:
                 config[table][key] = checked
+    faces = []
+    for key in FONT_KEYS:
+        if config["style"][key]:
+            from taidan.style import FontNotFound, resolve_face
+
+            try:
+                faces.append(resolve_face(key.removesuffix("_font"), config["style"][key], file.parent))
+            except FontNotFound as err:
+                problems.append(Problem(name, lines.of("style", key), *err.args))
+    config["style"]["faces"] = tuple(faces)  # resolved: taidan.style.Face, file by file
     if problems:
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
     return config
+
+
+def gather(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Manuscripts named on the command line: files as given, folders by their *.md (a
+    project's folder by its manuscript/*.md). A folder with none is a problem."""
+    found, problems = [], []
+    for path in paths:
+        if not path.is_dir() or path.suffix == ".md":
+            found.append(path)  # the loader says what is wrong with it, if anything
+            continue
+        inside = sorted(path.glob("*.md"))
+        if not inside and (path / CONFIG_FILE).is_file():
+            inside = find(path).manuscripts()
+        if not inside:
+            problems.append(Problem(path, 0, "no manuscripts (*.md) in this folder"))
+        found += inside
+    return list(dict.fromkeys(found)), problems
+
+
+def around(paths: list[Path]) -> Project:
+    """The project a command works in: the one holding the first path named (so a
+    manuscript or folder of another book builds into that book's build/), else the one
+    around the working folder."""
+    for path in paths[:1]:
+        start = path if path.is_dir() else path.parent
+        for folder in (start.resolve(), *start.resolve().parents):
+            if (folder / CONFIG_FILE).is_file():
+                return find(folder)
+    return find()
 
 
 def find(start: Path | None = None) -> Project:

@@ -25,7 +25,7 @@ from ebooklib import epub
 from taidan.editions import cover, epub_zip
 from taidan.fonts import font
 from taidan.model import plain_text
-from taidan.render import TEMPLATES, environment, words
+from taidan.render import Loader, environment, project_templates, search_path, words
 
 XHTML = "application/xhtml+xml"
 NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
@@ -105,16 +105,17 @@ class EpubEdition:
     def produce(self, m, options) -> dict[str, bytes]:
         if not self.applies(m):
             return {}  # vertical writing is for Japanese and Chinese manuscripts only
-        return {self.outputs(m)[0]: self.package(m, options.embed_fonts)}
+        return {self.outputs(m)[0]: self.package(m, options.embed_fonts, options.certified_by)}
 
     # ---- rendering ---------------------------------------------------------------------
 
-    @lru_cache(maxsize=None)
     def environment(self) -> jinja2.Environment:
-        folders = [TEMPLATES / self.name, TEMPLATES / "epub", TEMPLATES / "shared"]
-        env = environment(self.name).overlay(
-            loader=jinja2.FileSystemLoader([str(f) for f in dict.fromkeys(folders)]),
-            cache_size=400)
+        return self._environment(project_templates())
+
+    @lru_cache(maxsize=None)
+    def _environment(self, project) -> jinja2.Environment:
+        env = environment(self.name).overlay(loader=Loader(search_path(self.name, "epub")),
+                                             cache_size=400)
         env.filters = dict(env.filters)  # the overlay shares the base's dict: copy first
         env.filters.update(self.filters())
         return env
@@ -188,7 +189,7 @@ class EpubEdition:
         entries.append((by_uid["colophon"].title, "colophon.xhtml", []))
         return entries
 
-    def package(self, m, embed_fonts: bool) -> bytes:
+    def package(self, m, embed_fonts: bool, certified_by: str = "") -> bytes:
         """The EPUB file of manuscript ``m``."""
         images = {}  # source path -> path in the package: one file per distinct image
         for image in m.images:
@@ -215,7 +216,7 @@ class EpubEdition:
         book = epub.EpubBook()
         book.FOLDER_NAME = "EPUB"
         book.metadata = {}  # drop EbookLib's generator line and random identifier
-        self.metadata(book, m)
+        self.metadata(book, m, certified_by)
         book.add_item(_item("css", "style/book.css", css))
         book.add_item(_item("cover-image", cover_file, cover_data, "cover-image"))
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
@@ -253,7 +254,7 @@ class EpubEdition:
         day = datetime.date.fromisoformat(m.meta.date)
         return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
 
-    def metadata(self, book: epub.EpubBook, m) -> None:
+    def metadata(self, book: epub.EpubBook, m, certified_by: str = "") -> None:
         meta = m.meta
         book.IDENTIFIER_ID = "pub-id"
         book.uid = self.identifier(m)  # the NCX repeats it as dtb:uid
@@ -308,12 +309,12 @@ class EpubEdition:
                                                  "content": meta.series.name})
             book.add_metadata(None, "meta", "", {"name": "calibre:series_index",
                                                  "content": number})
-        self.accessibility(book, m)
+        self.accessibility(book, m, certified_by)
         if self.vertical:  # Kindle reads this, not the CSS
             book.add_metadata(None, "meta", "", {"name": "primary-writing-mode",
                                                  "content": "vertical-rl"})
 
-    def accessibility(self, book: epub.EpubBook, m) -> None:
+    def accessibility(self, book: epub.EpubBook, m, certifier: str) -> None:
         """EPUB Accessibility 1.1 (schema.org) metadata: what the book offers to whom."""
         def schema(prop, value):
             book.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
@@ -332,21 +333,13 @@ class EpubEdition:
         summary = self.render("accessibility-summary.txt", m, has_images=bool(m.images)).strip()
         schema("accessibilitySummary", summary)
         # A conformance claim needs someone who evaluated the book and answers for it: made
-        # only when taidan.toml names them ([accessibility] certified_by). The features above
-        # are what the tests check (EPUBCheck, DAISY Ace, the XHTML itself).
-        certifier = certified_by(m)
+        # only when taidan.toml names them ([accessibility] certified_by, in the Options).
+        # The features above are what the tests check (EPUBCheck, DAISY Ace, the XHTML).
         if certifier:
             book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA",
                               {"property": "dcterms:conformsTo", "id": "conformance"})
             book.add_metadata(None, "meta", certifier,
                               {"property": "a11y:certifiedBy", "refines": "#conformance"})
-
-
-def certified_by(m) -> str:
-    """Who certifies the book's accessibility: taidan.toml's [accessibility] certified_by."""
-    from taidan import project
-
-    return project.find(m.path).config["accessibility"]["certified_by"]
 
 
 def description(m) -> str:

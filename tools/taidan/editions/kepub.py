@@ -163,7 +163,7 @@ def produce(m, options) -> dict[str, bytes]:
     books = {}
     for edition, suffix in ((epub.EDITION, ""), (epub_vertical.EDITION, "-vertical")):
         if edition.applies(m):
-            data = edition.package(m, options.embed_fonts)
+            data = edition.package(m, options.embed_fonts, options.certified_by)
             books[f"{m.name}{suffix}.kepub.epub"] = kobo_package(
                 data, edition.modified(m).timetuple()[:6])
     return books

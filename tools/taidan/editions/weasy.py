@@ -9,9 +9,11 @@ gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 from taidan import fetch
-from taidan.fonts import font
+
+from taidan.fonts import FontNotLoaded, font
 from taidan.typeset import leaders
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
@@ -38,10 +40,10 @@ def keep_fonts(keep: bool = True) -> None:
     Call it again after fonts or templates change. The bytes written are the same.
     ``keep_fonts(False)`` lets it go (its temporary folder of fonts is removed then)."""
     global _kept_fonts
-    from weasyprint.text.fonts import FontConfiguration
-
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
+        from weasyprint.text.fonts import FontConfiguration
+
         _kept_fonts = FontConfiguration()
 
 
@@ -55,4 +57,31 @@ def write_pdf(html: str, m) -> bytes:
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)
+    with _font_failures() as failed:
+        pdf = document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)
+    if failed:
+        raise FontNotLoaded(failed)
+    return pdf
+
+
+@contextmanager
+def _font_failures():
+    """The URLs of @font-face sources WeasyPrint could not load (it only logs them, at debug
+    level, and falls back to another face)."""
+    import logging
+
+    logger, failed = logging.getLogger("weasyprint"), []
+
+    def note(record) -> bool:
+        if str(record.msg).startswith("Failed to load font at") and record.args:
+            failed.append(str(record.args[0]))
+        return record.levelno > logging.DEBUG  # debug records go no further
+
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addFilter(note)
+    try:
+        yield failed
+    finally:
+        logger.removeFilter(note)
+        logger.setLevel(level)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from taidan.load import smart
 from taidan.load.blocks import scan
 from taidan.load.frontmatter import FrontMatter
@@ -36,20 +38,24 @@ def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
             for sp in speakers if sp.label in everyone or sp.name in everyone]
 
 
-def load(path: Path) -> Manuscript:
-    """Reads and validates one manuscript; raises ManuscriptInvalid with every problem."""
+def load(path: Path, publisher=None) -> Manuscript:
+    """Reads and validates one manuscript; raises ManuscriptInvalid with every problem.
+    ``publisher``: taidan.project.Publisher, what the front matter falls back on."""
     path = Path(path)
     source = read_source(path)
     problems = _control_characters(path, source.front.split("\n"), source.front_line)
     if problems:  # YAML would only repeat them, less clearly
         raise ManuscriptInvalid(problems + _control_characters(path, source.body, source.body_line))
     problems += _control_characters(path, source.body, source.body_line)
-    front = FrontMatter(path, source.front, source.front_line)
+    front = FrontMatter(path, source.front, source.front_line, publisher)
     meta, speakers = front.parse()
     problems += front.problems
     if meta is None:
         raise ManuscriptInvalid(problems)
-    lang = words(meta.lang or "en")
+    try:
+        lang = words(meta.lang or "en")
+    except (OSError, yaml.YAMLError):  # a broken templates folder: the editions report it
+        lang = {"label_sep": ":"}
     everyone = lang.get("everyone_labels", ())
     problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
     builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
@@ -66,9 +72,9 @@ def load(path: Path) -> Manuscript:
                       warnings=sorted(problems, key=lambda p: p.line))
 
 
-def check(path: Path) -> list[Problem]:
+def check(path: Path, publisher=None) -> list[Problem]:
     """Every problem of a manuscript, warnings (``Problem.warning``) included."""
     try:
-        return load(path).warnings
+        return load(path, publisher).warnings
     except ManuscriptInvalid as err:
         return err.problems

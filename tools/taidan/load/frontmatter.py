@@ -57,7 +57,8 @@ def _field(mapping, name: str, key: bool = False):
 class FrontMatter:
     """Parses the YAML and records every problem with the file's own line numbers."""
 
-    def __init__(self, path: Path, text: str, first_line: int):
+    def __init__(self, path: Path, text: str, first_line: int, publisher=None):
+        self.publisher = publisher  # taidan.project.Publisher: taidan.toml's defaults
         self.path = path
         self.text = text
         self.first_line = first_line
@@ -159,6 +160,11 @@ class FrontMatter:
             if not re.match(r"^(https?://|mailto:)", contact.url):
                 self._problem(_field(node, "url"), f"the contact URL '{contact.url}' must start with "
                                     "https://, http:// or mailto:")
+        if self.publisher:  # the front matter wins; taidan.toml fills what it leaves out
+            strings["publisher"] = strings["publisher"] or self.publisher.name
+            strings["rights"] = strings["rights"] or self.publisher.rights
+            if "credits" not in data:
+                credits = [Credit(role, name) for role, name in self.publisher.credits]
         isbn_digits = self._isbn(nodes.get("isbn")) if strings["isbn"] else ""
         series = self._series(data.get("series"), nodes.get("series"))
         meta = Meta(title=strings["title"], subtitle=strings["subtitle"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,10 +41,72 @@ def data_uri(path: Path) -> str:
     return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-@lru_cache(maxsize=None)
+# What the builder set for the edition being rendered: the project's own templates folder
+# (or None) and its house style (taidan.style). See configure().
+_project: dict = {"templates": None, "style": None}
+
+
+def configure(options) -> None:
+    """Renders what follows with ``options``' project templates and house style."""
+    from taidan.style import Style
+
+    _project["templates"] = Path(options.templates).resolve() if getattr(options, "templates", "") else None
+    _project["style"] = getattr(options, "style", None) or Style()
+
+
+def project_templates() -> Path | None:
+    return _project["templates"]
+
+
+def search_path(*editions: str) -> list[Path]:
+    """Where a template of ``editions[0]`` is looked for, first to last: the project's
+    folder for the edition, the project's shared/, the built-in folder for the edition,
+    then any editions it falls back on (project before built-in), then built-in shared/.
+    A project's epub/ does not reach epub-vertical past the built-in epub-vertical/."""
+    project = _project["templates"]
+    first, rest = editions[0], editions[1:]
+    folders = [project / first, project / "shared"] if project else []
+    folders.append(TEMPLATES / first)
+    for name in rest:
+        folders += ([project / name] if project else []) + [TEMPLATES / name]
+    folders.append(TEMPLATES / "shared")
+    return list(dict.fromkeys(folders))
+
+
+_URL = re.compile(r"""(?<![\w-])url\(\s*(["']?)([^"')\s{}]+)\1\s*\)""")
+
+
+class Loader(jinja2.FileSystemLoader):
+    """Templates from the search path. A relative url() in a project's CSS file points
+    beside that file (the CSS ends up inside an HTML document whose base is elsewhere)."""
+
+    def __init__(self, folders: list[Path]):
+        super().__init__([str(f) for f in folders])
+        self.project = _project["templates"]
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if self.project and filename.endswith(".css") and Path(filename).is_relative_to(self.project):
+            folder = Path(filename).parent
+            source = _URL.sub(lambda match: _absolute(match, folder), source)
+        return source, filename, uptodate
+
+
+def _absolute(match, folder: Path) -> str:
+    url = match.group(2)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[/#]", url):
+        return match.group(0)  # data:, file:, http:, /absolute, #fragment: as written
+    return f'url("{(folder / url).resolve().as_uri()}")'
+
+
 def environment(edition: str) -> jinja2.Environment:
+    return _environment(edition, _project["templates"])
+
+
+@lru_cache(maxsize=None)
+def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(TEMPLATES / edition), str(TEMPLATES / "shared")]),
+        loader=Loader(search_path(edition)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -51,12 +114,24 @@ def environment(edition: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["data_uri"] = data_uri
+    env.globals["house"] = house
     env.filters["url_runs"] = url_runs
     env.filters["url_breaks"] = url_breaks
     return env
+
+
+def house():
+    """The house style (taidan.style.Style) the templates render with."""
+    from taidan.style import Style
+
+    return _project["style"] or Style()
 
 
 def render(edition: str, template: str, m, **context) -> str:
     """Renders one template of an edition for manuscript ``m``."""
     env = environment(edition)
     return env.get_template(template).render(m=m, w=words(m.meta.lang), **context)
+
+
+# taidan serve empties the template caches when templates change: one call for every project
+environment.cache_clear = _environment.cache_clear  # type: ignore[attr-defined]

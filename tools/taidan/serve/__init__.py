@@ -57,9 +57,7 @@ def finder(args: list[Path]):
 
 def _options(project) -> Options:
     """The options `taidan build` would use (taidan.toml's [build])."""
-    settings = project.config["build"]
-    return Options(paper=settings["paper"], press=settings["press"],
-                   embed_fonts=settings["embed_fonts"])
+    return project.options()  # [build], the house style, the templates, publisher defaults
 
 
 def _shown(path: Path) -> Path:
@@ -80,9 +78,12 @@ def lan_address() -> str:
             return socket.gethostbyname(socket.gethostname())
 
 
-
-
 def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
+    # Ctrl-C and SIGTERM only ask to stop, from the start: the server then stops at the
+    # next moment it can, cleanly, whatever it was doing
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     from taidan.serve.preview import Preview
     from taidan.serve.server import Server
 
@@ -113,12 +114,13 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
         print(f"taidan: cannot listen on {host}:{port}: {err.strerror} (try another --port)",
               file=sys.stderr)
         return EXIT_FAILED
+    if stop.is_set():
+        server.server_close()
+        return 0
     folder = Path(tempfile.mkdtemp(prefix="taidan-serve-"))
     preview = Preview(find, folder, ignored=[build_dir, folder])
     server.preview = preview
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    thread = None
     try:
         preview.start()
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -130,7 +132,8 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
     finally:
         print("taidan: stopping", flush=True)
         preview.stop()
-        server.shutdown()
+        if thread is not None:  # shutdown() waits for serve_forever(), so only once it runs
+            server.shutdown()
         server.server_close()
         shutil.rmtree(folder, ignore_errors=True)  # the preview's own files, never build/
     return 0

@@ -32,24 +32,25 @@ GRACE = 0.3
 
 def _worker(conn) -> None:
     """The worker's loop: one job in, one result out, until told to stop."""
+    # First of all: SIGTERM (the server's stop, when a build takes too long) unwinds like
+    # the end of the loop, at any point, so temporary files and the fonts' folder go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from taidan import parallel
 
     parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
-    from taidan.editions import weasy
-
-    import weasyprint  # noqa: F401 - imported once, here, for every build to come
-
-    weasy.keep_fonts()
-    # Layout allocates millions of short-lived objects: with the default thresholds the
-    # cycle collector runs hundreds of times a build, rescanning WeasyPrint's modules and
-    # fonts each time. Those are frozen out of its sight, and it runs less often (a warm
-    # rebuild of the interview: about 1.03 -> 0.84 s of CPU; the same bytes).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    # SIGTERM (the server's stop, when a build takes too long) unwinds like the end of
-    # the loop, so the fonts' temporary folder is removed
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    weasy = None
     try:
+        from taidan.editions import weasy
+
+        import weasyprint  # noqa: F401 - imported once, here, for every build to come
+
+        weasy.keep_fonts()
+        # Layout allocates millions of short-lived objects: with the default thresholds the
+        # cycle collector runs hundreds of times a build, rescanning WeasyPrint's modules and
+        # fonts each time. Those are frozen out of its sight, and it runs less often (a warm
+        # rebuild of the interview: about 1.03 -> 0.84 s of CPU; the same bytes).
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         while True:
             try:
                 job = conn.recv()
@@ -59,7 +60,8 @@ def _worker(conn) -> None:
                 return
             conn.send(_build(*job))
     finally:
-        weasy.keep_fonts(False)
+        if weasy is not None:
+            weasy.keep_fonts(False)
 
 
 def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
