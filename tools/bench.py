@@ -92,13 +92,13 @@ def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
     return seconds, peak
 
 
-def median_run(runs: int, make_cmd, before=None) -> tuple[float, int]:
+def median_run(runs: int, make_cmd, before=None, cwd: Path = ROOT) -> tuple[float, int]:
     """Median time and the largest peak memory over ``runs`` runs."""
     times, peaks = [], []
     for _ in range(runs):
         if before:
             before()
-        seconds, peak = measure(make_cmd())
+        seconds, peak = measure(make_cmd(), cwd=cwd)
         times.append(seconds)
         peaks.append(peak)
     return statistics.median(times), max(peaks)
@@ -219,10 +219,12 @@ def bench(args) -> list[tuple]:
     def peer_time(md: Path, runs: int, epub=True, css: Path | None = None):
         style = ["--css", str(css)] if css else []
         t_pdf, mem_pdf = median_run(runs, lambda: ["pandoc", str(md), "--pdf-engine=weasyprint", *style,
-                                                   "-o", str(work / "peer.pdf")])
+                                                   "-o", str(work / "peer.pdf")], cwd=work)
         if not epub:
             return t_pdf, mem_pdf
-        t_epub, mem_epub = median_run(runs, lambda: ["pandoc", str(md), "-o", str(work / "peer.epub")])
+        # in the work folder: pandoc leaves its html2pdf* files in the current one while it runs
+        t_epub, mem_epub = median_run(runs, lambda: ["pandoc", str(md), "-o", str(work / "peer.epub")],
+                                      cwd=work)
         return t_epub + t_pdf, max(mem_pdf, mem_epub)
 
     # 1. the interview, five editions, cold
