@@ -134,15 +134,17 @@ class Gallery:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._process is not None:
+        # the gallery's thread drops the worker when it dies (Ctrl-C reaches it too): hold it
+        process, conn = self._process, self._conn
+        if process is not None:
             try:
-                self._conn.send(None)
+                conn.send(None)
             except (OSError, ValueError):
                 pass
-            self._process.join(2)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join(2)
+            process.join(2)
+            if process.is_alive():
+                process.terminate()
+                process.join(2)
         self._thread.join(3)
 
     def _spawn(self) -> None:
