@@ -299,8 +299,7 @@ def _publication(b: Book) -> dict:
 
 def main(inputs: list[Path], out: Path | None) -> int:
     from taidan import project
-    from taidan.build import EditionFailed
-    from taidan.cli import EXIT_FAILED, EXIT_PROBLEMS, _failed, _report
+    from taidan.cli import EXIT_PROBLEMS, _report, building
     from taidan.problems import ManuscriptInvalid
 
     try:
@@ -316,18 +315,5 @@ def main(inputs: list[Path], out: Path | None) -> int:
         return EXIT_PROBLEMS
     out = out or project.shown(book.build_dir)
     options = book.options()  # the same files `taidan build` makes, with the house style
-    try:
-        make(paths, out, options, title=book.config["publisher"]["name"],
-             workers=book.config["build"]["jobs"])
-    except ManuscriptInvalid as err:
-        return _report(err.problems)
-    except EditionFailed as err:
-        return _failed(err)
-    except KeyboardInterrupt:
-        print("taidan: interrupted; every file in the output folder is whole (old or new)",
-              file=sys.stderr)
-        return 130
-    except OSError as err:
-        print(f"taidan: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+    return building(lambda: make(paths, out, options, title=book.config["publisher"]["name"],
+                                 workers=book.config["build"]["jobs"]), out)

@@ -138,19 +138,29 @@ def main(argv: list[str] | None = None) -> int:
         _report(problems)  # warnings only: the manuscripts are valid
         return 0
 
-    from taidan.build import EditionFailed, build
+    from taidan.build import build
     from taidan.editions import EDITIONS
 
     settings = book.config["build"]  # the command line beats taidan.toml
     out = args.out or project.shown(book.build_dir)
     options = book.options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
     editions = args.edition or settings["editions"] or list(EDITIONS)
+    return building(lambda: build(paths, editions, out, options,
+                                  workers=args.jobs or settings["jobs"]), out, missing)
+
+
+def building(action, out, missing=()) -> int:
+    """Runs a build (taidan build, taidan catalog) and turns what stops it into one line
+    each and an exit status; ``missing``: problems found before it, reported with its own."""
+    from taidan.build import EditionFailed
+    from taidan.problems import ManuscriptInvalid
+
     try:
-        build(paths, editions, out, options, workers=args.jobs or settings["jobs"])
+        action()
         if missing:
-            raise ManuscriptInvalid(missing)
+            raise ManuscriptInvalid(list(missing))
     except ManuscriptInvalid as err:
-        return _report(missing + [p for p in err.problems if p not in missing])
+        return _report(list(missing) + [p for p in err.problems if p not in missing])
     except EditionFailed as err:
         return _failed(err)
     except KeyboardInterrupt:
