@@ -9,7 +9,8 @@ edition is built from each. Then:
   read vertical lines in order);
 - every EPUB passes EPUBCheck with 0 errors (one Java run for all of them).
 
-Few examples by default, so CI stays quick: TAIDAN_HYPOTHESIS_EXAMPLES=N for more.
+Few examples by default, always the same ones, so CI stays quick and reproducible:
+TAIDAN_HYPOTHESIS_EXAMPLES=N draws N new ones on each run.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from taidan.editions import EDITIONS, Options
 from pdfread import NOTE_MARKER, body_height, missing_in_order, pages, reading_order
 
 EXAMPLES = int(os.environ.get("TAIDAN_HYPOTHESIS_EXAMPLES", "3"))
+# the default run draws the same examples every time, so CI passes or fails reproducibly;
+# asking for more examples explores new ones on each run
+EXPLORE = "TAIDAN_HYPOTHESIS_EXAMPLES" in os.environ
 CHECKER = Path(__file__).resolve().parent / "epubcheck" / "EpubCheckMany.java"
 
 SPEAKERS = [("ann", "Ann Lee", "Ann", "Host"), ("sato", "佐藤花子", "佐藤", "聞き手"),
@@ -245,7 +249,7 @@ def test_generated_manuscripts_build_in_every_edition(tmp_path_factory):
 
     # no shrinking: each step is a full build of every edition; the failing manuscript's
     # path is in the message, and stays in the temporary folder
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not EXPLORE,
               phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
     @given(manuscripts())
     def one(doc):
