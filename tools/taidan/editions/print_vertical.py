@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from datetime import datetime, timezone
 
@@ -145,18 +146,37 @@ def section_pages(pdf: bytes) -> dict[str, int]:
             for name, dest in reader.named_destinations.items()}
 
 
+# Writes the contents' page numbers into the loaded page: {anchor: HTML of the number}.
+_SET_NUMBERS = """(numbers => {
+  for (const a of document.querySelectorAll(".contents a[href^='#']")) {
+    const num = a.querySelector(".num");
+    const html = numbers[a.getAttribute("href").slice(1)];
+    if (num && html !== undefined) num.innerHTML = html;
+  }
+})(%s)"""
+
+
+def number_html(page: int) -> str:
+    """A page number as the contents print it (_text.html's text macro: 12 across the line)."""
+    return str(_environment().get_template("_text.html").module.text(str(page)))
+
+
 def render_pdf(m, paper: str) -> bytes:
-    """Renders until the contents' page numbers agree with where the sections fall."""
+    """Loads the book once and prints it; writes the pages where the headings fell into
+    the contents and prints again, until the numbers printed are where the headings are."""
     allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
-    pages: dict[str, int] = {}
-    with chromium.printer(allowed) as print_pdf:
+    with chromium.browser(allowed) as page:
+        page.load(chromium.write_document(page, _html(m, paper, {})))
+        pages: dict[str, int] = {}
         for _ in range(3):
-            pdf = print_pdf(_html(m, paper, pages))
+            pdf = page.pdf()
             found = section_pages(pdf)
             if found == pages:  # the numbers printed are where the headings fell
                 return pdf
             pages = found
-    raise RuntimeError("the contents' page numbers did not settle after three renderings")
+            numbers = {anchor: number_html(n) for anchor, n in pages.items()}
+            page.evaluate(_SET_NUMBERS % json.dumps(numbers, ensure_ascii=False))
+    raise RuntimeError("the contents' page numbers did not settle after three printings")
 
 
 def _pdf_date(m) -> str:
