@@ -190,11 +190,16 @@ class Browser:
         })
         return base64.b64decode(answer["data"])
 
-    def close(self) -> None:
-        """Asks Chromium to quit (it reaps its own children), then kills what is left."""
+    def close(self, polite: bool = True) -> None:
+        """Asks Chromium to quit (Browser.close, or SIGTERM after an error or Ctrl-C) and
+        waits: it reaps its own children. Killed, they would be left as zombies where no
+        init reaps orphans (containers). What is still there after 5 s is killed."""
         try:
             if self.process.poll() is None:
-                self.send("Browser.close", session=False)
+                if polite:
+                    self.send("Browser.close", session=False)
+                else:
+                    self.process.terminate()
                 self.process.wait(timeout=5)
         except (ChromiumFailed, OSError, subprocess.TimeoutExpired):
             pass
@@ -229,7 +234,7 @@ def browser(allowed: list[Path]):
             b.open_page()
             yield b
         except BaseException:
-            b.kill()  # an error or Ctrl-C: no waiting for a polite exit
+            b.close(polite=False)  # an error or Ctrl-C: the pipe may be mid-message
             raise
         else:
             b.close()
