@@ -147,9 +147,26 @@ def section_pages(pdf: bytes) -> dict[str, int]:
             for name, dest in reader.named_destinations.items()}
 
 
-# Writes the contents' page numbers into the loaded page: {anchor: HTML of the number}.
-_SET_NUMBERS = """(numbers => {
+# The first print only has to say where the headings fall: everything but the headings the
+# contents link to is hidden, which changes no box (visibility is not layout) but spares
+# Chromium drawing the text and images into the PDF. The second print shows it all again.
+_HIDE = """(() => {
+  const style = document.createElement("style");
+  style.id = "taidan-layout-only";
+  style.textContent = "body * { visibility: hidden !important }";
+  document.head.append(style);
   for (const a of document.querySelectorAll(".contents a[href^='#']")) {
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    if (target) target.style.setProperty("visibility", "visible", "important");
+  }
+})()"""
+
+# Shows everything again and writes the contents' page numbers: {anchor: HTML of the number}.
+_SET_NUMBERS = """(numbers => {
+  document.getElementById("taidan-layout-only")?.remove();
+  for (const a of document.querySelectorAll(".contents a[href^='#']")) {
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    if (target) target.style.removeProperty("visibility");
     const num = a.querySelector(".num");
     const html = numbers[a.getAttribute("href").slice(1)];
     if (num && html !== undefined) num.innerHTML = html;
@@ -163,11 +180,13 @@ def number_html(page: int) -> str:
 
 
 def render_pdf(m, paper: str) -> bytes:
-    """Loads the book once and prints it; writes the pages where the headings fell into
-    the contents and prints again, until the numbers printed are where the headings are."""
+    """Loads the book once and prints its headings alone (where they fall is all the first
+    print is for); writes their pages into the contents and prints the book, again until
+    the numbers printed are where the headings are."""
     allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
     with chromium.browser(allowed) as page:
         page.load(chromium.write_document(page, _html(m, paper, {})))
+        page.evaluate(_HIDE)
         pages: dict[str, int] = {}
         for _ in range(3):
             pdf = page.pdf()
