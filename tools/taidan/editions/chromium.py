@@ -163,6 +163,8 @@ class Browser:
 
     def load(self, url: str) -> None:
         """Opens ``url`` and returns once it has loaded and its fonts are ready."""
+        if self.session is None:
+            self.open_page()
         self.events.clear()
         answer = self.call("Page.navigate", {"url": url})
         if answer.get("errorText"):
@@ -221,8 +223,8 @@ class Browser:
 
 @contextmanager
 def browser(allowed: list[Path]):
-    """Yields a ``Browser`` with its page open: file:// URLs inside ``allowed`` (and the
-    temporary folder the documents are written to) load, every other request is aborted."""
+    """Yields a ``Browser`` starting up: file:// URLs inside ``allowed`` (and the temporary
+    folder the documents are written to) load, every other request is aborted."""
     if not BINARY.is_file():
         raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
     from taidan import fetch  # one guard for every engine: refusals become build problems
@@ -230,8 +232,7 @@ def browser(allowed: list[Path]):
     with tempfile.TemporaryDirectory(prefix="taidan-chromium-") as tmp:
         folders = [p.resolve() for p in [*allowed, Path(tmp)]]
         b = Browser(Path(tmp), lambda url: fetch.allowed(url, folders))
-        try:
-            b.open_page()
+        try:  # the page opens at the first load: Chromium starts while the caller works
             yield b
         except BaseException:
             b.close(polite=False)  # an error or Ctrl-C: the pipe may be mid-message

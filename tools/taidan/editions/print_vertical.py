@@ -184,7 +184,7 @@ def render_pdf(m, paper: str) -> bytes:
     print is for); writes their pages into the contents and prints the book, again until
     the numbers printed are where the headings are."""
     allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
-    with chromium.browser(allowed) as page:
+    with chromium.browser(allowed) as page:  # Chromium starts while the book is rendered
         page.load(chromium.write_document(page, _html(m, paper, {})))
         page.evaluate(_HIDE)
         pages: dict[str, int] = {}
