@@ -23,7 +23,7 @@ import signal
 from taidan.output import LOCK_NAME
 
 # Editions whose engine is worth importing once before forking.
-ENGINES = {"print": "weasyprint", "handout": "weasyprint"}
+ENGINES = {"print": "taidan.typeset.engine", "handout": "taidan.typeset.engine"}
 # Slowest first, so the long jobs start at once.
 ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
 # Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured
