@@ -204,7 +204,7 @@ class Project:
         folder = self.root / "templates"
         if not folder.is_dir():
             return None
-        from taidan.render import TEMPLATES
+        from taidan.words import TEMPLATES  # not taidan.render: a no-op build needs no Jinja
 
         return None if folder.resolve() == Path(TEMPLATES).resolve() else folder.resolve()
 

@@ -104,9 +104,21 @@ def environment(edition: str) -> jinja2.Environment:
 
 
 @lru_cache(maxsize=None)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (Jinja's folder in the temporary directory,
+    private to the user, each entry checked against its template's source): compiling an
+    edition's templates takes longer than rendering them. None where it cannot be made."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
+@lru_cache(maxsize=None)
 def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=Loader(search_path(edition)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
