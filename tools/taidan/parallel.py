@@ -16,6 +16,7 @@ core. Every job gets a fresh worker, so what one job held is given back when it 
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import os
 import signal
@@ -39,6 +40,11 @@ PEAK_MB = {  # edition: (fixed, per KB)
     "html": (28, 0.01),
 }
 BUDGET_MB = 400
+# Layout allocates millions of short-lived objects: with Python's default thresholds the
+# cycle collector runs hundreds of times an edition, rescanning every module and font each
+# time. Imported objects are frozen out of its sight before the workers fork (which also
+# keeps their pages shared), and it runs less often (as in taidan serve's print worker).
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 
 _jobs: list = []  # inherited by the forked workers
 
@@ -96,10 +102,21 @@ def run(jobs: list[tuple], work, started=None, workers: int | None = None):
     their estimated memory would exceed the budget.
 
     ``work`` must return picklable values (bytes, problems), never raise."""
-    global _jobs
     jobs = sorted(jobs, key=lambda job: ORDER.index(job[0]) if job[0] in ORDER else len(ORDER))
     for engine in {ENGINES[job[0]] for job in jobs if job[0] in ENGINES}:
         importlib.import_module(engine)
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    try:
+        yield from _run(jobs, work, started, workers)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _run(jobs: list[tuple], work, started, workers: int | None):
+    global _jobs
     workers = min(workers or cores(), len(jobs))
     if workers <= 1:
         for job in jobs:
