@@ -185,3 +185,17 @@ def test_fonts_named_in_taidan_toml_reach_the_pdf_from_anywhere_on_the_machine(t
         fonts = subprocess.run(["pdffonts", str(book / "build" / pdf)], capture_output=True,
                                text=True, check=True).stdout
         assert "+taidan-house-body" in fonts and "+taidan-house-label" in fonts, fonts
+
+
+def test_a_missing_font_names_the_package_to_install(monkeypatch, tmp_path):
+    """A pip user has no `make setup`: the message names the Debian package of the face."""
+    from taidan import fonts
+
+    gone = tmp_path / "bizud-gothic" / "BIZUDPGothic-Bold.ttf"
+    monkeypatch.setitem(fonts.FONTS, "gothic-bold", gone)
+    with pytest.raises(FileNotFoundError) as err:
+        fonts.font("gothic-bold")
+    assert str(err.value) == (f"the font {gone} is missing: sudo apt-get install fonts-morisawa-bizud-gothic "
+                              "(in a checkout of taidan, `make setup` installs every font)")
+    # every face taidan uses comes from a package the message can name
+    assert {path.parent.name for path in fonts.FONTS.values()} <= set(fonts.PACKAGES)
