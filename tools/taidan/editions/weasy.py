@@ -43,6 +43,7 @@ def keep_fonts(keep: bool = True) -> None:
     global _kept_fonts
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
+        from taidan.typeset import engine  # noqa: F401 - imports WeasyPrint quickly
         from weasyprint.text.fonts import FontConfiguration
 
         _kept_fonts = FontConfiguration()
@@ -50,6 +51,7 @@ def keep_fonts(keep: bool = True) -> None:
 
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
+    from taidan.typeset import engine  # noqa: F401 - imports WeasyPrint quickly
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
