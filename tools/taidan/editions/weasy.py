@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from taidan import fetch
 
 from taidan.fonts import FontNotLoaded, font
-from taidan.typeset import leaders
+from taidan.typeset import leaders, page_refs
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -55,6 +55,7 @@ def write_pdf(html: str, m) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     leaders.install()  # a contents page's dot leaders drawn as one box a line
+    page_refs.install()  # the pages' references listed once, not per tagged element
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
