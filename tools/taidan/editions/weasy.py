@@ -13,8 +13,9 @@ from contextlib import contextmanager
 
 from taidan import fetch
 
+from taidan.editions import weasy_speed
 from taidan.fonts import FontNotLoaded, font
-from taidan.typeset import leaders, page_refs
+from taidan.typeset import leaders
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -55,12 +56,12 @@ def write_pdf(html: str, m) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     leaders.install()  # a contents page's dot leaders drawn as one box a line
-    page_refs.install()  # the pages' references listed once, not per tagged element
+    weasy_speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-    with _font_failures() as failed:
+    with _font_failures() as failed, weasy_speed.fewer_collections():
         pdf = document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)
     if failed:
         raise FontNotLoaded(failed)
