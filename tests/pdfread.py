@@ -23,6 +23,7 @@ class Line:
     x1: float
     y1: float
     height: float  # the tallest word: pdftotext's word box follows the font size
+    opening: float  # the first word's height: a footnote's marker, in the notes' size
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def pages(pdf: Path) -> list[Page]:
                 text="".join(texts), spaced=" ".join(texts),
                 x0=float(line.get("xMin")), y0=float(line.get("yMin")),
                 x1=float(line.get("xMax")), y1=float(line.get("yMax")),
-                height=max(float(w.get("yMax")) - float(w.get("yMin")) for w in words)))
+                height=max(float(w.get("yMax")) - float(w.get("yMin")) for w in words),
+                opening=float(words[0].get("yMax")) - float(words[0].get("yMin"))))
         result.append(Page(float(page.get("width")), float(page.get("height")), lines))
     return result
 
@@ -78,6 +80,16 @@ def text_band(doc: list[Page]) -> Band:
 
 
 NOTE_MARKER = re.compile(r"[*＊]\d")
+LATIN_NOTE_MARKER = re.compile(r"\d+\.$")  # "1." (English editions), a word of its own
+
+
+def opens_a_note(line: Line, body: float) -> bool:
+    """A footnote's first line: it opens with a note marker set in the notes' size, between
+    a note call's (under 0.6 of the text) and the text's. The marker, not the line: a glyph
+    from a taller fallback face (❤, 😀) makes the whole line as tall as the text."""
+    marked = (NOTE_MARKER.match(line.text) and len(line.text) > 2) \
+        or LATIN_NOTE_MARKER.match(line.spaced.split(" ", 1)[0])
+    return bool(marked) and body * 0.6 <= line.opening < body * 0.95
 
 
 def body_lines(page: Page, band: Band) -> list[Line]:
@@ -87,8 +99,7 @@ def body_lines(page: Page, band: Band) -> list[Line]:
     puts in lines of their own."""
     inside = [line for line in page.lines
               if band.top <= line.y0 and line.y1 <= band.bottom and line.height >= band.body * 0.6]
-    notes = [line.y0 for line in inside
-             if NOTE_MARKER.match(line.text) and len(line.text) > 2 and line.height < band.body * 0.95]
+    notes = [line.y0 for line in inside if opens_a_note(line, band.body)]
     if notes:
         inside = [line for line in inside if line.y0 < min(notes)]
     return reading_order(inside, page.width / 2)
@@ -162,6 +173,27 @@ def missing_in_order(sentences: list[str], text: str) -> list[str]:
         else:
             at = found + len(sentence)
     return missing
+
+
+def overlapping_words(pdf: Path, tofu: str = "") -> list[tuple[int, str, str, float]]:
+    """(page, word, next word, overlap in pt) for words drawn over each other on one
+    baseline (pdftotext -bbox: words as drawn, a ruby base apart from its line's text).
+    A word ending in one of ``tofu``, characters no font has, is let off: the PDF draws all
+    of them as .notdef (CID 0), so pdftotext boxes each as wide as the first one."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    found = []
+    for number, page in enumerate(ET.fromstring(out).iter(f"{XHTML}page"), 1):
+        baselines: dict[float, list] = {}
+        for word in page.iter(f"{XHTML}word"):
+            baselines.setdefault(round(float(word.get("yMax")), 1), []).append(
+                (float(word.get("xMin")), float(word.get("xMax")), word.text or ""))
+        for words in baselines.values():
+            words.sort()
+            for (_, end, text), (start, _, following) in zip(words, words[1:]):
+                if end - start > 0.5 and text[-1:] not in tofu:
+                    found.append((number, text, following, round(end - start, 1)))
+    return found
 
 
 # ---- fonts -----------------------------------------------------------------------------

@@ -64,3 +64,31 @@ def test_the_budget_is_a_setting(monkeypatch):
     assert not any(_overlap(a, b) for i, a in enumerate(spans) for b in spans[i + 1:])
     monkeypatch.setenv("TAIDAN_MEMORY_MB", "many")
     assert parallel.budget_mb() == parallel.BUDGET_MB
+
+
+ENGINE_ORDER = """
+import sys
+from pathlib import Path
+from taidan import parallel
+
+class M:
+    path = Path(sys.argv[1])
+
+def loaded(name, m, options):  # what the worker had when it was forked
+    return "weasyprint" in sys.modules, bool(parallel.gc.get_freeze_count())
+
+for job, (engine, frozen) in parallel.run([(n, M, None) for n in ("print", "epub", "html")],
+                                          loaded, workers=2):
+    print(job[0], engine, frozen)
+"""
+
+
+def test_editions_without_an_engine_start_while_it_is_imported():
+    """epub and html are forked before WeasyPrint is imported (they need none of it); print
+    after, with WeasyPrint loaded and frozen out of the cycle collector's sight."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", ENGINE_ORDER, str(INTERVIEW)],
+                         capture_output=True, text=True, check=True).stdout
+    assert sorted(out.splitlines()) == ["epub False False", "html False False", "print True True"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,45 @@ def test_fonts_named_in_taidan_toml_reach_the_pdf_from_anywhere_on_the_machine(t
         fonts = subprocess.run(["pdffonts", str(book / "build" / pdf)], capture_output=True,
                                text=True, check=True).stdout
         assert "+taidan-house-body" in fonts and "+taidan-house-label" in fonts, fonts
+
+
+def test_a_missing_font_names_the_package_to_install(monkeypatch, tmp_path):
+    """A pip user has no `make setup`: the message names the Debian package of the face."""
+    from taidan import fonts
+
+    gone = tmp_path / "bizud-gothic" / "BIZUDPGothic-Bold.ttf"
+    monkeypatch.setitem(fonts.FONTS, "gothic-bold", gone)
+    with pytest.raises(FileNotFoundError) as err:
+        fonts.font("gothic-bold")
+    assert str(err.value) == (f"the font {gone} is missing: sudo apt-get install fonts-morisawa-bizud-gothic "
+                              "(in a checkout of taidan, `make setup` installs every font)")
+    # every face taidan uses comes from a package the message can name
+    assert {path.parent.name for path in fonts.FONTS.values()} <= set(fonts.PACKAGES)
+
+
+def test_compiled_templates_are_never_stale(tmp_path):
+    """Compiled templates are kept between builds (Jinja's bytecode cache): an edited
+    template is compiled again, and a cache folder that went away is only slower."""
+    import shutil
+
+    from taidan import render
+    from taidan.editions import Options
+
+    folder = tmp_path / "templates" / "shared"
+    folder.mkdir(parents=True)
+    page = folder / "probe.html"
+    render.configure(Options(templates=str(tmp_path / "templates")))
+    try:
+        for text in ("first {{ 1 + 1 }}", "second {{ 2 + 2 }}"):
+            page.write_text(text, encoding="utf-8")
+            render.environment.cache_clear()  # what taidan serve does when a template changes
+            assert render.environment("html").get_template("probe.html").render() == text.split()[0] + (
+                " 2" if text.startswith("first") else " 4")
+        shutil.rmtree(render._bytecode_cache().directory, ignore_errors=True)
+        page.write_text("third", encoding="utf-8")
+        render.environment.cache_clear()
+        assert render.environment("html").get_template("probe.html").render() == "third"
+    finally:
+        os.makedirs(render._bytecode_cache().directory, mode=0o700, exist_ok=True)
+        render.configure(Options())
+        render.environment.cache_clear()

@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 from taidan.build import build
 from taidan.editions import EDITIONS, Options
 
-from pdfread import NOTE_MARKER, body_height, missing_in_order, pages, reading_order
+from pdfread import (body_height, missing_in_order, opens_a_note, overlapping_words, pages,
+                     reading_order, rows)
 
 EXAMPLES = int(os.environ.get("TAIDAN_HYPOTHESIS_EXAMPLES", "3"))
 # the default run draws the same examples every time, so CI passes or fails reproducibly;
@@ -209,13 +210,19 @@ def pdf_body(path: Path, doc: Doc) -> str:
     pages; generated manuscripts are often a page or two.)"""
     document = pages(path)
     body = body_height(document)
-    furniture = {normal("生成された対談 Generated"), *(normal(h) for h in doc.headings)}
+    titles = {normal("生成された対談 Generated"), *(normal(h) for h in doc.headings)}
+
+    def furniture(line) -> bool:
+        text = normal(line.text)
+        return bool(FOLIO.match(text)) or text in titles or line.text.startswith("出典")
+
     text = []
     for page in document:
-        lines = [line for line in page.lines if line.height >= body * 0.6
-                 and not FOLIO.match(normal(line.text)) and normal(line.text) not in furniture
-                 and not line.text.startswith("出典")]
-        notes = [line.y0 for line in lines if NOTE_MARKER.match(line.text) and line.height < body * 0.95]
+        lines = [line for line in page.lines if line.height >= body * 0.6]
+        # a row of nothing but furniture: pdftotext cuts a widely spaced justified line
+        # into pieces, and a piece such as "1/2" is text, not a folio
+        lines = [line for row in rows(lines) if not all(map(furniture, row)) for line in row]
+        notes = [line.y0 for line in lines if opens_a_note(line, body)]
         lines = [line for line in lines if not notes or line.y0 < min(notes)]
         text += [line.text for line in reading_order(lines, page.width / 2)]
     text = normal("".join(text))
@@ -277,3 +284,67 @@ def test_generated_manuscripts_build_in_every_edition(tmp_path_factory):
         errors = [(m["ID"], m["message"]) for m in report["messages"]
                   if m["severity"] in ("FATAL", "ERROR")]
         assert errors == [], (manuscript, epub.name, errors)
+
+
+# ---- a case found by the generated manuscripts ------------------------------------------
+
+# Characters no font of the PDF editions has (on Debian 12 with tools/setup.sh's fonts): they
+# print as .notdef boxes. (😀 and ❤ come from DejaVu Sans, taller than the text.)
+TOFU = "🎬👩💻👍🏽🇯🇵𠮷"
+FOUND = "1/2 ﬁne 3D - Москва creative, 🎬C#."  # the sentence a CI run lost (df4464f)
+
+
+def glyphs_no_font_has(edition: str) -> Doc:
+    """A manuscript like a generated one in which a glyph no font has comes first letter-
+    spaced (𠮷 on a justified line: where that falls depends on the edition's measure) and
+    then others unspaced (emoji) before a ruby; the handout's text runs on into its right
+    column under a note whose first line holds a taller ❤; "1/2" opens widely spaced
+    justified lines."""
+    doc = Doc(headings=["はじまり 1"])
+    blocks = ["## はじまり 1"]
+    if edition == "handout":
+        say_first = ("佐藤：", "𠮷野家の今日東京映画。", "StraßeStraßeStraßeStraßeStraßeStraße。")
+        doc.body.extend(say_first[1:])
+        blocks.append("".join(say_first))
+
+    def say(opening: str, *sentences: str, ruby_after: int = -1) -> None:
+        doc.body.extend(sentences)
+        parts = list(sentences)
+        if ruby_after >= 0:
+            parts[ruby_after] += "{機械学習|きかいがくしゅう}"
+        blocks.append(opening + "".join(parts))
+
+    # the print edition drew this "。" over the ruby's base: text after an emoji ran on
+    say("Ann：", "考えー𠮷野家〜世界――あなた〜👩\u200d💻々・令和……時間。", "Ελλάδα?!",
+        "創造性，〇〇――😀東京…あなた。", ruby_after=0)
+    blocks[-1] += "[^n1]"
+    doc.notes.append("music, rock'n'roll GPT-4 ❤\ufe0f1/2, 1/2 - GPT-4 👍🏽learning?!")
+    filler = "今日東京映画未来記録音楽写真仕事世界" * 2
+    for k in range(8):
+        say("Ann：" if k % 2 else "佐藤：", filler[:k] + "あなた〜🎬々・令和……時間。", FOUND, "😀東京…あなた。",
+            ruby_after=0)
+    # narration (set at .95 em) is most of the text, so the note's ❤ line is as tall as the
+    # text; and this runs on over the handout's column break
+    say("── ", *[FOUND + " "] * 16)
+    for k in range(18, 34):
+        # once the Japanese fills a line, "1/2" opens the next, spread wide by a word too
+        # long to follow on it: pdftotext cuts such a line into pieces
+        say("── ", filler[:k] + "。", "1/2 talk music anime future StraßeStraßeStraßeStraße.")
+    blocks.append(f"[^n1]: {doc.notes[0]}")
+    doc.text = ("---\ntitle: 生成された対談 Generated\ndate: 2024-02-29\nlang: ja\nspeakers:\n"
+                "  - {id: ann, name: Ann Lee, label: Ann, role: Host}\n"
+                "  - {id: sato, name: 佐藤花子, label: 佐藤, role: 聞き手}\n---\n\n" + "\n\n".join(blocks) + "\n")
+    return doc
+
+
+def test_glyphs_no_font_has_keep_their_place(tmp_path_factory, build_once):
+    """Every glyph of a line where Pango put it, and all the text read back in order, in the
+    PDFs of a manuscript with glyphs no font has (see taidan.typeset.justify on .notdef)."""
+    for edition in ("print", "handout"):
+        doc = glyphs_no_font_has(edition)
+        path = tmp_path_factory.mktemp("tofu") / "tofu.md"
+        path.write_text(doc.text, encoding="utf-8")
+        files = build_once(edition, manuscript=path)
+        [pdf] = files.values()
+        assert overlapping_words(pdf, TOFU) == [], edition
+        check_texts(doc, files, path)

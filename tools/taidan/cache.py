@@ -18,11 +18,10 @@ from pathlib import Path
 from taidan import __version__
 from taidan.fonts import FONTS
 from taidan.output import write_atomic
+from taidan.words import TEMPLATES
 
 CACHE_FILE = ".taidan-cache.json"
 PACKAGE = Path(__file__).resolve().parent
-# the folder taidan.render uses (read here too, so a no-op build need not import Jinja)
-TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES") or PACKAGE / "templates").resolve()
 # Files a manuscript refers to: Markdown images and the cover field.
 _REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
 

@@ -31,10 +31,23 @@ FONTS = {
 }
 
 
+# The Debian package of each font folder: what to install when a file is missing.
+PACKAGES = {
+    "bizud-mincho": "fonts-morisawa-bizud-mincho",
+    "bizud-gothic": "fonts-morisawa-bizud-gothic",
+    "ipaexfont-mincho": "fonts-ipaexfont",
+    "ipaexfont-gothic": "fonts-ipaexfont",
+    "linux-libertine": "fonts-linuxlibertine",
+}
+
+
 def font(role: str) -> Path:
     path = FONTS[role]
     if not path.is_file():
-        raise FileNotFoundError(f"the font {path} is missing: run `make setup` (tools/setup.sh)")
+        package = PACKAGES.get(path.parent.name, "")
+        how = f"sudo apt-get install {package}" if package else "install it"
+        raise FileNotFoundError(f"the font {path} is missing: {how} "
+                                "(in a checkout of taidan, `make setup` installs every font)")
     return path
 
 

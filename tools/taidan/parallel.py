@@ -1,8 +1,9 @@
 """Running editions side by side: one forked worker per core, within a memory budget.
 
-The parent imports the rendering engines first (WeasyPrint costs most of a second to
-import), so every worker starts with them already loaded. Workers only compute bytes; the
-parent writes every file, so a worker that dies never leaves anything half-written, and
+The parent imports the rendering engines before it forks the workers that need them
+(WeasyPrint costs a few tenths of a second to import), so each of those starts with them
+already loaded; the editions that need no engine are started first and run meanwhile.
+Workers only compute bytes; the parent writes every file, so a worker that dies never leaves anything half-written, and
 workers die with the parent (PR_SET_PDEATHSIG), so a killed build leaves no orphans.
 
 Memory: each job's peak is estimated from its edition and the manuscript's size
@@ -16,6 +17,7 @@ core. Every job gets a fresh worker, so what one job held is given back when it 
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import os
 import signal
@@ -23,7 +25,7 @@ import signal
 from taidan.output import LOCK_NAME
 
 # Editions whose engine is worth importing once before forking.
-ENGINES = {"print": "weasyprint", "handout": "weasyprint"}
+ENGINES = {"print": "taidan.typeset.engine", "handout": "taidan.typeset.engine"}
 # Slowest first, so the long jobs start at once.
 ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
 # Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured
@@ -39,6 +41,11 @@ PEAK_MB = {  # edition: (fixed, per KB)
     "html": (28, 0.01),
 }
 BUDGET_MB = 400
+# Layout allocates millions of short-lived objects: with Python's default thresholds the
+# cycle collector runs hundreds of times an edition, rescanning every module and font each
+# time. Imported objects are frozen out of its sight before the workers fork (which also
+# keeps their pages shared), and it runs less often (as in taidan serve's print worker).
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 
 _jobs: list = []  # inherited by the forked workers
 
@@ -96,12 +103,28 @@ def run(jobs: list[tuple], work, started=None, workers: int | None = None):
     their estimated memory would exceed the budget.
 
     ``work`` must return picklable values (bytes, problems), never raise."""
-    global _jobs
     jobs = sorted(jobs, key=lambda job: ORDER.index(job[0]) if job[0] in ORDER else len(ORDER))
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    try:
+        yield from _run(jobs, work, started, workers)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _load_engines(jobs: list[tuple]) -> None:
+    """Imports the engines these jobs need, then freezes what is loaded (see above)."""
     for engine in {ENGINES[job[0]] for job in jobs if job[0] in ENGINES}:
         importlib.import_module(engine)
+    gc.freeze()
+
+
+def _run(jobs: list[tuple], work, started, workers: int | None):
+    global _jobs
     workers = min(workers or cores(), len(jobs))
     if workers <= 1:
+        _load_engines(jobs)
         for job in jobs:
             if started:
                 started(job)
@@ -115,22 +138,30 @@ def run(jobs: list[tuple], work, started=None, workers: int | None = None):
     budget = budget_mb()
     context = multiprocessing.get_context("fork")
     waiting, running = list(range(len(jobs))), {}  # running: connection -> (index, process)
+
+    def start(indexes) -> None:
+        """Starts, in order, whichever of ``indexes`` fit (workers, memory)."""
+        for index in indexes:
+            if len(running) >= workers:
+                break
+            if running and sum(costs[i] for i, _ in running.values()) + costs[index] > budget:
+                continue
+            waiting.remove(index)
+            if started:
+                started(jobs[index])
+            receive, send = context.Pipe(duplex=False)
+            # a fresh worker per job: what a job held is given back when it ends
+            process = context.Process(target=_worker, args=(index, send), daemon=True)
+            process.start()
+            send.close()
+            running[receive] = (index, process)
+
     try:
+        # the jobs that need no engine first, so they run while the engine is imported
+        start([i for i in waiting if jobs[i][0] not in ENGINES])
+        _load_engines(jobs)
         while waiting or running:
-            for index in list(waiting):  # start, slowest first, whatever fits
-                if len(running) >= workers:
-                    break
-                if running and sum(costs[i] for i, _ in running.values()) + costs[index] > budget:
-                    continue
-                waiting.remove(index)
-                if started:
-                    started(jobs[index])
-                receive, send = context.Pipe(duplex=False)
-                # a fresh worker per job: what a job held is given back when it ends
-                process = context.Process(target=_worker, args=(index, send), daemon=True)
-                process.start()
-                send.close()
-                running[receive] = (index, process)
+            start(list(waiting))  # slowest first, whatever fits
             for connection in wait(list(running)):
                 index, process = running.pop(connection)
                 try:

@@ -9,10 +9,8 @@ line of a key is found in the text (``_Lines``).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +131,8 @@ SCHEMA = {
 
 
 def _hint(word: str, choices) -> str:
+    import difflib
+
     by_case = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.5)
     return f"did you mean '{by_case[close[0]]}'?" if close else ""
@@ -204,7 +204,7 @@ class Project:
         folder = self.root / "templates"
         if not folder.is_dir():
             return None
-        from taidan.render import TEMPLATES
+        from taidan.words import TEMPLATES  # not taidan.render: a no-op build needs no Jinja
 
         return None if folder.resolve() == Path(TEMPLATES).resolve() else folder.resolve()
 
@@ -248,6 +248,8 @@ def read(file: Path) -> dict:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ManuscriptInvalid([Problem(name, 1, "is not UTF-8 text", "save it as UTF-8")]) from None
+    import tomllib  # here: a folder without taidan.toml never needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -8,8 +8,6 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 # The built-in templates travel inside the package (taidan/templates; in a checkout, a
 # symbolic link to the repository's templates/). TAIDAN_TEMPLATES: another templates folder
 # (a copy of this one, edited), e.g. for a series.
@@ -20,6 +18,8 @@ TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
 @lru_cache(maxsize=1)
 def strings() -> dict:
     """Words the templates print (contents, colophon ...), by language."""
+    import yaml  # here: a no-op build reads TEMPLATES only
+
     path = TEMPLATES / "shared" / "strings.yaml"
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))

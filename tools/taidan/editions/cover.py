@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -43,13 +44,24 @@ def _units(text: str) -> list[str]:
     return units
 
 
+@lru_cache(maxsize=64)
+def _face(role: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font(role)), size)
+
+
+@lru_cache(maxsize=4096)
+def _length(face: ImageFont.FreeTypeFont, text: str) -> float:
+    """face.getlength(text), remembered: wrap() tries many measures on the same pieces."""
+    return face.getlength(text)
+
+
 def _greedy(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
     lines, line = [], ""
     units = _units(text)
     # a word wider than the measure breaks between its characters
-    units = [p for u in units for p in (u if face.getlength(u) > width else [u])]
+    units = [p for u in units for p in (u if _length(face, u) > width else [u])]
     for unit in units:
-        if line and face.getlength((line + unit).rstrip()) > width:
+        if line and _length(face, (line + unit).rstrip()) > width:
             lines.append(line.rstrip())
             line = unit.lstrip()
         else:
@@ -79,12 +91,12 @@ def _fit(text: str, role: str, sizes, width: int, max_lines: int):
     phrases = len(re.split(r"(?<=[」』])(?=[「『])", text))
     if phrases > 1:  # the largest size that sets each quotation on one line, if not too small
         for size in sizes[:-1]:
-            face = ImageFont.truetype(str(font(role)), size)
+            face = _face(role, size)
             lines = wrap(text, face, width)
             if len(lines) == phrases:
                 return face, lines
     for size in sizes:
-        face = ImageFont.truetype(str(font(role)), size)
+        face = _face(role, size)
         lines = wrap(text, face, width)
         if len(lines) <= max_lines:
             return face, lines
@@ -144,8 +156,8 @@ def generate(m) -> bytes:
     y += 90
     draw.rectangle((MARGIN, y, MARGIN + 240, y + 14), fill=INK)
     y += 110
-    name_face = ImageFont.truetype(str(font(role["name"])), 84)
-    role_face = ImageFont.truetype(str(font(role["role"])), 50)
+    name_face = _face(role["name"], 84)
+    role_face = _face(role["role"], 50)
     for speaker in m.speakers[:6]:
         name = _clip(speaker.name, 24)
         draw.text((MARGIN, y), name, font=name_face, fill=INK)
@@ -157,7 +169,7 @@ def generate(m) -> bytes:
 
     foot = (" ・ " if m.cjk else " · ").join(part for part in (meta.publisher, meta.date) if part)
     if foot:
-        foot_face = ImageFont.truetype(str(font(role["foot"])), 54)
+        foot_face = _face(role["foot"], 54)
         draw.rectangle((0, SIZE[1] - 230, SIZE[0], SIZE[1] - 222), fill=INK)
         draw.text((MARGIN, SIZE[1] - 170), foot, font=foot_face, fill=INK)
 

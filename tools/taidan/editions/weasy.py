@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from taidan import fetch
 
+from taidan.editions import weasy_speed
 from taidan.fonts import FontNotLoaded, font
 from taidan.typeset import leaders
 
@@ -42,6 +43,7 @@ def keep_fonts(keep: bool = True) -> None:
     global _kept_fonts
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
+        from taidan.typeset import engine  # noqa: F401 - imports WeasyPrint quickly
         from weasyprint.text.fonts import FontConfiguration
 
         _kept_fonts = FontConfiguration()
@@ -49,10 +51,12 @@ def keep_fonts(keep: bool = True) -> None:
 
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
+    from taidan.typeset import engine  # noqa: F401 - imports WeasyPrint quickly
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     leaders.install()  # a contents page's dot leaders drawn as one box a line
+    weasy_speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))

@@ -103,10 +103,32 @@ def environment(edition: str) -> jinja2.Environment:
     return _environment(edition, _project["templates"])
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between builds (Jinja's folder in the temporary directory,
+    private to the user, each entry checked against its template's source): compiling an
+    edition's templates takes longer than rendering them. A cache that cannot be written
+    (disk full, folder removed) is only slower, never an error."""
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+@lru_cache(maxsize=None)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _BytecodeCache()
+    except (OSError, RuntimeError):  # no private folder can be made: compile every time
+        return None
+
+
 @lru_cache(maxsize=None)
 def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=Loader(search_path(edition)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -42,7 +42,7 @@ def _worker(conn) -> None:
     try:
         from taidan.editions import weasy
 
-        import weasyprint  # noqa: F401 - imported once, here, for every build to come
+        from taidan.typeset import engine  # noqa: F401 - WeasyPrint, once, for every build to come
 
         weasy.keep_fonts()
         # Layout allocates millions of short-lived objects: with the default thresholds the

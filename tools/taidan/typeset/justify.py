@@ -26,6 +26,14 @@ body faces) draw brackets half-width anyway. Limit: a pair split by a line end i
 while Pango chooses the break and full-width once the line is set, so such a line can
 stand out by up to half an em.
 
+Also glyphs that no font has (an emoji, 𠮷 in a face without it): WeasyPrint draws each as
+CID 0 (.notdef), whose width in the PDF is the first missing glyph's, but writes each one's
+TJ adjustment from its own width. Every later missing glyph of another width (another
+emoji, a letter-spaced one) then moved the rest of its line: text ran into a ruby or past
+the column. ``draw_first_line`` here takes a missing glyph's adjustment from CID 0's width,
+so each ends where Pango put it. (Upstream: ``draw/text.py`` should set
+``font.widths[glyph_id] = font.widths[0]`` after choosing the .notdef width.)
+
 Line breaking (kinsoku) is not touched, and the text is unchanged: only advances change.
 This reaches into WeasyPrint's internals, so it refuses any version but the pinned one.
 """
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import inspect
 import re
 
@@ -183,6 +192,21 @@ def _runs(text: str, wanted) -> list[tuple[int, int]]:
     return ranges
 
 
+# Maximal runs of opportunities, found by the regex engine (per character in Python, the
+# spacing attributes cost about 2 % of a long book's time).
+_OPPORTUNITY_RUNS = re.compile("(?:" + _OPPORTUNITIES.pattern + ")+")
+
+
+def _byte_ranges(text: str, runs: re.Pattern) -> list[tuple[int, int]]:
+    """UTF-8 byte ranges of the matches of ``runs`` in ``text``."""
+    ranges, offset, at = [], 0, 0
+    for match in runs.finditer(text):
+        start = offset + len(text[at:match.start()].encode())
+        offset, at = start + len(match.group().encode()), match.end()
+        ranges.append((start, offset))
+    return ranges
+
+
 def set_text(self, text, justify=False):
     _originals["set_text"](self, text, justify)
     if not _enabled:
@@ -208,7 +232,7 @@ def set_text(self, text, justify=False):
         base = self.style["letter_spacing"]
         base = 0 if base == "normal" else base
         units = int(round((base + self.justification_spacing) * TO_UNITS))
-        for start, end in _runs(text, lambda i: opportunity(text[i])):
+        for start, end in _byte_ranges(text, _OPPORTUNITY_RUNS):
             attr = pango.pango_attr_letter_spacing_new(units)
             attr.start_index, attr.end_index = start, end
             pango.pango_attr_list_change(attrs, attr)
@@ -221,23 +245,33 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(OPENING | CLOSING | STOPS)) + 
 def _tj_advance(kerning, textbox):
     """The TJ adjustment of one glyph: exact on justified boxes, WeasyPrint's int() elsewhere."""
     if isinstance(textbox.justification_spacing, CJKSpacing) and _enabled:
-        number = f"{kerning:.2f}".rstrip("0").rstrip(".")
-        return f">{'0' if number in ('', '-0') else number}<"
+        return _exact_tj(kerning)
     return f">{int(kerning)}<"
 
 
+@functools.lru_cache(maxsize=4096)  # a justified line repeats a few values glyph after glyph
+def _exact_tj(kerning: float) -> str:
+    number = f"{kerning:.2f}".rstrip("0").rstrip(".")
+    return f">{'0' if number in ('', '-0') else number}<"
+
+
 _STOCK_TJ = "string += f'>{int(kerning)}<'"
+# A glyph no font has is drawn as CID 0 (.notdef), whose /W width is the first such glyph's
+# Pango width; the TJ adjustment must be taken from that width, not the glyph's own.
+_STOCK_NOTDEF = "                    font.widths[0] = font.widths[glyph_id]\n"
+_NOTDEF = _STOCK_NOTDEF + "                font.widths[glyph_id] = font.widths[0]\n"
 
 
 def _exact_draw_first_line(module):
-    """draw_first_line with the TJ adjustment written by ``_tj_advance``."""
+    """draw_first_line with the TJ adjustment written by ``_tj_advance``, and missing glyphs
+    advanced by their own Pango width (see the module's docstring)."""
     source = inspect.getsource(module.draw_first_line)
-    if source.count(_STOCK_TJ) != 1:
+    if source.count(_STOCK_TJ) != 1 or source.count(_STOCK_NOTDEF) != 1:
         raise RuntimeError("taidan.typeset.justify: weasyprint.draw.text.draw_first_line "
                            "is not the one this module was written for")
     namespace = dict(vars(module), _tj_advance=_tj_advance)
-    code = compile(source.replace(_STOCK_TJ, "string += _tj_advance(kerning, textbox)"),
-                   inspect.getsourcefile(module), "exec")
+    source = source.replace(_STOCK_TJ, "string += _tj_advance(kerning, textbox)")
+    code = compile(source.replace(_STOCK_NOTDEF, _NOTDEF), inspect.getsourcefile(module), "exec")
     exec(code, namespace)  # noqa: S102 - WeasyPrint's own source, one call changed
     return namespace["draw_first_line"]
 

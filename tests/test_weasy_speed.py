@@ -1,0 +1,52 @@
+"""WeasyPrint's steps whose cost grows with the square of a book's length, replaced
+(taidan.editions.weasy_speed): the same PDF bytes, and each replacement really in use."""
+
+from __future__ import annotations
+
+import io
+
+import pydyf
+from pypdf import PdfReader
+
+from taidan.build import produce
+from taidan.editions import Options, weasy_speed
+from taidan.load import load
+
+from conftest import INTERVIEW
+
+
+def _print_pdf() -> bytes:
+    m = load(INTERVIEW)
+    return produce("print", m, Options())[f"{m.name}.pdf"]
+
+
+def test_same_bytes_as_weasyprints_own_steps(monkeypatch):
+    weasy_speed.install()
+    looked_up = []
+    real = weasy_speed._page_pseudo_types
+    monkeypatch.setattr(weasy_speed, "_page_pseudo_types",
+                        lambda *args: looked_up.append(args[1]) or real(*args))
+    with weasy_speed.disabled():
+        stock = _print_pdf()
+    assert not looked_up
+    ours = _print_pdf()
+    # one lookup per page laid out: the patched step ran (margin boxes: heads, folios)
+    pages = len(PdfReader(io.BytesIO(ours)).pages)
+    assert pages >= 8 and len(looked_up) >= pages
+    assert {page_type.side for page_type in looked_up} == {"left", "right"}
+    assert ours == stock
+
+
+def test_page_references_are_kept_until_a_page_is_added():
+    weasy_speed.install()
+    stock = weasy_speed._originals["page_references"]
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert first is pdf.page_references  # not rebuilt on each read
+    assert first == stock(pdf) and len(first) == 3
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert pdf.page_references == stock(pdf) and len(pdf.page_references) == 4
+    with weasy_speed.disabled():
+        assert pdf.page_references is not pdf.page_references
