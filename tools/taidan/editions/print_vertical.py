@@ -155,10 +155,13 @@ _HIDE = """(() => {
   style.id = "taidan-layout-only";
   style.textContent = "body * { visibility: hidden !important }";
   document.head.append(style);
-  for (const a of document.querySelectorAll(".contents a[href^='#']")) {
+  const links = document.querySelectorAll(".contents a[href^='#']");
+  for (const a of links) {
     const target = document.getElementById(a.getAttribute("href").slice(1));
     if (target) target.style.setProperty("visibility", "visible", "important");
   }
+  if (!links.length) style.remove();  // no contents: the first print is the book
+  return links.length;
 })()"""
 
 # Shows everything again and writes the contents' page numbers: {anchor: HTML of the number}.
@@ -186,8 +189,9 @@ def render_pdf(m, paper: str) -> bytes:
     allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
     with chromium.browser(allowed) as page:  # Chromium starts while the book is rendered
         page.load(chromium.write_document(page, _html(m, paper, {})))
-        page.evaluate(_HIDE)
-        pages: dict[str, int] = {}
+        if not page.evaluate(_HIDE):
+            return page.pdf()
+        pages: dict[str, int] | None = None  # the first print is never the book
         for _ in range(3):
             pdf = page.pdf()
             found = section_pages(pdf)
