@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import io
 
 import pydyf
@@ -51,22 +50,3 @@ def test_page_references_are_kept_until_a_page_is_added():
     assert pdf.page_references == stock(pdf) and len(pdf.page_references) == 4
     with weasy_speed.disabled():
         assert pdf.page_references is not pdf.page_references
-
-
-def test_fewer_collections_restores_the_collector():
-    thresholds = gc.get_threshold()
-    assert gc.get_freeze_count() == 0
-    with weasy_speed.fewer_collections():
-        assert gc.get_threshold()[0] > thresholds[0]
-        assert gc.get_freeze_count() > 0
-    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
-    # a process that froze its own heap (taidan serve's print worker) keeps its settings
-    gc.freeze()
-    try:
-        gc.set_threshold(12_345, 10, 10)
-        with weasy_speed.fewer_collections():
-            assert gc.get_threshold() == (12_345, 10, 10)
-        assert gc.get_threshold() == (12_345, 10, 10) and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)

@@ -77,10 +77,15 @@ def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
     peak = 0
 
     def sample():
+        # Reading smaps_rollup walks the process's page tables (under its memory-map lock)
+        # and takes CPU itself: every 5 ms it stretched the measured run's wall time (a
+        # 100-page print edition 12-35 s for 9-12 s of CPU; the fair peer 9-11 s for 6).
+        # So 5 ms at first (short runs), then a tenth of the time elapsed, at most 0.2 s:
+        # a long build's peak grows with its pages (peaks the same within 5 MB).
         nonlocal peak
         while proc.poll() is None:
             peak = max(peak, _tree_pss(proc.pid))
-            time.sleep(0.005)
+            time.sleep(min(0.2, max(0.005, (time.perf_counter() - start) / 10)))
 
     sampler = threading.Thread(target=sample)
     sampler.start()

@@ -62,7 +62,7 @@ def write_pdf(html: str, m) -> bytes:
     # one guard for every engine: refusals become problems in the build (taidan.fetch)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-    with _font_failures() as failed, weasy_speed.fewer_collections():
+    with _font_failures() as failed:
         pdf = document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)
     if failed:
         raise FontNotLoaded(failed)

@@ -1,7 +1,7 @@
 """WeasyPrint 70 and pydyf 0.13 steps whose cost grows with the square of a book's length.
 
 The print edition of a 100-page book cost 117 ms a page, of a 300-page book 138 ms
-(issue 14), while pandoc + WeasyPrint's cost per page fell with length. Three steps walk
+(issue 14), while pandoc + WeasyPrint's cost per page fell with length. Two steps walk
 the whole document once per page, or once per object:
 
 - ``pydyf.PDF.page_references`` is a property that builds a tuple of every page's
@@ -12,18 +12,19 @@ the whole document once per page, or once per object:
   margin boxes among the cascaded styles of every element of the document, and of every
   page before, once per page. Here it looks only at the page's own ones: the pseudo-types
   ``add_page_declarations`` gave it, in the same order.
-- Python's cycle collector: layout allocates millions of short-lived objects while every
-  laid-out page stays alive, so each full collection walks a heap that grows with the book
-  (``write_pdf`` raises the thresholds while it runs, see ``fewer_collections``).
 
-Nothing drawn changes: the PDF's bytes are the same with or without (tests/test_pdf.py).
+A third cost of that kind, Python's cycle collector walking a heap that grows with the book at
+each full collection (3.0 s of CPU of 37 s for 290 pages), is taken out where the build
+runs its editions (``taidan.parallel``: a frozen heap, higher thresholds; 0.5 s).
+
+Nothing drawn changes: the PDF's bytes are the same with or without
+(tests/test_weasy_speed.py).
 Upstream changes called for are in each function's comment.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 
 PINNED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
 
@@ -68,27 +69,6 @@ def _page_pseudo_types(style_for, page_type) -> list:
                 if pseudo_type and pseudo_type not in seen and style_for._page_type_match(selector_type, page_type):
                     seen[pseudo_type] = None
     return list(seen)
-
-
-@contextlib.contextmanager
-def fewer_collections():
-    """The cycle collector runs less often inside the block, and does not rescan what was
-    alive before it (imported modules, fonts): about 3 s of a 290-page book's 37 s went to
-    it, more per page the longer the book. Layout makes few reference cycles; they are still
-    collected, in bigger batches. A process that already froze its heap (taidan serve's
-    print worker) has chosen its own settings: they are left alone.
-    Upstream: nothing to change, it is the caller's choice."""
-    if not _enabled or gc.get_freeze_count():
-        yield
-        return
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def install() -> None:

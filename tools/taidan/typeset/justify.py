@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import inspect
 import re
 
@@ -191,6 +192,21 @@ def _runs(text: str, wanted) -> list[tuple[int, int]]:
     return ranges
 
 
+# Maximal runs of opportunities, found by the regex engine (per character in Python, the
+# spacing attributes cost about 2 % of a long book's time).
+_OPPORTUNITY_RUNS = re.compile("(?:" + _OPPORTUNITIES.pattern + ")+")
+
+
+def _byte_ranges(text: str, runs: re.Pattern) -> list[tuple[int, int]]:
+    """UTF-8 byte ranges of the matches of ``runs`` in ``text``."""
+    ranges, offset, at = [], 0, 0
+    for match in runs.finditer(text):
+        start = offset + len(text[at:match.start()].encode())
+        offset, at = start + len(match.group().encode()), match.end()
+        ranges.append((start, offset))
+    return ranges
+
+
 def set_text(self, text, justify=False):
     _originals["set_text"](self, text, justify)
     if not _enabled:
@@ -216,7 +232,7 @@ def set_text(self, text, justify=False):
         base = self.style["letter_spacing"]
         base = 0 if base == "normal" else base
         units = int(round((base + self.justification_spacing) * TO_UNITS))
-        for start, end in _runs(text, lambda i: opportunity(text[i])):
+        for start, end in _byte_ranges(text, _OPPORTUNITY_RUNS):
             attr = pango.pango_attr_letter_spacing_new(units)
             attr.start_index, attr.end_index = start, end
             pango.pango_attr_list_change(attrs, attr)
@@ -229,9 +245,14 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(OPENING | CLOSING | STOPS)) + 
 def _tj_advance(kerning, textbox):
     """The TJ adjustment of one glyph: exact on justified boxes, WeasyPrint's int() elsewhere."""
     if isinstance(textbox.justification_spacing, CJKSpacing) and _enabled:
-        number = f"{kerning:.2f}".rstrip("0").rstrip(".")
-        return f">{'0' if number in ('', '-0') else number}<"
+        return _exact_tj(kerning)
     return f">{int(kerning)}<"
+
+
+@functools.lru_cache(maxsize=4096)  # a justified line repeats a few values glyph after glyph
+def _exact_tj(kerning: float) -> str:
+    number = f"{kerning:.2f}".rstrip("0").rstrip(".")
+    return f">{'0' if number in ('', '-0') else number}<"
 
 
 _STOCK_TJ = "string += f'>{int(kerning)}<'"
