@@ -430,6 +430,40 @@ def test_labels_form_a_column_and_turns_hang_beside_them(doc, interview):
         assert xs and max(xs) - min(xs) <= 1, centres
 
 
+NOTES = """---
+title: T
+date: 2024-02-29
+lang: en
+speakers:
+  - {id: ann, name: Ann Lee, label: Ann, role: Host}
+---
+
+## One
+
+Ann: Time. Future![^1] Future. Talk.[^2] Naive learning![^3]
+
+[^1]: word.
+
+[^2]: two.
+
+[^3]: three.
+"""
+
+
+def test_every_note_is_printed_on_the_page_of_its_call(tmp_path_factory, build_once):
+    """WeasyPrint 70 took rounding for an overflow of the footnote area (A5, this book's
+    sizes): one note was printed, the next on the colophon, the last nowhere
+    (taidan.typeset.footnotes)."""
+    path = tmp_path_factory.mktemp("notes") / "notes.md"
+    path.write_text(NOTES, encoding="utf-8")
+    book = pages(build_once("print", manuscript=path)["notes.pdf"])
+    [page] = [page for page in book if any("Naive" in line.text for line in page.lines)]
+    def notes(page):
+        return [line.spaced for line in page.lines if re.match(r"\d\. ", line.spaced)]
+
+    assert notes(page) == ["1. word.", "2. two.", "3. three."], [notes(p) for p in book]
+
+
 LONG_LABELS = """---
 title: A Conversation
 date: 2025-01-02

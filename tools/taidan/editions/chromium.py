@@ -1,22 +1,32 @@
-"""Headless Chromium as a PDF engine, driven through Playwright with Debian's own binary.
+"""Headless Chromium as a PDF engine: Debian's own binary, driven from Python over the
+DevTools protocol on a pipe (``--remote-debugging-pipe``: Chromium reads commands on fd 3
+and writes answers on fd 4, JSON messages ended by a NUL byte). No Node, no browser download.
 
-No ``playwright install``: Playwright launches the system binary. The build stays offline:
-every request that is not a file inside the allowed folders is aborted, host names resolve
+The build stays offline: every request that is not a file inside the allowed folders is
+aborted (the Fetch domain pauses each one and ``fetch.allowed`` decides), host names resolve
 to nothing, and Chromium's background services (updates, sync, safe browsing) are off.
+Chromium runs in a process group of its own and is closed, or killed, whatever happens
+(an error, Ctrl-C); its profile and the documents live in a temporary folder that goes too.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import select
+import signal
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 BINARY = Path("/usr/lib/chromium/chromium")  # the binary itself, not the /usr/bin wrapper
+TIMEOUT = 300  # seconds without a word from Chromium before the build gives up on it
 
 ARGS = [
     "--headless",
     "--no-sandbox",
-    "--no-pdf-header-footer",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -24,10 +34,20 @@ ARGS = [
     "--disable-extensions",
     "--disable-domain-reliability",
     "--disable-breakpad",
+    # no window of its own: with one, the new headless mode closed our page's renderer
+    # (SIGTERM, "Render process gone") in most runs
+    "--no-startup-window",
     # Chromium still asks update hosts now and then: no name resolves during a build.
     "--host-resolver-rules=MAP * ~NOTFOUND",
     # A document opened from a file may read the fonts beside it (file:// @font-face).
     "--allow-file-access-from-files",
+    # Less memory for a one-shot print (peak PSS of the interview's build, 785 -> 460 MB):
+    # no omnibox pages preloaded for a window nobody sees (a renderer of ~75 MB), no spare
+    # renderer kept warm, no GPU (Chromium paints in software for the PDF anyway).
+    "--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxFullPopup,"
+    "WebUIOmniboxAimPopup,SpareRendererForSitePerProcess",
+    "--disable-gpu",
+    "--disable-software-rasterizer",
 ]
 
 
@@ -35,50 +55,219 @@ class ChromiumMissing(RuntimeError):
     pass
 
 
+class ChromiumFailed(RuntimeError):
+    """Chromium ended, crashed, timed out or refused a command."""
+
+
+class Browser:
+    """One Chromium process and one page in it, spoken to over the DevTools pipe."""
+
+    def __init__(self, folder: Path, on_request):
+        self.on_request = on_request  # url -> bool: let it load?
+        self.log = folder / "chromium.log"
+        commands_read, self.commands = os.pipe()  # not inherited (PEP 446) ...
+        self.answers, answers_write = os.pipe()
+        # ... but for Chromium's: sh puts them on fds 3 and 4 and becomes Chromium (exec).
+        # No preexec_fn, which is unsafe in a process with threads.
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 </dev/null >&2', "sh", str(BINARY),
+                 *ARGS, "--remote-debugging-pipe", f"--user-data-dir={folder / 'profile'}"],
+                stdin=commands_read, stdout=answers_write, stderr=log,
+                start_new_session=True)  # its own group: killed as one, Ctrl-C stays with us
+        os.close(commands_read)
+        os.close(answers_write)
+        self.buffer = b""
+        self.next_id = 0
+        self.session: str | None = None
+        self.events: list[dict] = []
+        self.quitting = False
+
+    # ---- the protocol ------------------------------------------------------------------
+
+    def send(self, method: str, params: dict | None = None, session: bool = True) -> int:
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session and self.session:
+            message["sessionId"] = self.session
+        data = json.dumps(message).encode() + b"\0"
+        try:
+            while data:
+                data = data[os.write(self.commands, data):]
+        except BrokenPipeError:
+            raise ChromiumFailed(self._ended()) from None
+        return self.next_id
+
+    def call(self, method: str, params: dict | None = None, session: bool = True) -> dict:
+        """Sends a command and answers paused requests until its result comes."""
+        wanted = self.send(method, params, session)
+        while True:
+            message = self._receive()
+            if message.get("id") == wanted:
+                if "error" in message:
+                    raise ChromiumFailed(f"{method}: {message['error'].get('message')}")
+                return message.get("result", {})
+            self._event(message)
+
+    def wait_for(self, event: str) -> dict:
+        """Reads messages (answering paused requests) until ``event`` comes."""
+        while True:
+            for i, seen in enumerate(self.events):
+                if seen["method"] == event:
+                    return self.events.pop(i)
+            self._event(self._receive())
+
+    def _event(self, message: dict) -> None:
+        method = message.get("method")
+        params = message.get("params", {})
+        if method == "Fetch.requestPaused":
+            if self.on_request(params["request"]["url"]):
+                self.send("Fetch.continueRequest", {"requestId": params["requestId"]})
+            else:
+                self.send("Fetch.failRequest", {"requestId": params["requestId"],
+                                                "errorReason": "BlockedByClient"})
+        elif method in ("Inspector.targetCrashed", "Target.targetCrashed"):
+            raise ChromiumFailed("Chromium's page crashed (out of memory?)")
+        elif method:
+            self.events.append(message)
+
+    def _receive(self) -> dict:
+        while b"\0" not in self.buffer:
+            ready, _, _ = select.select([self.answers], [], [], TIMEOUT)
+            if not ready:
+                raise ChromiumFailed(f"Chromium said nothing for {TIMEOUT} seconds")
+            chunk = os.read(self.answers, 1 << 20)
+            if not chunk:
+                raise ChromiumFailed(self._ended())
+            self.buffer += chunk
+        message, _, self.buffer = self.buffer.partition(b"\0")
+        return json.loads(message)
+
+    def _ended(self) -> str:
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        tail = self.log.read_text(errors="replace").strip().splitlines()[-3:]
+        return (f"Chromium ended (status {self.process.returncode})"
+                + (": " + " / ".join(tail) if tail else ""))
+
+    # ---- the page ----------------------------------------------------------------------
+
+    def open_page(self) -> None:
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.call("Target.attachToTarget",
+                                 {"targetId": target, "flatten": True})["sessionId"]
+        self.call("Page.enable")
+        self.call("Inspector.enable")
+        self.call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
+
+    def load(self, url: str) -> None:
+        """Opens ``url`` and returns once it has loaded and its fonts are ready."""
+        if self.session is None:
+            self.open_page()
+        self.events.clear()
+        answer = self.call("Page.navigate", {"url": url})
+        if answer.get("errorText"):
+            raise ChromiumFailed(f"Chromium could not open {url}: {answer['errorText']}")
+        self.wait_for("Page.loadEventFired")
+        self.evaluate("document.fonts.ready.then(() => true)")
+
+    def evaluate(self, expression: str):
+        answer = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                "returnByValue": True})
+        if "exceptionDetails" in answer:
+            raise ChromiumFailed(f"script failed: {answer['exceptionDetails'].get('text')}")
+        return answer["result"].get("value")
+
+    def pdf(self) -> bytes:
+        """The page printed: page size and margins from its @page rules, backgrounds,
+        an outline (bookmarks and named destinations) and tags."""
+        answer = self.call("Page.printToPDF", {
+            "preferCSSPageSize": True, "printBackground": True,
+            "generateDocumentOutline": True, "generateTaggedPDF": True,
+            "displayHeaderFooter": False, "landscape": False, "scale": 1,
+            # what the document's @page does not say: US Letter without margins
+            "paperWidth": 8.5, "paperHeight": 11,
+            "marginTop": 0, "marginBottom": 0, "marginLeft": 0, "marginRight": 0,
+        })
+        return base64.b64decode(answer["data"])
+
+    def quit(self) -> None:
+        """Asks Chromium to quit and returns at once: the caller works while it shuts down
+        (``close`` waits for it)."""
+        if not self.quitting and self.process.poll() is None:
+            self.quitting = True
+            self.send("Browser.close", session=False)
+
+    def close(self, polite: bool = True) -> None:
+        """Asks Chromium to quit (Browser.close, or SIGTERM after an error or Ctrl-C) and
+        waits: it reaps its own children. Killed, they would be left as zombies where no
+        init reaps orphans (containers). What is still there after 5 s is killed."""
+        try:
+            if self.process.poll() is None:
+                if polite:
+                    self.quit()
+                else:
+                    self.process.terminate()
+                self.process.wait(timeout=5)
+        except (ChromiumFailed, OSError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for fd in (self.commands, self.answers):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@contextmanager
+def browser(allowed: list[Path]):
+    """Yields a ``Browser`` starting up: file:// URLs inside ``allowed`` (and the temporary
+    folder the documents are written to) load, every other request is aborted."""
+    if not BINARY.is_file():
+        raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
+    from taidan import fetch  # one guard for every engine: refusals become build problems
+
+    with tempfile.TemporaryDirectory(prefix="taidan-chromium-") as tmp:
+        folders = [p.resolve() for p in [*allowed, Path(tmp)]]
+        b = Browser(Path(tmp), lambda url: fetch.allowed(url, folders))
+        try:  # the page opens at the first load: Chromium starts while the caller works
+            yield b
+        except BaseException:
+            b.close(polite=False)  # an error or Ctrl-C: the pipe may be mid-message
+            raise
+        else:
+            b.close()
+
+
+def write_document(b: Browser, html: str, name: str = "document.html") -> str:
+    """Writes ``html`` beside Chromium's profile and returns its file:// URL."""
+    folder = Path(b.log).parent
+    doc = folder / name
+    doc.write_text(html, encoding="utf-8")
+    return doc.as_uri()
+
+
 @contextmanager
 def printer(allowed: list[Path]):
     """Yields ``print_pdf(html) -> bytes``: one browser and one page, reused for every
-    document (a fresh page per document costs about a second more, fonts loaded again).
+    document; the PDF takes its page size and margins from the document's @page rules."""
+    with browser(allowed) as b:
+        count = 0
 
-    Each document is written to a temporary folder and opened from there, so file:// URLs
-    (fonts, images) inside ``allowed`` load; every other request is aborted. The PDF takes
-    its page size and margins from the document's own @page rules.
-    """
-    if not BINARY.is_file():
-        raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
-    from playwright.sync_api import sync_playwright
+        def print_pdf(html: str) -> bytes:
+            nonlocal count
+            count += 1  # a new file name each time: nothing stale comes from a cache
+            b.load(write_document(b, html, f"document-{count}.html"))
+            return b.pdf()
 
-    with tempfile.TemporaryDirectory(prefix="taidan-chromium-") as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(BINARY), args=ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.route("**/*", _offline([*allowed, Path(tmp)]))
-            count = 0
-
-            def print_pdf(html: str) -> bytes:
-                nonlocal count
-                count += 1  # a new file name each time: nothing stale comes from a cache
-                doc = Path(tmp) / f"document-{count}.html"
-                doc.write_text(html, encoding="utf-8")
-                page.goto(doc.as_uri(), wait_until="load")
-                page.evaluate("document.fonts.ready.then(() => true)")
-                return page.pdf(prefer_css_page_size=True, print_background=True,
-                                outline=True, tagged=True, display_header_footer=False)
-
-            yield print_pdf
-        finally:
-            browser.close()
-
-
-def _offline(allowed: list[Path]):
-    """A route handler: file:// inside the allowed folders goes through, nothing else."""
-    from taidan import fetch  # one guard for every engine: refusals become build problems
-
-    folders = [p.resolve() for p in allowed]
-
-    def handle(route):
-        if fetch.allowed(route.request.url, folders):
-            return route.continue_()
-        return route.abort()
-
-    return handle
+        yield print_pdf

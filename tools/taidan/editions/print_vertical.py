@@ -1,8 +1,9 @@
 """The vertical print edition (縦組み): a book PDF set by headless Chromium.
 
 Chromium sets vertical text, ruby, emphasis dots, tate-chu-yoko and strict kinsoku, but has
-no target-counter(): the contents page gets its page numbers from a first rendering, read
-back from the PDF's named destinations, and the book is rendered again with them. Chromium
+no target-counter(): the book is loaded once and printed; the page of each heading is read
+back from that PDF's named destinations, written into the contents of the loaded page, and
+the page printed again (the contents keep their size: the numbers sit in a fixed 3em box). Chromium
 knows nothing of right-to-left binding and stamps the clock into its PDFs: pypdf adds
 /ViewerPreferences /Direction /R2L and fixed dates and /ID, so equal manuscripts give
 byte-identical files.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from datetime import datetime, timezone
 
@@ -145,18 +147,58 @@ def section_pages(pdf: bytes) -> dict[str, int]:
             for name, dest in reader.named_destinations.items()}
 
 
-def render_pdf(m, paper: str) -> bytes:
-    """Renders until the contents' page numbers agree with where the sections fall."""
-    allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
-    pages: dict[str, int] = {}
-    with chromium.printer(allowed) as print_pdf:
-        for _ in range(3):
-            pdf = print_pdf(_html(m, paper, pages))
-            found = section_pages(pdf)
-            if found == pages:  # the numbers printed are where the headings fell
-                return pdf
-            pages = found
-    raise RuntimeError("the contents' page numbers did not settle after three renderings")
+# The first print only has to say where the headings fall: everything but the headings the
+# contents link to is hidden, which changes no box (visibility is not layout) but spares
+# Chromium drawing the text and images into the PDF. The second print shows it all again.
+_HIDE = """(() => {
+  const style = document.createElement("style");
+  style.id = "taidan-layout-only";
+  style.textContent = "body * { visibility: hidden !important }";
+  document.head.append(style);
+  const links = document.querySelectorAll(".contents a[href^='#']");
+  for (const a of links) {
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    if (target) target.style.setProperty("visibility", "visible", "important");
+  }
+  if (!links.length) style.remove();  // no contents: the first print is the book
+  return links.length;
+})()"""
+
+# Shows everything again and writes the contents' page numbers: {anchor: HTML of the number}.
+_SET_NUMBERS = """(numbers => {
+  document.getElementById("taidan-layout-only")?.remove();
+  for (const a of document.querySelectorAll(".contents a[href^='#']")) {
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    if (target) target.style.removeProperty("visibility");
+    const num = a.querySelector(".num");
+    const html = numbers[a.getAttribute("href").slice(1)];
+    if (num && html !== undefined) num.innerHTML = html;
+  }
+})(%s)"""
+
+
+def number_html(page: int) -> str:
+    """A page number as the contents print it (_text.html's text macro: 12 across the line)."""
+    return str(_environment().get_template("_text.html").module.text(str(page)))
+
+
+def render_pdf(page, m, paper: str) -> bytes:
+    """Loads the book once into ``page`` (a chromium.Browser) and prints its headings alone
+    (where they fall is all the first print is for); writes their pages into the contents
+    and prints the book, again until the numbers printed are where the headings are."""
+    page.load(chromium.write_document(page, _html(m, paper, {})))
+    if not page.evaluate(_HIDE):
+        return page.pdf()
+    pages: dict[str, int] | None = None  # the first print is never the book
+    for _ in range(3):
+        pdf = page.pdf()
+        found = section_pages(pdf)
+        if found == pages:  # the numbers printed are where the headings fell
+            return pdf
+        pages = found
+        numbers = {anchor: number_html(n) for anchor, n in pages.items()}
+        page.evaluate(_SET_NUMBERS % json.dumps(numbers, ensure_ascii=False))
+    raise RuntimeError("the contents' page numbers did not settle after three printings")
 
 
 def _pdf_date(m) -> str:
@@ -197,4 +239,9 @@ def finish(pdf: bytes, m) -> bytes:
 
 def produce(m, options) -> dict[str, bytes]:
     paper = options.paper if options.paper in PAPERS else "A5"
-    return {f"{m.name}-vertical.pdf": finish(render_pdf(m, paper), m)}
+    # the manuscript's folder, the templates, the fonts; Chromium starts while the book is
+    # rendered to HTML and shuts down while pypdf finishes the PDF
+    with chromium.browser(fetch.roots(m)) as page:
+        pdf = render_pdf(page, m, paper)
+        page.quit()
+        return {f"{m.name}-vertical.pdf": finish(pdf, m)}

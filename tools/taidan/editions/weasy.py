@@ -15,7 +15,7 @@ from taidan import fetch
 
 from taidan.editions import weasy_speed
 from taidan.fonts import FontNotLoaded, font
-from taidan.typeset import leaders
+from taidan.typeset import footnotes, leaders
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -56,6 +56,7 @@ def write_pdf(html: str, m) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     leaders.install()  # a contents page's dot leaders drawn as one box a line
+    footnotes.install()  # no footnote moved to a later page by a rounding error
     weasy_speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.fetch)

@@ -1,0 +1,49 @@
+"""A footnote fix for WeasyPrint 70: no footnote sent to a later page by a rounding error.
+
+Each time a footnote is added to a page, ``LayoutContext._update_footnote_area``
+(``weasyprint/layout/__init__.py``) lays out the footnote area again and calls it an
+overflow when the last note's bottom lies below the area's bottom: two sums of floats that
+are equal when the notes fit, and that rounding can leave some 1e-14 px apart (A5, 9.5 pt
+text, 7 pt notes, a rule and a margin above them: one note in three). The note is then
+moved to the next page, and so is every later note of that page, one page each; notes moved
+past the last page were lost (English print editions with three notes on a page printed
+one, the others on the colophon or nowhere).
+
+``install()`` compares with a tolerance of 1/100 px. Upstream: the comparison in
+``_update_footnote_area`` should allow for rounding. Pinned to WeasyPrint 70.0 like
+``taidan.typeset.justify``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+PINNED = "70.0"
+_STOCK = "overflow = last_child_bottom > footnote_area_bottom"
+_FIXED = "overflow = last_child_bottom > footnote_area_bottom + 0.01  # px: not rounding"
+
+_originals: dict = {}
+
+
+def install() -> None:
+    """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
+    import weasyprint
+    from weasyprint import layout
+
+    if weasyprint.__version__ != PINNED:
+        raise RuntimeError(
+            f"taidan's footnote fix is written for WeasyPrint {PINNED}, found "
+            f"{weasyprint.__version__}: install the version pinned in pyproject.toml")
+    if _originals:
+        return
+    method = layout.LayoutContext._update_footnote_area
+    source = textwrap.dedent(inspect.getsource(method))
+    if source.count(_STOCK) != 1:
+        raise RuntimeError("taidan.typeset.footnotes: weasyprint.layout.LayoutContext."
+                           "_update_footnote_area is not the one this module was written for")
+    namespace = dict(vars(layout))
+    exec(compile(source.replace(_STOCK, _FIXED), inspect.getsourcefile(layout), "exec"),  # noqa: S102
+         namespace)  # WeasyPrint's own source, one comparison changed
+    _originals["_update_footnote_area"] = method
+    layout.LayoutContext._update_footnote_area = namespace["_update_footnote_area"]
