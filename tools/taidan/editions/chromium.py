@@ -81,6 +81,7 @@ class Browser:
         self.next_id = 0
         self.session: str | None = None
         self.events: list[dict] = []
+        self.quitting = False
 
     # ---- the protocol ------------------------------------------------------------------
 
@@ -192,6 +193,13 @@ class Browser:
         })
         return base64.b64decode(answer["data"])
 
+    def quit(self) -> None:
+        """Asks Chromium to quit and returns at once: the caller works while it shuts down
+        (``close`` waits for it)."""
+        if not self.quitting and self.process.poll() is None:
+            self.quitting = True
+            self.send("Browser.close", session=False)
+
     def close(self, polite: bool = True) -> None:
         """Asks Chromium to quit (Browser.close, or SIGTERM after an error or Ctrl-C) and
         waits: it reaps its own children. Killed, they would be left as zombies where no
@@ -199,7 +207,7 @@ class Browser:
         try:
             if self.process.poll() is None:
                 if polite:
-                    self.send("Browser.close", session=False)
+                    self.quit()
                 else:
                     self.process.terminate()
                 self.process.wait(timeout=5)

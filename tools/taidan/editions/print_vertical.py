@@ -182,24 +182,22 @@ def number_html(page: int) -> str:
     return str(_environment().get_template("_text.html").module.text(str(page)))
 
 
-def render_pdf(m, paper: str) -> bytes:
-    """Loads the book once and prints its headings alone (where they fall is all the first
-    print is for); writes their pages into the contents and prints the book, again until
-    the numbers printed are where the headings are."""
-    allowed = fetch.roots(m)  # the manuscript's folder, the templates, the fonts
-    with chromium.browser(allowed) as page:  # Chromium starts while the book is rendered
-        page.load(chromium.write_document(page, _html(m, paper, {})))
-        if not page.evaluate(_HIDE):
-            return page.pdf()
-        pages: dict[str, int] | None = None  # the first print is never the book
-        for _ in range(3):
-            pdf = page.pdf()
-            found = section_pages(pdf)
-            if found == pages:  # the numbers printed are where the headings fell
-                return pdf
-            pages = found
-            numbers = {anchor: number_html(n) for anchor, n in pages.items()}
-            page.evaluate(_SET_NUMBERS % json.dumps(numbers, ensure_ascii=False))
+def render_pdf(page, m, paper: str) -> bytes:
+    """Loads the book once into ``page`` (a chromium.Browser) and prints its headings alone
+    (where they fall is all the first print is for); writes their pages into the contents
+    and prints the book, again until the numbers printed are where the headings are."""
+    page.load(chromium.write_document(page, _html(m, paper, {})))
+    if not page.evaluate(_HIDE):
+        return page.pdf()
+    pages: dict[str, int] | None = None  # the first print is never the book
+    for _ in range(3):
+        pdf = page.pdf()
+        found = section_pages(pdf)
+        if found == pages:  # the numbers printed are where the headings fell
+            return pdf
+        pages = found
+        numbers = {anchor: number_html(n) for anchor, n in pages.items()}
+        page.evaluate(_SET_NUMBERS % json.dumps(numbers, ensure_ascii=False))
     raise RuntimeError("the contents' page numbers did not settle after three printings")
 
 
@@ -241,4 +239,9 @@ def finish(pdf: bytes, m) -> bytes:
 
 def produce(m, options) -> dict[str, bytes]:
     paper = options.paper if options.paper in PAPERS else "A5"
-    return {f"{m.name}-vertical.pdf": finish(render_pdf(m, paper), m)}
+    # the manuscript's folder, the templates, the fonts; Chromium starts while the book is
+    # rendered to HTML and shuts down while pypdf finishes the PDF
+    with chromium.browser(fetch.roots(m)) as page:
+        pdf = render_pdf(page, m, paper)
+        page.quit()
+        return {f"{m.name}-vertical.pdf": finish(pdf, m)}
