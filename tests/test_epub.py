@@ -84,8 +84,23 @@ class Book:
         return next(i for i in self.manifest.values() if prop in (i.get("properties") or "").split())
 
 
+GARAMOND = Path("/usr/share/fonts/opentype/ebgaramond/EBGaramond12-Regular.otf")  # fonts-ebgaramond
+HOUSE_TOML = f'[style]\nbody_font = "{GARAMOND}"\nlabel_font = "IPAexGothic"\n'  # a file; a family
+
+
+def house_style_book(folder: Path, embed_fonts: bool, out: Path) -> Path:
+    """small-en built in a book project whose taidan.toml names [style] fonts."""
+    if not (folder / "taidan.toml").exists():
+        shutil.copytree(SAMPLES, folder / "manuscript")
+        (folder / "taidan.toml").write_text(HOUSE_TOML, encoding="utf-8")
+    # as taidan build --embed-fonts / --no-embed-fonts reads it
+    options = project.find(folder).options(embed_fonts=embed_fonts)
+    (path,) = build([folder / "manuscript" / "small-en.md"], ["epub"], out, options, say=lambda s: None)
+    return path
+
+
 @pytest.fixture(scope="session")
-def books(build_once) -> dict[str, Book]:
+def books(build_once, tmp_path_factory) -> dict[str, Book]:
     """(manuscript stem, edition) -> Book, for every book the tests read."""
     out = {}
     for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN, EDGE_ZH):
@@ -96,6 +111,8 @@ def books(build_once) -> dict[str, Book]:
         out[(ENGLISH.stem, "epub+fonts")] = Book(path)  # Linux Libertine and Biolinum inside
     for name, path in build_once("epub-vertical", INTERVIEW, embed_fonts=True).items():
         out[(INTERVIEW.stem, "epub-vertical+fonts")] = Book(path)
+    house = tmp_path_factory.mktemp("house")
+    out[("small-en", "epub+house+fonts")] = Book(house_style_book(house, True, house / "out"))
     for manuscript in (INTERVIEW, SMALL_JA, SMALL_EN):  # Kobo's: <name>(-vertical).kepub.epub
         for name, path in build_once("kepub", manuscript).items():
             out[(manuscript.stem, "kepub-vertical" if "-vertical." in name else "kepub")] = Book(path)
@@ -121,9 +138,9 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
 
 
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
-    # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts x1; kepubs: interview,
-    # small-ja x2, small-en x1
-    assert len(epubcheck_reports) == 14
+    # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts, house fonts x1;
+    # kepubs: interview, small-ja x2, small-en x1
+    assert len(epubcheck_reports) == 15
     for key, report in epubcheck_reports.items():
         checker = report["checker"]
         assert checker["checkerVersion"].startswith("5."), key
@@ -425,6 +442,51 @@ def test_no_fonts_by_default_and_subsets_on_request(books, interview):
         assert used <= set(cmap), sorted(chr(c) for c in used - set(cmap))[:10]
         assert len(cmap) < len(used) + 400  # a subset, not the font's 7000+ characters
         assert "vert" in {r.FeatureTag for r in face["GSUB"].table.FeatureList.FeatureRecord}
+
+
+def test_embed_fonts_embeds_the_house_style_fonts_too(books, tmp_path):
+    """[style] body_font (a file) and label_font (an installed family) are subset and
+    embedded like the built-in faces, and the house rules ask for them; without
+    --embed-fonts the EPUB asks for the family by name, as before."""
+    from fontTools.ttLib import TTFont
+
+    book = books[("small-en", "epub+house+fonts")]
+    css = book.read("style/book.css").decode()
+    fonts = {i.get("href"): i.get("media-type") for i in book.manifest.values()
+             if i.get("href").startswith("fonts/")}
+    assert fonts == {f"fonts/{name}.woff": "font/woff" for name in (
+        "serif", "serif-italic", "serif-bold", "serif-bold-italic", "sans", "sans-bold",
+        "house-body", "house-label")}
+    for role in ("body", "label"):  # no bold file: the regular one serves bold (no faux bold)
+        for weight in ("normal", "bold"):
+            assert (f'@font-face {{ font-family: "taidan-house-{role}"; font-weight: {weight}; '
+                    f'src: url("../fonts/house-{role}.woff") format("woff"); }}') in css
+    assert re.search(r'html, body \{ font-family: "taidan-house-body", ', css)
+    assert re.search(r'\.label \{ font-family: "taidan-house-label", ', css)
+    assert "EB Garamond" not in css and "IPAexGothic\", sans-serif" in css  # only in the fallbacks
+    text = "".join("".join(book.xml(h).itertext()) for h in book.spine)
+    labels = "".join("".join(e.itertext()) for h in book.spine
+                     for e in book.xml(h).iterfind(".//x:*[@class='label']", NS))
+    assert labels  # the turns' labels, set in the label font
+    for name, source, needed in (("house-body", GARAMOND, text), ("house-label", None, labels)):
+        face = TTFont(io.BytesIO(book.read(f"fonts/{name}.woff")))
+        assert face.flavor == "woff"
+        family = face["name"].getBestFamilyName()
+        assert family == ("EB Garamond" if source else "IPAexGothic"), family
+        whole = set(TTFont(str(source or "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
+                           lazy=True).getBestCmap())
+        cmap = set(face.getBestCmap())
+        used = {ord(ch) for ch in needed if not ch.isspace()}
+        assert used & whole <= cmap and used - whole <= {ord("東"), ord("京"), ord("と"), ord("う"), ord("き"), ord("ょ")}
+        assert len(cmap) < len(set(text)) + 100 < len(whole)  # a subset of the book's characters
+    # the same project builds the same bytes; without --embed-fonts nothing is inside
+    folder = book.path.parents[1]
+    assert house_style_book(folder, True, tmp_path / "again").read_bytes() == book.data
+    plain = Book(house_style_book(folder, False, tmp_path / "plain"))
+    assert not [i for i in plain.manifest.values() if i.get("href").startswith("fonts/")]
+    css = plain.read("style/book.css").decode()
+    assert "@font-face" not in css and 'html, body { font-family: "EB Garamond", ' in css
+    assert '.label { font-family: "IPAexGothic", ' in css
 
 
 def test_speaker_turns_keep_the_model_and_no_colour_is_imposed(books, interview):

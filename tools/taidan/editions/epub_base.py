@@ -25,7 +25,7 @@ from ebooklib import epub
 from taidan.editions import cover, epub_zip
 from taidan.fonts import font
 from taidan.model import plain_text
-from taidan.render import Loader, environment, project_templates, search_path, words
+from taidan.render import Loader, environment, house, project_templates, search_path, words
 
 XHTML = "application/xhtml+xml"
 NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
@@ -200,8 +200,8 @@ class EpubEdition:
             cover_file, cover_data = "images/cover.png", cover.generate(m)
         faces = self.fonts if m.cjk or not self.latin_fonts else self.latin_fonts
         embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff",
-                     "style": "italic" if role.endswith("italic") else "normal"}
-                    for family, weight, role in faces] if embed_fonts else []
+                     "style": "italic" if role.endswith("italic") else "normal", "path": font(role)}
+                    for family, weight, role in faces] + house_faces() if embed_fonts else []
 
         docs = self.documents(m)
         entries = self.contents(m, docs)
@@ -226,9 +226,8 @@ class EpubEdition:
             from taidan.editions.epub_fonts import subset_woff
 
             text = "".join(_text_of(data) for data in rendered.values()) + css.decode("utf-8")
-            for face in embedded:
-                book.add_item(_item(f"font-{face['role']}", face["file"],
-                                    subset_woff(font(face["role"]), text)))
+            for face in {face["file"]: face for face in embedded}.values():  # one file may serve two weights
+                book.add_item(_item(f"font-{face['role']}", face["file"], subset_woff(face["path"], text)))
         items = [_item(d.uid, d.href, rendered[d.uid], "nav" if d.uid == "nav" else "")
                  for d in docs]
         for item in items:
@@ -340,6 +339,18 @@ class EpubEdition:
                               {"property": "dcterms:conformsTo", "id": "conformance"})
             book.add_metadata(None, "meta", certifier,
                               {"property": "a11y:certifiedBy", "refines": "#conformance"})
+
+
+def house_faces() -> list[dict]:
+    """The fonts of taidan.toml's [style], to embed like the built-in ones: the stylesheet
+    (_house.css) asks for ``taidan-house-<role>``. A face without a bold file has its
+    regular file serve bold too, as in the PDFs (never a faux bold)."""
+    return [{"family": f"taidan-house-{face.role}", "weight": weight, "style": "normal",
+             "role": f"house-{face.role}{suffix}", "file": f"fonts/house-{face.role}{suffix}.woff",
+             "path": path, "house": True}
+            for face in house().faces
+            for weight, suffix, path in (("normal", "", face.regular),
+                                         ("bold", "-bold" if face.bold else "", face.bold or face.regular))]
 
 
 def description(m) -> str:

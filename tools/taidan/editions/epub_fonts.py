@@ -22,7 +22,7 @@ def subset_woff(path: Path, text: str) -> bytes:
     options.name_IDs = ["*"]  # keep the copyright and licence (OFL) records
     options.hinting = False
     options.flavor = "woff"
-    face = TTFont(str(path), recalcTimestamp=False)
+    face = TTFont(str(path), recalcTimestamp=False, fontNumber=0)  # a collection (.ttc): its first font
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(face)
