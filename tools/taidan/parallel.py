@@ -30,13 +30,13 @@ ENGINES = {"print": "taidan.typeset.engine", "handout": "taidan.typeset.engine"}
 ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
 # Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured
 # with tools/bench.py's sampler, one edition at a time, on the interview (11 KB) and a
-# 300-page book (611 KB): print 70 and 280 MB, handout 65 and 247, the EPUB editions and html
-# under 50; print-vertical (Chromium over its DevTools pipe) 460 MB for the interview and
-# 955 for bench.py's long_manuscript(55) (574 KB, 522 vertical pages).
+# 300-page book (611 KB): print 70 and 280 MB, handout 65 and 247, the EPUB editions and
+# html under 50; print-vertical (Chromium, driven over its DevTools pipe) 339 MB for the
+# interview, 590 for 204 KB and 1,099 for 611 KB.
 PEAK_MB = {  # edition: (fixed, per KB)
     "print": (66, 0.35),
     "handout": (62, 0.30),
-    "print-vertical": (450, 0.88),
+    "print-vertical": (325, 1.27),
     "epub": (45, 0.01),
     "epub-vertical": (45, 0.01),
     "html": (28, 0.01),

@@ -104,10 +104,11 @@ def environment(edition: str) -> jinja2.Environment:
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between builds (Jinja's folder in the temporary directory,
-    private to the user, each entry checked against its template's source): compiling an
-    edition's templates takes longer than rendering them. A cache that cannot be written
-    (disk full, folder removed) is only slower, never an error."""
+    """Compiled templates kept between builds, in the user's cache folder
+    (``$XDG_CACHE_HOME/taidan/templates``, else ``~/.cache/taidan/templates``), each entry
+    checked against its template's source: compiling an edition's templates takes longer
+    than rendering them. A cache that cannot be written (disk full, folder removed) is only
+    slower, never an error."""
 
     def dump_bytecode(self, bucket) -> None:
         try:
@@ -118,9 +119,14 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
 
 @lru_cache(maxsize=None)
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    import os
+
     try:
-        return _BytecodeCache()
-    except (OSError, RuntimeError):  # no private folder can be made: compile every time
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "taidan" / "templates"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return _BytecodeCache(str(folder))
+    except (OSError, RuntimeError):  # no home, or read-only: compile every time
         return None
 
 
