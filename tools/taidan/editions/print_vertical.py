@@ -1,12 +1,12 @@
 """The vertical print edition (縦組み): a book PDF set by headless Chromium.
 
 Chromium sets vertical text, ruby, emphasis dots, tate-chu-yoko and strict kinsoku, but has
-no target-counter(): the book is loaded once and printed; the page of each heading is read
-back from that PDF's named destinations, written into the contents of the loaded page, and
-the page printed again (the contents keep their size: the numbers sit in a fixed 3em box). Chromium
-knows nothing of right-to-left binding and stamps the clock into its PDFs: pypdf adds
-/ViewerPreferences /Direction /R2L and fixed dates and /ID, so equal manuscripts give
-byte-identical files.
+no target-counter(): the book is loaded once and printed with its headings alone; the page
+of each heading is read back from that PDF's named destinations, written into the contents
+of the loaded page, and the book printed (the contents keep their size: the numbers sit in
+a fixed 3em box). Chromium knows nothing of right-to-left binding and stamps the clock into
+its PDFs: an incremental update (written with pypdf's objects) adds /ViewerPreferences
+/Direction /R2L, fixed dates and an /ID, so equal manuscripts give byte-identical files.
 """
 
 from __future__ import annotations
