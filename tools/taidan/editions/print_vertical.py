@@ -1,12 +1,12 @@
 """The vertical print edition (縦組み): a book PDF set by headless Chromium.
 
 Chromium sets vertical text, ruby, emphasis dots, tate-chu-yoko and strict kinsoku, but has
-no target-counter(): the book is loaded once and printed; the page of each heading is read
-back from that PDF's named destinations, written into the contents of the loaded page, and
-the page printed again (the contents keep their size: the numbers sit in a fixed 3em box). Chromium
-knows nothing of right-to-left binding and stamps the clock into its PDFs: pypdf adds
-/ViewerPreferences /Direction /R2L and fixed dates and /ID, so equal manuscripts give
-byte-identical files.
+no target-counter(): the book is loaded once and printed with its headings alone; the page
+of each heading is read back from that PDF's named destinations, written into the contents
+of the loaded page, and the book printed (the contents keep their size: the numbers sit in
+a fixed 3em box). Chromium knows nothing of right-to-left binding and stamps the clock into
+its PDFs: an incremental update (written with pypdf's objects) adds /ViewerPreferences
+/Direction /R2L, fixed dates and an /ID, so equal manuscripts give byte-identical files.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import re
 from datetime import datetime, timezone
 
 from markupsafe import Markup
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, BooleanObject, ByteStringObject, NameObject
+from pypdf import PdfReader
+from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DictionaryObject,
+                           NameObject, NumberObject, create_string_object)
 
 from taidan import fetch
 from taidan.editions import chromium
@@ -206,8 +207,15 @@ def _pdf_date(m) -> str:
     return when.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
+# Chromium's own /CreationDate and /ModDate: the clock, overwritten in place (same length)
+_CLOCK = re.compile(rb"(/(?:CreationDate|ModDate) ?\(D:)(\d{14})")
+
+
 def finish(pdf: bytes, m) -> bytes:
-    """Right-to-left page order and fixed metadata; the pages themselves are untouched.
+    """Right-to-left page order and fixed metadata, appended to Chromium's PDF as an
+    incremental update (a new catalog and Info, a trailer with /ID): the pages are not
+    rewritten, which for a long book is seconds of pypdf saved. The clock Chromium wrote
+    into its Info is overwritten in place, so no byte depends on when the book was built.
     The /ID hashes what the pages draw: the same book gets the same /ID wherever it is
     built, a changed manuscript, template or paper a new one."""
     reader = PdfReader(io.BytesIO(pdf))
@@ -216,24 +224,51 @@ def finish(pdf: bytes, m) -> bytes:
         contents = page.get_contents()
         if contents is not None:
             drawn.update(contents.get_data())
-    writer = PdfWriter(clone_from=reader)
-    prefs = writer.create_viewer_preferences()
-    prefs[NameObject("/Direction")] = NameObject("/R2L")
-    prefs[NameObject("/DisplayDocTitle")] = BooleanObject(True)  # the title, not the file name
+    ident = ByteStringObject(drawn.digest()[:16])
     date = _pdf_date(m)
-    writer.add_metadata({
+    digits = date[2:16].encode()
+    body = _CLOCK.sub(lambda found: found.group(1) + digits, pdf)
+    previous = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", pdf)
+    root_ref, info_ref = reader.trailer.raw_get("/Root"), reader.trailer.raw_get("/Info")
+    if previous is None or "/Prev" in reader.trailer or info_ref is None:
+        raise RuntimeError("Chromium's PDF is not laid out as taidan expects (one xref table)")
+
+    catalog = DictionaryObject(reader.trailer["/Root"])
+    catalog[NameObject("/ViewerPreferences")] = DictionaryObject({
+        NameObject("/Direction"): NameObject("/R2L"),
+        NameObject("/DisplayDocTitle"): BooleanObject(True),  # the title, not the file name
+    })
+    info = DictionaryObject({NameObject(key): create_string_object(value) for key, value in {
         "/Title": m.meta.title,
         "/Author": "、".join(sp.name for sp in m.speakers),
         "/Creator": "taidan print-vertical",
         "/Producer": "taidan (Chromium, pypdf)",
         "/CreationDate": date,
         "/ModDate": date,
-    })
-    ident = drawn.digest()[:16]
-    # pypdf has no public setter; a preset _ID is written as it is instead of a random one
-    writer._ID = ArrayObject([ByteStringObject(ident), ByteStringObject(ident)])
+    }.items()})
+
     out = io.BytesIO()
-    writer.write(out)
+    out.write(body if body.endswith(b"\n") else body + b"\n")
+    offsets = {}
+    for ref, obj in sorted([(info_ref, info), (root_ref, catalog)], key=lambda r: r[0].idnum):
+        offsets[ref.idnum] = out.tell()
+        out.write(f"{ref.idnum} {ref.generation} obj\n".encode())
+        obj.write_to_stream(out)
+        out.write(b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 1\n0000000000 65535 f \n")
+    for number, offset in offsets.items():
+        out.write(f"{number} 1\n{offset:010d} 00000 n \n".encode())
+    trailer = DictionaryObject({
+        NameObject("/Size"): NumberObject(reader.trailer["/Size"]),
+        NameObject("/Root"): root_ref,
+        NameObject("/Info"): info_ref,
+        NameObject("/Prev"): NumberObject(int(previous.group(1))),
+        NameObject("/ID"): ArrayObject([ident, ident]),
+    })
+    out.write(b"trailer\n")
+    trailer.write_to_stream(out)
+    out.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
 
 
