@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import subprocess
+import tempfile
 import threading
 import time
 import unicodedata
@@ -497,6 +498,42 @@ def test_ctrl_c_leaves_no_chromium_running_and_no_temporary_folder():
         time.sleep(0.05)
     assert running == []
     assert not folder.exists()
+
+
+EARLY_UNTAKEN = """
+from taidan.editions import chromium
+chromium.start_early()
+pid, folder = chromium._early[2].process.pid, chromium._early[1].name
+print(pid, folder, flush=True)
+"""
+
+
+def test_a_browser_started_early_is_taken_or_closed(tmp_path):
+    """`taidan build --edition print-vertical` starts Chromium before loading the manuscript
+    (chromium.start_early); the edition takes that browser, the same bytes come out, and
+    nothing is left running. A browser nobody takes (here: the process just ends) is closed
+    and its folder removed at exit."""
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", EARLY_UNTAKEN], capture_output=True, text=True,
+                         check=True).stdout.split()
+    pid, folder = int(out[0]), Path(out[1])
+    for _ in range(40):
+        if not _running(pid):
+            break
+        time.sleep(0.05)
+    assert not _running(pid)
+    assert not folder.exists()
+
+    before = set(Path(tempfile.gettempdir()).glob("taidan-chromium-*"))
+    chromium.start_early()
+    early = chromium._early[2]
+    with chromium.browser([font("mincho-mono").parent]) as page:
+        assert page is early and chromium._early is None
+        page.load(chromium.write_document(page, '<p lang="ja">本文</p>'))
+        assert b"%PDF" in page.pdf()[:8]
+    assert not _running(early.process.pid)
+    assert set(Path(tempfile.gettempdir()).glob("taidan-chromium-*")) == before
 
 
 # ---- pages: images, parts, orphans and widows -------------------------------------------

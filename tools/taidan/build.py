@@ -63,6 +63,10 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
                 pending.append((path, name, digest))
     if not pending:
         return []
+    if _vertical_here(pending, workers):
+        from taidan.editions import chromium
+
+        chromium.start_early()  # it starts while the manuscript is loaded (see chromium)
     from taidan.load import load  # only now: a no-op build never imports the loader
 
     # like make -k: a bad manuscript is reported and writes nothing; the others are built
@@ -128,6 +132,13 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     if failures:
         raise EditionFailed(failures, written)
     return written
+
+
+def _vertical_here(pending: list, workers: int | None) -> bool:
+    """Whether print-vertical is pending and will be built in this process, not in a
+    forked worker: the only job, or one job at a time."""
+    return (any(name == "print-vertical" for _, name, _ in pending)
+            and (len(pending) == 1 or (workers or parallel.cores()) == 1))
 
 
 def _manuscript_digest(path: Path) -> bytes | None:

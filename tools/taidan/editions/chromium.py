@@ -11,6 +11,7 @@ Chromium runs in a process group of its own and is closed, or killed, whatever h
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import os
@@ -229,17 +230,61 @@ class Browser:
                 pass
 
 
+# A browser started ahead of need (start_early): (the process that started it, its
+# temporary folder, the Browser). Only that process takes it or closes it: a forked worker
+# starts its own.
+_early: tuple[int, tempfile.TemporaryDirectory, "Browser"] | None = None
+
+
+def start_early() -> None:
+    """Starts Chromium now, for this process's next ``browser()`` to take: its half second
+    of start-up then runs beside taidan's own (loading the manuscript, rendering the HTML).
+    Not taken (the edition skipped, the build failed), it is closed at exit."""
+    global _early
+    if _early is None and BINARY.is_file():
+        folder = tempfile.TemporaryDirectory(prefix="taidan-chromium-")
+        _early = (os.getpid(), folder, Browser(Path(folder.name), lambda url: False))
+        atexit.register(close_early)
+
+
+def close_early() -> None:
+    """Closes a browser from start_early() that nobody took (in the process that started it)."""
+    global _early
+    if _early is not None and _early[0] == os.getpid():
+        _, folder, b = _early
+        _early = None
+        b.close(polite=False)
+        folder.cleanup()
+
+
+def _take_early():
+    global _early
+    if _early is not None and _early[0] == os.getpid():
+        taken, _early = _early, None
+        return taken[1], taken[2]
+    return tempfile.TemporaryDirectory(prefix="taidan-chromium-"), None
+
+
 @contextmanager
 def browser(allowed: list[Path]):
-    """Yields a ``Browser`` starting up: file:// URLs inside ``allowed`` (and the temporary
-    folder the documents are written to) load, every other request is aborted."""
+    """Yields a ``Browser`` starting up (or the one start_early() started): file:// URLs
+    inside ``allowed`` (and the temporary folder the documents are written to) load, every
+    other request is aborted."""
     if not BINARY.is_file():
         raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
     from taidan import fetch  # one guard for every engine: refusals become build problems
 
-    with tempfile.TemporaryDirectory(prefix="taidan-chromium-") as tmp:
+    folder, b = _take_early()
+    with folder as tmp:
         folders = [p.resolve() for p in [*allowed, Path(tmp)]]
-        b = Browser(Path(tmp), lambda url: fetch.allowed(url, folders))
+
+        def on_request(url: str) -> bool:
+            return fetch.allowed(url, folders)
+
+        if b is None:
+            b = Browser(Path(tmp), on_request)
+        else:
+            b.on_request = on_request  # no request came before: the page opens at the first load
         try:  # the page opens at the first load: Chromium starts while the caller works
             yield b
         except BaseException:
