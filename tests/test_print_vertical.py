@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import BUILD, SOURCE
+from conftest import BUILD, ROOT, SOURCE
 from pdfread import missing_in_order
 from taidan import fetch
 from taidan.editions import Options, chromium, print_vertical
@@ -508,7 +508,7 @@ print(pid, folder, flush=True)
 """
 
 
-def test_a_browser_started_early_is_taken_or_closed(tmp_path):
+def test_a_browser_started_early_is_taken_or_closed(tmp_path, monkeypatch):
     """`taidan build --edition print-vertical` starts Chromium before loading the manuscript
     (chromium.start_early); the edition takes that browser, the same bytes come out, and
     nothing is left running. A browser nobody takes (here: the process just ends) is closed
@@ -524,6 +524,17 @@ def test_a_browser_started_early_is_taken_or_closed(tmp_path):
         time.sleep(0.05)
     assert not _running(pid)
     assert not folder.exists()
+
+    # an English book skips print-vertical: the early browser is closed once that is known
+    from taidan.build import build
+
+    started, start = [], chromium.start_early
+    monkeypatch.setattr(chromium, "start_early", lambda: (start(), started.append(chromium._early[2])))
+    build([ROOT / "tests" / "manuscripts" / "english-repair.md"], ["print-vertical", "html"],
+          tmp_path, Options(), say=lambda line: None, workers=1)
+    assert len(started) == 1 and chromium._early is None
+    assert not _running(started[0].process.pid) and not started[0].log.parent.exists()
+    monkeypatch.undo()
 
     before = set(Path(tempfile.gettempdir()).glob("taidan-chromium-*"))
     chromium.start_early()

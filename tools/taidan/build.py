@@ -89,6 +89,10 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
             continue
         digests[(name, path)] = digest
         jobs.append((name, manuscripts[path], options))
+    if not any(name == "print-vertical" for name, _, _ in jobs):
+        from taidan.editions import chromium
+
+        chromium.close_early()  # skipped or not valid: its memory goes back now
     if not jobs and not (store and skips):
         if problems:
             raise ManuscriptInvalid(list(dict.fromkeys(problems)))
