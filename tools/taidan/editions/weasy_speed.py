@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import contextlib
 
-PINNED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
+from taidan import typeset
+
+PINNED = {"weasyprint": typeset.PINNED, "pydyf": "0.13.0"}
 
 _originals: dict = {}
 _enabled = True

@@ -50,7 +50,7 @@ def _worker(conn) -> None:
         # fonts each time. Those are frozen out of its sight, and it runs less often (a warm
         # rebuild of the interview: about 1.03 -> 0.84 s of CPU; the same bytes).
         gc.freeze()
-        gc.set_threshold(50_000, 20, 100)
+        gc.set_threshold(*parallel.COLLECTOR_THRESHOLDS)
         while True:
             try:
                 job = conn.recv()

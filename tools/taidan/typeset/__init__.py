@@ -4,3 +4,15 @@
 (約物の詰め) for WeasyPrint. Everything else (ruby, emphasis dots, indents) is CSS, in
 ``templates/shared/_typeset.css``.
 """
+
+PINNED = "70.0"  # the WeasyPrint whose source the patches here were written against
+
+
+def require_pinned(what: str) -> None:
+    """Raises RuntimeError unless WeasyPrint is the pinned version: ``what`` names the fix."""
+    import weasyprint
+
+    if weasyprint.__version__ != PINNED:
+        raise RuntimeError(
+            f"taidan's {what} is written for WeasyPrint {PINNED}, found "
+            f"{weasyprint.__version__}: install the version pinned in pyproject.toml")

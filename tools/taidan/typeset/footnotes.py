@@ -19,7 +19,8 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-PINNED = "70.0"
+from taidan.typeset import require_pinned
+
 _STOCK = "overflow = last_child_bottom > footnote_area_bottom"
 _FIXED = "overflow = last_child_bottom > footnote_area_bottom + 0.01  # px: not rounding"
 
@@ -28,13 +29,9 @@ _originals: dict = {}
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    import weasyprint
     from weasyprint import layout
 
-    if weasyprint.__version__ != PINNED:
-        raise RuntimeError(
-            f"taidan's footnote fix is written for WeasyPrint {PINNED}, found "
-            f"{weasyprint.__version__}: install the version pinned in pyproject.toml")
+    require_pinned("footnote fix")
     if _originals:
         return
     method = layout.LayoutContext._update_footnote_area

@@ -46,7 +46,8 @@ import functools
 import inspect
 import re
 
-PINNED = "70.0"
+from taidan.typeset import require_pinned
+
 LATIN_CAP = 0.08  # em: the widest gap pdftotext still reads as no space (measured ~0.1)
 
 # Never spread: the two halves of ―― …… ‥ must touch (and ── as a narration mark).
@@ -280,15 +281,11 @@ def _exact_draw_first_line(module):
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    import weasyprint
     from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
     from weasyprint.text.line_break import Layout
 
-    if weasyprint.__version__ != PINNED:
-        raise RuntimeError(
-            f"taidan's Japanese justification is written for WeasyPrint {PINNED}, found "
-            f"{weasyprint.__version__}: install the version pinned in pyproject.toml")
+    require_pinned("Japanese justification")
     if _originals:
         return
     _originals.update(justify_line=inline.justify_line, set_text=Layout.set_text,

@@ -18,7 +18,8 @@ Pinned to WeasyPrint 70.0 like ``taidan.typeset.justify``.
 
 from __future__ import annotations
 
-PINNED = "70.0"
+from taidan.typeset import require_pinned
+
 COLLAPSING = ("normal", "nowrap", "pre-line")  # white-space values whose spaces collapse
 
 _originals: dict = {}
@@ -48,14 +49,10 @@ def split_first_line(text, style, context, max_width, justification_spacing,
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    import weasyprint
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
-    if weasyprint.__version__ != PINNED:
-        raise RuntimeError(
-            f"taidan's line-breaking fix is written for WeasyPrint {PINNED}, found "
-            f"{weasyprint.__version__}: install the version pinned in pyproject.toml")
+    require_pinned("line-breaking fix")
     if _originals:
         return
     _originals["split_first_line"] = line_break.split_first_line
