@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from taidan.build import build
+from taidan.pipeline.build import build
 from taidan.editions import Options
 from taidan.load import load
 

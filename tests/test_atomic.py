@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from taidan.output import LOCK_NAME, TEMP_PREFIX
+from taidan.pipeline.output import LOCK_NAME, TEMP_PREFIX
 
 from conftest import INTERVIEW, ROOT
 

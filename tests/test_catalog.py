@@ -23,7 +23,7 @@ from PIL import Image
 from conftest import BUILD, INTERVIEW, ROOT
 
 import opds_validate
-from taidan import catalog
+from taidan.publish import catalog
 from taidan.editions import EDITIONS
 from taidan.load import load
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from taidan.load import load
-from taidan.output import TEMP_PREFIX
+from taidan.pipeline.output import TEMP_PREFIX
 from taidan.model import Text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from PIL import ImageFont
 from pypdf import PdfReader
 
 from taidan.editions import cover
-from taidan.fonts import font
+from taidan.engines.fonts import font
 from taidan.load import load, smart
 from taidan.model import plain_text
 
@@ -243,12 +243,12 @@ def test_a_turn_with_emphasis_does_not_break_after_its_first_word(paper, book):
 
 def test_a_text_box_that_overflows_only_by_its_trailing_space_keeps_its_words(tmp_path):
     """WeasyPrint 70 alone puts "Let's" by itself on a line when the run of text before an
-    inline element fits but for its trailing space (taidan.typeset.linebreak fixes it).
+    inline element fits but for its trailing space (taidan.engines.weasyprint.linebreak fixes it).
     Widths from 150 to 250 pt in steps of half a point meet that case five times (measured
     without the fix); each paragraph's first line must hold more than one word."""
     from weasyprint import HTML
 
-    from taidan.typeset import linebreak
+    from taidan.engines.weasyprint import linebreak
 
     linebreak.install()
     paragraphs = "".join(

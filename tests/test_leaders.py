@@ -1,4 +1,4 @@
-"""Dot leaders joined into one text box a line (taidan.typeset.leaders): the dots land
+"""Dot leaders joined into one text box a line (taidan.engines.weasyprint.leaders): the dots land
 where WeasyPrint's own leaders put them, read back from the PDF by MuPDF, and the page
 draws far fewer text objects."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import subprocess
 
-from taidan.fonts import font
-from taidan.typeset import leaders
+from taidan.engines.fonts import font
+from taidan.engines.weasyprint import leaders
 
 ENTRIES = ["短い", "もう少し長い見出し", "Latin title", "「括弧」で始まる見出しの、かなり長いもの"]
 

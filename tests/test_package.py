@@ -44,7 +44,7 @@ def test_installed_taidan_builds_a_book_folder_of_its_own(installed_taidan, tmp_
     book = tmp_path / "book"
     shutil.copytree(ROOT / "manuscript", book / "manuscript")  # source/ holds the article: not a manuscript
     python = installed_taidan.parent / "python"
-    where = run(python, "-c", "import taidan, taidan.render as r; print(taidan.__file__); print(r.TEMPLATES)", cwd=book)
+    where = run(python, "-c", "import taidan, taidan.render.jinja as r; print(taidan.__file__); print(r.TEMPLATES)", cwd=book)
     module, templates = where.stdout.split()
     assert Path(module).is_relative_to(installed_taidan.parents[1])  # not this checkout
     assert Path(templates).is_relative_to(installed_taidan.parents[1])

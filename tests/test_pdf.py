@@ -13,7 +13,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from taidan.editions import Options, edition
-from taidan.fonts import font
+from taidan.engines.fonts import font
 from taidan.model import plain_text
 
 from conftest import BUILD, SOURCE
@@ -453,7 +453,7 @@ Ann: Time. Future![^1] Future. Talk.[^2] Naive learning![^3]
 def test_every_note_is_printed_on_the_page_of_its_call(tmp_path_factory, build_once):
     """WeasyPrint 70 took rounding for an overflow of the footnote area (A5, this book's
     sizes): one note was printed, the next on the colophon, the last nowhere
-    (taidan.typeset.footnotes)."""
+    (taidan.engines.weasyprint.footnotes)."""
     path = tmp_path_factory.mktemp("notes") / "notes.md"
     path.write_text(NOTES, encoding="utf-8")
     book = pages(build_once("print", manuscript=path)["notes.pdf"])

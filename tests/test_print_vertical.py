@@ -24,10 +24,11 @@ from pypdf import PdfReader
 
 from conftest import BUILD, ROOT, SOURCE
 from pdfread import missing_in_order
-from taidan import fetch
-from taidan.editions import Options, chromium, print_vertical
+from taidan.pipeline import guard as fetch
+from taidan.editions import Options, print_vertical
+from taidan.engines import chromium
 from taidan.editions.print_vertical import text_runs, vertical_quotes
-from taidan.fonts import font
+from taidan.engines.fonts import font
 
 MM = 72 / 25.4
 
@@ -501,7 +502,7 @@ def test_ctrl_c_leaves_no_chromium_running_and_no_temporary_folder():
 
 
 EARLY_UNTAKEN = """
-from taidan.editions import chromium
+from taidan.engines import chromium
 chromium.start_early()
 pid, folder = chromium._early[2].process.pid, chromium._early[1].name
 print(pid, folder, flush=True)
@@ -526,7 +527,7 @@ def test_a_browser_started_early_is_taken_or_closed(tmp_path, monkeypatch):
     assert not folder.exists()
 
     # an English book skips print-vertical: the early browser is closed once that is known
-    from taidan.build import build
+    from taidan.pipeline.build import build
 
     started, start = [], chromium.start_early
     monkeypatch.setattr(chromium, "start_early", lambda: (start(), started.append(chromium._early[2])))

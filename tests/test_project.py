@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from taidan import project
+from taidan.config import project
 from taidan.editions import EDITIONS
-from taidan.problems import ManuscriptInvalid
+from taidan.errors import ManuscriptInvalid
 
 TAIDAN = [sys.executable, "-m", "taidan"]
 
@@ -190,7 +190,7 @@ def test_fonts_named_in_taidan_toml_reach_the_pdf_from_anywhere_on_the_machine(t
 
 def test_a_missing_font_names_the_package_to_install(monkeypatch, tmp_path):
     """A pip user has no `make setup`: the message names the Debian package of the face."""
-    from taidan import fonts
+    from taidan.engines import fonts
 
     gone = tmp_path / "bizud-gothic" / "BIZUDPGothic-Bold.ttf"
     monkeypatch.setitem(fonts.FONTS, "gothic-bold", gone)
@@ -207,7 +207,7 @@ def test_compiled_templates_are_never_stale(tmp_path):
     template is compiled again, and a cache folder that went away is only slower."""
     import shutil
 
-    from taidan import render
+    from taidan.render import jinja as render
     from taidan.editions import Options
 
     folder = tmp_path / "templates" / "shared"

@@ -29,7 +29,7 @@ import tinyhtml5
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from taidan.build import build
+from taidan.pipeline.build import build
 from taidan.editions import EDITIONS, Options
 
 from pdfread import (body_height, missing_in_order, opens_a_note, overlapping_words, pages,
@@ -339,7 +339,7 @@ def glyphs_no_font_has(edition: str) -> Doc:
 
 def test_glyphs_no_font_has_keep_their_place(tmp_path_factory, build_once):
     """Every glyph of a line where Pango put it, and all the text read back in order, in the
-    PDFs of a manuscript with glyphs no font has (see taidan.typeset.justify on .notdef)."""
+    PDFs of a manuscript with glyphs no font has (see taidan.engines.weasyprint.justify on .notdef)."""
     for edition in ("print", "handout"):
         doc = glyphs_no_font_has(edition)
         path = tmp_path_factory.mktemp("tofu") / "tofu.md"

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
-from taidan import send  # noqa: E402
+from taidan.publish import send  # noqa: E402
 
 USER, PASSWORD = "editor@example.org", "correct horse battery staple"
 KINDLE = "reader@kindle.example"

@@ -1,5 +1,5 @@
 """WeasyPrint's steps whose cost grows with the square of a book's length, replaced
-(taidan.editions.weasy_speed): the same PDF bytes, and each replacement really in use."""
+(taidan.engines.weasyprint.speed): the same PDF bytes, and each replacement really in use."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import io
 import pydyf
 from pypdf import PdfReader
 
-from taidan.build import produce
-from taidan.editions import Options, weasy_speed
+from taidan.pipeline.build import produce
+from taidan.editions import Options
+from taidan.engines.weasyprint import speed as weasy_speed
 from taidan.load import load
 
 from conftest import INTERVIEW

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from taidan.load import load  # noqa: E402
 from taidan.model import plain_text  # noqa: E402
-from taidan.words import words  # noqa: E402
+from taidan.render.strings import words  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 TAIDAN = [str(VENV_BIN / "taidan")]

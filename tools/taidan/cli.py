@@ -94,22 +94,22 @@ def _report(problems) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "send":
-        from taidan import send
+        from taidan.publish import send
 
         return send.main(args.files, args.to)
     if args.command == "catalog":
-        from taidan import catalog
+        from taidan.publish import catalog
 
         return catalog.main(args.manuscripts, args.out)
     if args.command == "serve":
         from taidan.serve import run
 
         return run(args.targets, args.host, args.port, args.open)
-    from taidan.problems import ManuscriptInvalid
+    from taidan.errors import ManuscriptInvalid
 
     if args.command == "new":
         return _new(args.folder, args.lang)
-    from taidan import project
+    from taidan.config import project
 
     try:
         book = project.around(args.manuscripts)
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "check":
         from taidan.load import load
-        from taidan.style import warnings
+        from taidan.config.style import warnings
 
         options, problems = book.options(), list(missing)
         for path in paths:
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         _report(problems)  # warnings only: the manuscripts are valid
         return 0
 
-    from taidan.build import build
+    from taidan.pipeline.build import build
     from taidan.editions import EDITIONS
 
     settings = book.config["build"]  # the command line beats taidan.toml
@@ -152,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
 def building(action, out, missing=()) -> int:
     """Runs a build (taidan build, taidan catalog) and turns what stops it into one line
     each and an exit status; ``missing``: problems found before it, reported with its own."""
-    from taidan.build import EditionFailed
-    from taidan.problems import ManuscriptInvalid
+    from taidan.pipeline.build import EditionFailed
+    from taidan.errors import ManuscriptInvalid
 
     try:
         action()
@@ -178,7 +178,7 @@ def building(action, out, missing=()) -> int:
 def _new(folder: Path, lang: str) -> int:
     import shlex
 
-    from taidan import new
+    from taidan.config import new
 
     try:
         written = new.create(folder, lang)

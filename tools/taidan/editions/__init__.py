@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from taidan.project import Publisher
-from taidan.style import Style
+from taidan.config.project import Publisher
+from taidan.config.style import Style
 
 EDITIONS = {
     "html": "taidan.editions.html",
@@ -28,7 +28,7 @@ class Options:
     paper: str = "A5"  # print edition: A5, B6, A4 or Letter
     press: bool = False  # print edition: 3 mm bleed and crop marks
     embed_fonts: bool = False  # EPUB editions: embed subset fonts
-    # from the book project (taidan.project): its templates folder overriding the built-in
+    # from the book project (taidan.config.project): its templates folder overriding the built-in
     # files one by one, its house style, publisher defaults and accessibility certifier
     templates: str = ""
     style: Style = field(default_factory=Style)

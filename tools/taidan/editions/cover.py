@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from taidan.fonts import font
+from taidan.engines.fonts import font
 
 SIZE = (1600, 2560)
 MARGIN = 130
@@ -123,7 +123,7 @@ def _block(draw, lines, face, y: int, leading: float, fill=INK) -> int:
 
 
 def roles(m) -> dict[str, str]:
-    """The font role (taidan.fonts) of each part of the cover, by the manuscript's script."""
+    """The font role (taidan.engines.fonts) of each part of the cover, by the manuscript's script."""
     return {part: faces[0 if m.cjk else 1] for part, faces in FACES.items()}
 
 

@@ -23,9 +23,9 @@ import jinja2
 from ebooklib import epub
 
 from taidan.editions import cover, epub_zip
-from taidan.fonts import font
+from taidan.engines.fonts import font
 from taidan.model import plain_text
-from taidan.render import Loader, environment, house, project_templates, search_path, words
+from taidan.render.jinja import Loader, environment, house, project_templates, search_path, words
 
 XHTML = "application/xhtml+xml"
 NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
@@ -87,7 +87,7 @@ class EpubEdition:
                  latin_fonts: list[tuple[str, str, str]] = (), suffix: str = ""):
         self.name = name
         self.vertical = vertical
-        # with --embed-fonts: (CSS family, weight, font role in taidan.fonts); a role ending
+        # with --embed-fonts: (CSS family, weight, font role in taidan.engines.fonts); a role ending
         # in "italic" is an italic face. Japanese and Chinese books embed ``fonts``, books
         # in other languages ``latin_fonts``.
         self.fonts = fonts

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from taidan.editions import weasy
-from taidan.render import render
-from taidan.typeset import justify, linebreak
+from taidan.engines.weasyprint import pdf as weasy
+from taidan.render.jinja import render
+from taidan.engines.weasyprint import justify, linebreak
 
 NAME = "handout"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taidan.render import data_uri, render
+from taidan.render.jinja import data_uri, render
 
 NAME = "html"
 

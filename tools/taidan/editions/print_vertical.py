@@ -22,10 +22,10 @@ from pypdf import PdfReader
 from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DictionaryObject,
                            NameObject, NumberObject, create_string_object)
 
-from taidan import fetch
-from taidan.editions import chromium
-from taidan.fonts import font
-from taidan.render import environment, render
+from taidan.pipeline import guard as fetch
+from taidan.engines import chromium
+from taidan.engines.fonts import font
+from taidan.render.jinja import environment, render
 
 NAME = "print-vertical"
 

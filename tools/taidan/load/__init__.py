@@ -12,8 +12,8 @@ from taidan.load.frontmatter import FrontMatter
 from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
-from taidan.problems import ManuscriptInvalid, Problem
-from taidan.words import words
+from taidan.errors import ManuscriptInvalid, Problem
+from taidan.render.strings import words
 
 CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
 
@@ -40,7 +40,7 @@ def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
 
 def load(path: Path, publisher=None) -> Manuscript:
     """Reads and validates one manuscript; raises ManuscriptInvalid with every problem.
-    ``publisher``: taidan.project.Publisher, what the front matter falls back on."""
+    ``publisher``: taidan.config.project.Publisher, what the front matter falls back on."""
     path = Path(path)
     source = read_source(path)
     problems = _control_characters(path, source.front.split("\n"), source.front_line)

@@ -12,7 +12,7 @@ import yaml
 from taidan.load import isbn
 from taidan.load.inline import web_url
 from taidan.model import Contact, Credit, Meta, Series, Speaker
-from taidan.problems import Problem
+from taidan.errors import Problem
 
 REQUIRED = ("title", "date", "lang", "speakers")
 OPTIONAL = ("subtitle", "kicker", "publisher", "credits", "contacts", "source", "identifier",
@@ -58,7 +58,7 @@ class FrontMatter:
     """Parses the YAML and records every problem with the file's own line numbers."""
 
     def __init__(self, path: Path, text: str, first_line: int, publisher=None):
-        self.publisher = publisher  # taidan.project.Publisher: taidan.toml's defaults
+        self.publisher = publisher  # taidan.config.project.Publisher: taidan.toml's defaults
         self.path = path
         self.text = text
         self.first_line = first_line

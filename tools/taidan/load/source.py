@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from taidan.problems import ManuscriptInvalid, Problem
+from taidan.errors import ManuscriptInvalid, Problem
 
 MAX_BYTES = 20 * 1024 * 1024
 

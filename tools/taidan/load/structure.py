@@ -17,7 +17,7 @@ from taidan.load import images, smart
 from taidan.load.blocks import RawBlock
 from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
                                 unclosed_ruby, unclosed_stage)
-from taidan.problems import Problem
+from taidan.errors import Problem
 
 # The editor's voice: ── or —— (Japanese), or one em dash and a space (English), in any language.
 NARRATION = re.compile(r"^(?:(?:──|——|―――?|－－)[ \t\u3000]*|—[ \t\u3000]+)")

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 from taidan.editions import Options
-from taidan.fonts import FONTS
+from taidan.engines.fonts import FONTS
 
 EXIT_PROBLEMS = 2
 EXIT_FAILED = 1
@@ -27,7 +27,7 @@ EXIT_FAILED = 1
 def _project():
     """The book project around the working folder (raises ManuscriptInvalid for a
     taidan.toml at fault)."""
-    from taidan import project
+    from taidan.config import project
 
     return project.find()
 
@@ -35,7 +35,7 @@ def _project():
 def finder(args: list[Path]):
     """What to serve, found again whenever taidan.toml changes or a manuscript appears:
     (manuscripts, options, folders to watch recursively, files' folders watched flat)."""
-    from taidan.render import TEMPLATES
+    from taidan.render.jinja import TEMPLATES
 
     def find():
         project = _project()
@@ -87,8 +87,8 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
     from taidan.serve.preview import Preview
     from taidan.serve.server import Server
 
-    from taidan.catalog import FOLDER
-    from taidan.problems import ManuscriptInvalid
+    from taidan.publish.catalog import FOLDER
+    from taidan.errors import ManuscriptInvalid
 
     for arg in args:
         if not arg.exists():

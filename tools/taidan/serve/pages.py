@@ -35,14 +35,14 @@ def _worker(conn) -> None:
     # First of all: SIGTERM (the server's stop, when a build takes too long) unwinds like
     # the end of the loop, at any point, so temporary files and the fonts' folder go too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from taidan import parallel
+    from taidan.pipeline import workers as parallel
 
     parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
     weasy = None
     try:
-        from taidan.editions import weasy
+        from taidan.engines.weasyprint import pdf as weasy
 
-        from taidan.typeset import engine  # noqa: F401 - WeasyPrint, once, for every build to come
+        from taidan.engines.weasyprint import fast_import as engine  # noqa: F401 - WeasyPrint, once, for every build to come
 
         weasy.keep_fonts()
         # Layout allocates millions of short-lived objects: with the default thresholds the
@@ -66,12 +66,12 @@ def _worker(conn) -> None:
 
 def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
     """("ok", details), ("invalid", problem lines) or ("failed", what broke)."""
-    from taidan import render
-    from taidan.build import produce
-    from taidan.editions import weasy
+    from taidan.render import jinja as render
+    from taidan.pipeline.build import produce
+    from taidan.engines.weasyprint import pdf as weasy
     from taidan.load import load
-    from taidan.output import write_atomic
-    from taidan.problems import ManuscriptInvalid
+    from taidan.pipeline.output import write_atomic
+    from taidan.errors import ManuscriptInvalid
 
     if fresh:  # templates, fonts or taidan.toml changed: nothing cached may outlive them
         render.strings.cache_clear()

@@ -7,7 +7,7 @@ coalesced into one more pass. Every change of state bumps ``version``; the pages
 browser wait for it by long-polling (``wait``), as MkDocs' live reload does.
 
 The proofs are built with the project's own pipeline (taidan.load.load and
-taidan.build.produce), into a temporary folder: the user's build/ is never touched.
+taidan.pipeline.build.produce), into a temporary folder: the user's build/ is never touched.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from pathlib import Path
 
 import watchfiles
 
-from taidan.output import TEMP_PREFIX
+from taidan.pipeline.output import TEMP_PREFIX
 from taidan.serve.pages import Gallery
 
 
 def _replace(path: Path, data: bytes) -> None:
     """Writes one of the preview's own files whole (a reader sees the old or the new one).
-    No fsync, unlike taidan.output.write_atomic: these files die with the server, and on
+    No fsync, unlike taidan.pipeline.output.write_atomic: these files die with the server, and on
     this machine's disk the two fsyncs cost 20 ms of every save-to-reload."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}")
@@ -148,7 +148,7 @@ class Preview:
     def _scan(self) -> None:
         """Reads the project again: its manuscripts, options and the folders to watch.
         While taidan.toml has problems, they are shown and the last good reading stays."""
-        from taidan.problems import ManuscriptInvalid
+        from taidan.errors import ManuscriptInvalid
 
         try:
             self.paths, self.options, self.trees, self.files = self.find()
@@ -233,10 +233,10 @@ class Preview:
 
     def _build(self, names: set[str], fresh: bool) -> None:
         """Rebuilds the proofs of ``names`` (the html edition) with the project's pipeline."""
-        from taidan import render
-        from taidan.build import produce
+        from taidan.render import jinja as render
+        from taidan.pipeline.build import produce
         from taidan.load import load
-        from taidan.problems import ManuscriptInvalid
+        from taidan.errors import ManuscriptInvalid
 
         if fresh:  # templates or taidan.toml changed: no cached template may outlive them
             render.strings.cache_clear()

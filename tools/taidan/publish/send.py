@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from taidan.problems import Problem
+from taidan.errors import Problem
 
 MAX_ATTACHMENTS = 25
 MAX_MESSAGE_BYTES = 50_000_000  # the whole message as sent: headers, body, encoded files
@@ -49,7 +49,7 @@ class Settings:
 def settings(project) -> Settings:
     """The [send] table of the project's taidan.toml, checked for what sending needs.
     A missing key is a problem in taidan.toml (ManuscriptInvalid)."""
-    from taidan.problems import ManuscriptInvalid
+    from taidan.errors import ManuscriptInvalid
 
     if project.file is None:
         raise SendFailed("no taidan.toml in this folder or above it: taidan send takes the mail "
@@ -70,7 +70,7 @@ def settings(project) -> Settings:
 
 def _where(project) -> tuple[Path, int]:
     """taidan.toml and the line of its [send] table, for a setting that is missing."""
-    from taidan.project import shown
+    from taidan.config.project import shown
 
     lines = project.file.read_text(encoding="utf-8").splitlines()
     line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith("[send]")), 1)
@@ -262,8 +262,8 @@ def _partly(sent: int, total: int) -> str:
 
 def main(files: list[Path], to: str) -> int:
     """The command: 0 when every message went, 2 with one line on stderr otherwise."""
-    from taidan.problems import ManuscriptInvalid
-    from taidan.project import find
+    from taidan.errors import ManuscriptInvalid
+    from taidan.config.project import find
 
     try:
         project = find()

@@ -13,12 +13,12 @@ Paper Trail*"). Which lines it hits depends on the measure, so one paper size sh
 box without its trailing spaces fits, the whole box is returned as fitting. The caller
 already lets a trailing space overflow (``split_inline_box`` subtracts it before calling
 a line too wide), so the line then continues, or breaks, after the box as it should.
-Pinned to WeasyPrint 70.0 like ``taidan.typeset.justify``.
+Pinned to WeasyPrint 70.0 like ``taidan.engines.weasyprint.justify``.
 """
 
 from __future__ import annotations
 
-from taidan.typeset import require_pinned
+from taidan.engines.weasyprint import require_pinned
 
 COLLAPSING = ("normal", "nowrap", "pre-line")  # white-space values whose spaces collapse
 

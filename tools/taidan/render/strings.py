@@ -12,7 +12,7 @@ from pathlib import Path
 # symbolic link to the repository's templates/). TAIDAN_TEMPLATES: another templates folder
 # (a copy of this one, edited), e.g. for a series.
 TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
-                 or Path(__file__).resolve().parent / "templates").resolve()
+                 or Path(__file__).resolve().parents[1] / "templates").resolve()
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +24,7 @@ def strings() -> dict:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:  # one FILE:LINE line with the fix, not a crash
-        from taidan.problems import ManuscriptInvalid, Problem
+        from taidan.errors import ManuscriptInvalid, Problem
 
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
         raise ManuscriptInvalid([Problem(shown, 0, f"cannot read it: {err.strerror}",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from taidan.output import write_atomic
+from taidan.pipeline.output import write_atomic
 
-SKELETON = Path(__file__).resolve().parent / "skeleton"
+SKELETON = Path(__file__).resolve().parents[1] / "skeleton"
 LANGUAGES = ("ja", "en")
 
 

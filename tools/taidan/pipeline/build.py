@@ -12,12 +12,12 @@ import posixpath
 import sys
 from pathlib import Path
 
-from taidan import cache, fetch, parallel
-from taidan.style import warnings as style_warnings
+from taidan.pipeline import cache, guard as fetch, workers as parallel
+from taidan.config.style import warnings as style_warnings
 from taidan.editions import Options, edition, skip_reason
-from taidan.output import clean_leftovers, locked, write_atomic
-from taidan.progress import Progress
-from taidan.problems import ManuscriptInvalid, Problem
+from taidan.pipeline.output import clean_leftovers, locked, write_atomic
+from taidan.pipeline.progress import Progress
+from taidan.errors import ManuscriptInvalid, Problem
 
 MARKUP = (".html", ".xhtml", ".htm", ".svg")
 
@@ -39,7 +39,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
           say=print, workers: int | None = None) -> list[Path]:
     """Builds every edition of every manuscript and returns the files written.
 
-    An edition whose inputs are unchanged since it was last written (see taidan.cache) is
+    An edition whose inputs are unchanged since it was last written (see taidan.pipeline.cache) is
     not built again. The others are produced side by side, one worker per core.
     An invalid manuscript raises ManuscriptInvalid before anything is written. A template
     at fault (ManuscriptInvalid) or an edition that breaks (EditionFailed) is raised after
@@ -64,7 +64,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     if not pending:
         return []
     if _vertical_here(pending, workers):
-        from taidan.editions import chromium
+        from taidan.engines import chromium
 
         chromium.start_early()  # it starts while the manuscript is loaded (see chromium)
     from taidan.load import load  # only now: a no-op build never imports the loader
@@ -90,7 +90,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
         digests[(name, path)] = digest
         jobs.append((name, manuscripts[path], options))
     if not any(name == "print-vertical" for name, _, _ in jobs):
-        from taidan.editions import chromium
+        from taidan.engines import chromium
 
         chromium.close_early()  # skipped or not valid: its memory goes back now
     if not jobs and not (store and skips):
@@ -184,8 +184,8 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     """One edition's files, in memory; ManuscriptInvalid for a template's fault."""
     import jinja2
 
-    from taidan import render
-    from taidan.fonts import FontNotLoaded
+    from taidan.render import jinja as render
+    from taidan.engines.fonts import FontNotLoaded
 
     fetch.refusals()
     render.configure(options)  # the project's templates and house style
@@ -249,7 +249,7 @@ def _refusal(url: str, name: str) -> Problem:
 
 def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
     """Where a template names ``url`` (or its file name), for the problem's FILE:LINE."""
-    from taidan.render import TEMPLATES, project_templates
+    from taidan.render.jinja import TEMPLATES, project_templates
 
     needles = [url, posixpath.basename(url.split("?")[0].rstrip("/")) or url]
     folders = [f for f in (project_templates(), TEMPLATES) if f]
@@ -267,16 +267,16 @@ def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
 
 
 def _in_templates(filename) -> bool:
-    from taidan.render import TEMPLATES
+    from taidan.render.jinja import TEMPLATES
 
     return Path(filename).is_relative_to(TEMPLATES)
 
 
 def _missing_template(name: str, filename) -> Problem:
     """A built-in template file that is not there: a broken installation or templates folder."""
-    from taidan.render import TEMPLATES
+    from taidan.render.jinja import TEMPLATES
 
-    from taidan.words import missing_template_hint
+    from taidan.render.strings import missing_template_hint
 
     path = Path(filename) if _in_templates(filename) else TEMPLATES / name / filename
     return Problem(_shown(path), 0, "template missing", missing_template_hint())
@@ -284,7 +284,7 @@ def _missing_template(name: str, filename) -> Problem:
 
 def _template_frame(tb, name: str) -> tuple[Path, int]:
     """The innermost template line in a Jinja traceback (Jinja maps frames to templates)."""
-    from taidan.render import TEMPLATES, project_templates
+    from taidan.render.jinja import TEMPLATES, project_templates
 
     found = (_shown(TEMPLATES / name), 0)
     folders = [f for f in (project_templates(), TEMPLATES) if f]

@@ -272,7 +272,7 @@ def browser(allowed: list[Path]):
     other request is aborted."""
     if not BINARY.is_file():
         raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
-    from taidan import fetch  # one guard for every engine: refusals become build problems
+    from taidan.pipeline import guard as fetch  # one guard for every engine: refusals become build problems
 
     folder, b = _take_early()
     with folder as tmp:

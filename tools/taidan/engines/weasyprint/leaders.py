@@ -29,7 +29,7 @@ def join_copies(context, line) -> None:
     from weasyprint.layout.leader import leader_index
     from weasyprint.text.line_break import create_layout
 
-    from taidan.typeset.justify import CJKSpacing
+    from taidan.engines.weasyprint.justify import CJKSpacing
 
     _, leader = leader_index(line)
     if leader is None or len(leader.children) < 2:
@@ -59,7 +59,7 @@ def install() -> None:
     global _original
     from weasyprint.layout import inline
 
-    from taidan.typeset import justify
+    from taidan.engines.weasyprint import justify
 
     justify.install()  # its exact glyph advances place the joined dots
     if _original is None:

@@ -46,7 +46,7 @@ import functools
 import inspect
 import re
 
-from taidan.typeset import require_pinned
+from taidan.engines.weasyprint import require_pinned
 
 LATIN_CAP = 0.08  # em: the widest gap pdftotext still reads as no space (measured ~0.1)
 
@@ -268,7 +268,7 @@ def _exact_draw_first_line(module):
     advanced by their own Pango width (see the module's docstring)."""
     source = inspect.getsource(module.draw_first_line)
     if source.count(_STOCK_TJ) != 1 or source.count(_STOCK_NOTDEF) != 1:
-        raise RuntimeError("taidan.typeset.justify: weasyprint.draw.text.draw_first_line "
+        raise RuntimeError("taidan.engines.weasyprint.justify: weasyprint.draw.text.draw_first_line "
                            "is not the one this module was written for")
     namespace = dict(vars(module), _tj_advance=_tj_advance)
     source = source.replace(_STOCK_TJ, "string += _tj_advance(kerning, textbox)")

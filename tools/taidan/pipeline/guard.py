@@ -28,8 +28,8 @@ RESOURCE_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", 
 
 def roots(m) -> list[Path]:
     """The folders (and font files) a build may read for manuscript ``m``."""
-    from taidan.fonts import FONTS
-    from taidan.render import TEMPLATES, house, project_templates
+    from taidan.engines.fonts import FONTS
+    from taidan.render.jinja import TEMPLATES, house, project_templates
 
     folders = [m.path.resolve().parent, TEMPLATES.resolve()]
     if project_templates():

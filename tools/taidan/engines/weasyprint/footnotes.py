@@ -11,7 +11,7 @@ one, the others on the colophon or nowhere).
 
 ``install()`` compares with a tolerance of 1/100 px. Upstream: the comparison in
 ``_update_footnote_area`` should allow for rounding. Pinned to WeasyPrint 70.0 like
-``taidan.typeset.justify``.
+``taidan.engines.weasyprint.justify``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-from taidan.typeset import require_pinned
+from taidan.engines.weasyprint import require_pinned
 
 _STOCK = "overflow = last_child_bottom > footnote_area_bottom"
 _FIXED = "overflow = last_child_bottom > footnote_area_bottom + 0.01  # px: not rounding"
@@ -37,7 +37,7 @@ def install() -> None:
     method = layout.LayoutContext._update_footnote_area
     source = textwrap.dedent(inspect.getsource(method))
     if source.count(_STOCK) != 1:
-        raise RuntimeError("taidan.typeset.footnotes: weasyprint.layout.LayoutContext."
+        raise RuntimeError("taidan.engines.weasyprint.footnotes: weasyprint.layout.LayoutContext."
                            "_update_footnote_area is not the one this module was written for")
     namespace = dict(vars(layout))
     exec(compile(source.replace(_STOCK, _FIXED), inspect.getsourcefile(layout), "exec"),  # noqa: S102

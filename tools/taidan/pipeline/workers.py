@@ -22,10 +22,10 @@ import importlib
 import os
 import signal
 
-from taidan.output import LOCK_NAME
+from taidan.pipeline.output import LOCK_NAME
 
 # Editions whose engine is worth importing once before forking.
-ENGINES = {"print": "taidan.typeset.engine", "handout": "taidan.typeset.engine"}
+ENGINES = {"print": "taidan.engines.weasyprint.fast_import", "handout": "taidan.engines.weasyprint.fast_import"}
 # Slowest first, so the long jobs start at once.
 ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
 # Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured

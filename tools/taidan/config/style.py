@@ -60,7 +60,7 @@ class Style:
 
 def warnings(m, style: Style) -> list:
     """Problems (warnings: the manuscript is valid) when speakers must share a shape."""
-    from taidan.problems import Problem
+    from taidan.errors import Problem
 
     if len(m.speakers) <= len(style.shapes):
         return []

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
-from taidan import fetch
+from taidan.pipeline import guard as fetch
 
-from taidan.editions import weasy_speed
-from taidan.fonts import FontNotLoaded, font
-from taidan.typeset import footnotes, leaders
+from taidan.engines.weasyprint import speed as weasy_speed
+from taidan.engines.fonts import FontNotLoaded, font
+from taidan.engines.weasyprint import footnotes, leaders
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -31,7 +31,7 @@ def source_date_epoch(m) -> int:
 
 
 def font_url(role: str) -> str:
-    """file: URL of a font by role (see taidan.fonts), for @font-face rules in the templates."""
+    """file: URL of a font by role (see taidan.engines.fonts), for @font-face rules in the templates."""
     return font(role).as_uri()
 
 
@@ -43,7 +43,7 @@ def keep_fonts(keep: bool = True) -> None:
     global _kept_fonts
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
-        from taidan.typeset import engine  # noqa: F401 - imports WeasyPrint quickly
+        from taidan.engines.weasyprint import fast_import as engine  # noqa: F401 - imports WeasyPrint quickly
         from weasyprint.text.fonts import FontConfiguration
 
         _kept_fonts = FontConfiguration()
@@ -51,7 +51,7 @@ def keep_fonts(keep: bool = True) -> None:
 
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
-    from taidan.typeset import engine  # noqa: F401 - imports WeasyPrint quickly
+    from taidan.engines.weasyprint import fast_import as engine  # noqa: F401 - imports WeasyPrint quickly
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -59,7 +59,7 @@ def write_pdf(html: str, m) -> bytes:
     footnotes.install()  # no footnote moved to a later page by a rounding error
     weasy_speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
-    # one guard for every engine: refusals become problems in the build (taidan.fetch)
+    # one guard for every engine: refusals become problems in the build (taidan.pipeline.guard)
     fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
     with _font_failures() as failed:

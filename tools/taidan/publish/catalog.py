@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from taidan.output import clean_leftovers, locked, write_atomic
+from taidan.pipeline.output import clean_leftovers, locked, write_atomic
 
 FOLDER = "catalog"
 # What a reader can download, in the order shown: (edition, file name suffix, vertical only,
@@ -75,7 +75,7 @@ def make(paths: list[Path], out: Path, options, title: str = "", workers: int | 
          say=print) -> list[Path]:
     """Builds the editions, then writes the catalog; returns the catalog's files written.
     Raises what build() raises (ManuscriptInvalid, EditionFailed) and OSError."""
-    from taidan.build import EditionFailed, build
+    from taidan.pipeline.build import EditionFailed, build
     from taidan.load import load
 
     build(paths, editions(), out, options, say=say, workers=workers)
@@ -106,7 +106,7 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> 
     """The catalog of books already built in ``out``: copies, covers, page and feeds.
     Returns the files written (those whose bytes changed). ``options``: the project's
     (its templates may override templates/catalog/)."""
-    from taidan.render import configure, words
+    from taidan.render.jinja import configure, words
 
     if options is not None:
         configure(options)
@@ -179,7 +179,7 @@ def _href(sub: str, name: str) -> str:
 
 
 def _render(template: str, context: dict) -> bytes:
-    from taidan.render import environment
+    from taidan.render.jinja import environment
 
     env = environment(FOLDER)
     return env.get_template(template).render(**context).encode("utf-8")
@@ -298,9 +298,9 @@ def _publication(b: Book) -> dict:
 # ---- the command ---------------------------------------------------------------------------
 
 def main(inputs: list[Path], out: Path | None) -> int:
-    from taidan import project
+    from taidan.config import project
     from taidan.cli import EXIT_PROBLEMS, _report, building
-    from taidan.problems import ManuscriptInvalid
+    from taidan.errors import ManuscriptInvalid
 
     try:
         book = project.around(inputs)  # a manuscript of another book: that book's build/

@@ -16,12 +16,12 @@ import re
 from pathlib import Path
 
 from taidan import __version__
-from taidan.fonts import FONTS
-from taidan.output import write_atomic
-from taidan.words import TEMPLATES
+from taidan.engines.fonts import FONTS
+from taidan.pipeline.output import write_atomic
+from taidan.render.strings import TEMPLATES
 
 CACHE_FILE = ".taidan-cache.json"
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 # Files a manuscript refers to: Markdown images and the cover field.
 _REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
 

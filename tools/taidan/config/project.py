@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taidan.problems import ManuscriptInvalid, Problem
+from taidan.errors import ManuscriptInvalid, Problem
 
 CONFIG_FILE = "taidan.toml"
 PAPERS = ("A5", "B6", "A4", "Letter")
@@ -29,7 +29,7 @@ def _editions() -> tuple[str, ...]:
 
 
 def _shapes() -> tuple[str, ...]:
-    from taidan.style import SHAPES
+    from taidan.config.style import SHAPES
 
     return tuple(SHAPES)
 
@@ -140,7 +140,7 @@ def _hint(word: str, choices) -> str:
 
 def defaults() -> dict:
     """Every table and key with its default: what a project without taidan.toml gets.
-    [style] also gets "faces": its fonts resolved to files (taidan.style.Face)."""
+    [style] also gets "faces": its fonts resolved to files (taidan.config.style.Face)."""
     config = {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
               for table, keys in SCHEMA.items()}
     config["style"]["faces"] = ()
@@ -204,7 +204,7 @@ class Project:
         folder = self.root / "templates"
         if not folder.is_dir():
             return None
-        from taidan.words import TEMPLATES  # not taidan.render: a no-op build needs no Jinja
+        from taidan.render.strings import TEMPLATES  # not taidan.render: a no-op build needs no Jinja
 
         return None if folder.resolve() == Path(TEMPLATES).resolve() else folder.resolve()
 
@@ -228,7 +228,7 @@ class Project:
                        certified_by=self.config["accessibility"]["certified_by"])
 
     def style(self):
-        from taidan.style import DEFAULT_SHAPES, Style
+        from taidan.config.style import DEFAULT_SHAPES, Style
 
         style = self.config["style"]
         return Style(shapes=tuple(style["label_shapes"] or DEFAULT_SHAPES), accent=style["accent"],
@@ -284,13 +284,13 @@ def read(file: Path) -> dict:
     faces = []
     for key in FONT_KEYS:
         if config["style"][key]:
-            from taidan.style import FontNotFound, resolve_face
+            from taidan.config.style import FontNotFound, resolve_face
 
             try:
                 faces.append(resolve_face(key.removesuffix("_font"), config["style"][key], file.parent))
             except FontNotFound as err:
                 problems.append(Problem(name, lines.of("style", key), *err.args))
-    config["style"]["faces"] = tuple(faces)  # resolved: taidan.style.Face, file by file
+    config["style"]["faces"] = tuple(faces)  # resolved: taidan.config.style.Face, file by file
     if problems:
         raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
     return config

@@ -1,0 +1,1 @@
+"""The project: taidan.toml's schema, the project folder, the house style."""

@@ -1,0 +1,1 @@
+"""What happens to built books: the OPDS catalog, Send to Kindle."""
