@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from taidan.config import project
-from taidan.render import jinja as render
+from taidan.render import jinja
 from taidan.pipeline.build import build
 from taidan.editions import Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
@@ -99,7 +99,7 @@ def house_style_book(folder: Path, embed_fonts: bool, out: Path) -> Path:
     try:
         (path,) = build([folder / "manuscript" / "small-en.md"], ["epub"], out, options, say=lambda s: None)
     finally:  # the house style is render's global: later calls of an edition's produce() must not inherit it
-        render.configure(Options())
+        jinja.configure(Options())
     return path
 
 

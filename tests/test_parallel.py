@@ -1,4 +1,4 @@
-"""The scheduler (taidan.pipeline.workers): editions side by side while their estimated memory fits
+"""The scheduler (taidan.pipeline.parallel): editions side by side while their estimated memory fits
 the budget, one at a time when it does not. Real forked workers; each job reports when it
 ran, and the test reads the overlaps."""
 
@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from taidan.pipeline import workers as parallel
+from taidan.pipeline import parallel
 
 from conftest import INTERVIEW
 
@@ -69,7 +69,7 @@ def test_the_budget_is_a_setting(monkeypatch):
 ENGINE_ORDER = """
 import sys
 from pathlib import Path
-from taidan.pipeline import workers as parallel
+from taidan.pipeline import parallel
 
 class M:
     path = Path(sys.argv[1])

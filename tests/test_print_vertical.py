@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from conftest import BUILD, ROOT, SOURCE
 from pdfread import missing_in_order
-from taidan.pipeline import guard as fetch
+from taidan.pipeline import guard
 from taidan.editions import Options, print_vertical
 from taidan.engines import chromium
 from taidan.editions.print_vertical import text_runs, vertical_quotes
@@ -455,7 +455,7 @@ def test_chromium_requests_nothing_from_the_network(tmp_path):
         server.shutdown()
         server.server_close()
     assert seen == []
-    refused = fetch.refusals()  # the builder turns these into problems
+    refused = guard.refusals()  # the builder turns these into problems
     assert {f"{url}/a.css", f"{url}/x.png"} <= set(refused)
     out = tmp_path / "net.pdf"
     out.write_bytes(pdf)

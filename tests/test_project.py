@@ -11,14 +11,14 @@ import pytest
 
 from taidan.config import project
 from taidan.editions import EDITIONS
-from taidan.errors import ManuscriptInvalid
+from taidan.errors import ProblemsFound
 
 TAIDAN = [sys.executable, "-m", "taidan"]
 
 
 def _problems(folder: Path, text: str) -> list[str]:
     (folder / "taidan.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ManuscriptInvalid) as err:
+    with pytest.raises(ProblemsFound) as err:
         project.read(folder / "taidan.toml")
     return [str(p).split(":", 1)[1] for p in err.value.problems]
 
@@ -207,24 +207,24 @@ def test_compiled_templates_are_never_stale(tmp_path):
     template is compiled again, and a cache folder that went away is only slower."""
     import shutil
 
-    from taidan.render import jinja as render
+    from taidan.render import jinja
     from taidan.editions import Options
 
     folder = tmp_path / "templates" / "shared"
     folder.mkdir(parents=True)
     page = folder / "probe.html"
-    render.configure(Options(templates=str(tmp_path / "templates")))
+    jinja.configure(Options(templates=str(tmp_path / "templates")))
     try:
         for text in ("first {{ 1 + 1 }}", "second {{ 2 + 2 }}"):
             page.write_text(text, encoding="utf-8")
-            render.environment.cache_clear()  # what taidan serve does when a template changes
-            assert render.environment("html").get_template("probe.html").render() == text.split()[0] + (
+            jinja.environment.cache_clear()  # what taidan serve does when a template changes
+            assert jinja.environment("html").get_template("probe.html").render() == text.split()[0] + (
                 " 2" if text.startswith("first") else " 4")
-        shutil.rmtree(render._bytecode_cache().directory, ignore_errors=True)
+        shutil.rmtree(jinja._bytecode_cache().directory, ignore_errors=True)
         page.write_text("third", encoding="utf-8")
-        render.environment.cache_clear()
-        assert render.environment("html").get_template("probe.html").render() == "third"
+        jinja.environment.cache_clear()
+        assert jinja.environment("html").get_template("probe.html").render() == "third"
     finally:
-        os.makedirs(render._bytecode_cache().directory, mode=0o700, exist_ok=True)
-        render.configure(Options())
-        render.environment.cache_clear()
+        os.makedirs(jinja._bytecode_cache().directory, mode=0o700, exist_ok=True)
+        jinja.configure(Options())
+        jinja.environment.cache_clear()

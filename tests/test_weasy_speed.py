@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from taidan.pipeline.build import produce
 from taidan.editions import Options
-from taidan.engines.weasyprint import speed as weasy_speed
+from taidan.engines.weasyprint import speed
 from taidan.load import load
 
 from conftest import INTERVIEW
@@ -22,12 +22,12 @@ def _print_pdf() -> bytes:
 
 
 def test_same_bytes_as_weasyprints_own_steps(monkeypatch):
-    weasy_speed.install()
+    speed.install()
     looked_up = []
-    real = weasy_speed._page_pseudo_types
-    monkeypatch.setattr(weasy_speed, "_page_pseudo_types",
+    real = speed._page_pseudo_types
+    monkeypatch.setattr(speed, "_page_pseudo_types",
                         lambda *args: looked_up.append(args[1]) or real(*args))
-    with weasy_speed.disabled():
+    with speed.disabled():
         stock = _print_pdf()
     assert not looked_up
     ours = _print_pdf()
@@ -39,8 +39,8 @@ def test_same_bytes_as_weasyprints_own_steps(monkeypatch):
 
 
 def test_page_references_are_kept_until_a_page_is_added():
-    weasy_speed.install()
-    stock = weasy_speed._originals["page_references"]
+    speed.install()
+    stock = speed._originals["page_references"]
     pdf = pydyf.PDF()
     for _ in range(3):
         pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
@@ -49,5 +49,5 @@ def test_page_references_are_kept_until_a_page_is_added():
     assert first == stock(pdf) and len(first) == 3
     pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
     assert pdf.page_references == stock(pdf) and len(pdf.page_references) == 4
-    with weasy_speed.disabled():
+    with speed.disabled():
         assert pdf.page_references is not pdf.page_references

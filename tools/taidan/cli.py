@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         from taidan.serve import run
 
         return run(args.targets, args.host, args.port, args.open)
-    from taidan.errors import ManuscriptInvalid
+    from taidan.errors import ProblemsFound
 
     if args.command == "new":
         return _new(args.folder, args.lang)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         book = project.around(args.manuscripts)
-    except ManuscriptInvalid as err:  # taidan.toml at fault
+    except ProblemsFound as err:  # taidan.toml at fault
         return _report(err.problems)
     paths, missing = project.gather(args.manuscripts) if args.manuscripts else (book.manuscripts(), [])
     if not paths and not missing:
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             try:
                 m = load(path, options.publisher)
-            except ManuscriptInvalid as err:
+            except ProblemsFound as err:
                 problems += err.problems
                 continue
             problems += m.warnings + warnings(m, options.style)
@@ -152,16 +152,16 @@ def main(argv: list[str] | None = None) -> int:
 def building(action, out, missing=()) -> int:
     """Runs a build (taidan build, taidan catalog) and turns what stops it into one line
     each and an exit status; ``missing``: problems found before it, reported with its own."""
-    from taidan.pipeline.build import EditionFailed
-    from taidan.errors import ManuscriptInvalid
+    from taidan.pipeline.build import EditionsFailed
+    from taidan.errors import ProblemsFound
 
     try:
         action()
         if missing:
-            raise ManuscriptInvalid(list(missing))
-    except ManuscriptInvalid as err:
+            raise ProblemsFound(list(missing))
+    except ProblemsFound as err:
         return _report(list(missing) + [p for p in err.problems if p not in missing])
-    except EditionFailed as err:
+    except EditionsFailed as err:
         return _failed(err)
     except KeyboardInterrupt:
         print("taidan: interrupted; every file in the output folder is whole (old or new)",

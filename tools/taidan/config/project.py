@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taidan.errors import ManuscriptInvalid, Problem
+from taidan.errors import ProblemsFound, Problem
 
 CONFIG_FILE = "taidan.toml"
 PAPERS = ("A5", "B6", "A4", "Letter")
@@ -242,12 +242,12 @@ class Project:
 
 def read(file: Path) -> dict:
     """The validated configuration of one taidan.toml, defaults filled in.
-    Raises ManuscriptInvalid with one Problem per fault."""
+    Raises ProblemsFound with one Problem per fault."""
     name = shown(file)
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ManuscriptInvalid([Problem(name, 1, "is not UTF-8 text", "save it as UTF-8")]) from None
+        raise ProblemsFound([Problem(name, 1, "is not UTF-8 text", "save it as UTF-8")]) from None
     import tomllib  # here: a folder without taidan.toml never needs it
 
     try:
@@ -256,7 +256,7 @@ def read(file: Path) -> dict:
         match = re.search(r"^(.*?) \(at (?:line (\d+), column \d+|end of document)\)$", str(err))
         message = match.group(1) if match else str(err)
         line = int(match.group(2)) if match and match.group(2) else max(1, len(text.splitlines()))
-        raise ManuscriptInvalid([Problem(name, line, f"not valid TOML: {message[:1].lower()}{message[1:]}",
+        raise ProblemsFound([Problem(name, line, f"not valid TOML: {message[:1].lower()}{message[1:]}",
                                          "see https://toml.io")]) from None
     lines = _Lines(text)
     config = defaults()
@@ -292,7 +292,7 @@ def read(file: Path) -> dict:
                 problems.append(Problem(name, lines.of("style", key), *err.args))
     config["style"]["faces"] = tuple(faces)  # resolved: taidan.config.style.Face, file by file
     if problems:
-        raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
+        raise ProblemsFound(sorted(problems, key=lambda p: p.line))
     return config
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taidan.engines.weasyprint import pdf as weasy
+from taidan.engines.weasyprint import pdf
 from taidan.render.jinja import render
 from taidan.engines.weasyprint import justify, linebreak
 
@@ -12,6 +12,6 @@ NAME = "handout"
 def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
     linebreak.install()  # no break after a run's first word (WeasyPrint 70)
-    html = render(NAME, "handout.html", m, created=weasy.source_date(m), font_url=weasy.font_url,
+    html = render(NAME, "handout.html", m, created=pdf.source_date(m), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
-    return {f"{m.name}-handout.pdf": weasy.write_pdf(html, m)}
+    return {f"{m.name}-handout.pdf": pdf.write_pdf(html, m)}

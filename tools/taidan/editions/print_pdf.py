@@ -6,7 +6,7 @@ templates/print/.
 
 from __future__ import annotations
 
-from taidan.engines.weasyprint import pdf as weasy
+from taidan.engines.weasyprint import pdf
 from taidan.render.jinja import render
 from taidan.engines.weasyprint import justify, linebreak
 
@@ -17,6 +17,6 @@ def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
     linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
-                  created=weasy.source_date(m), font_url=weasy.font_url,
+                  created=pdf.source_date(m), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
-    return {f"{m.name}.pdf": weasy.write_pdf(html, m)}
+    return {f"{m.name}.pdf": pdf.write_pdf(html, m)}

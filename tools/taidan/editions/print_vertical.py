@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DictionaryObject,
                            NameObject, NumberObject, create_string_object)
 
-from taidan.pipeline import guard as fetch
+from taidan.pipeline import guard
 from taidan.engines import chromium
 from taidan.engines.fonts import font
 from taidan.render.jinja import environment, render
@@ -276,7 +276,7 @@ def produce(m, options) -> dict[str, bytes]:
     paper = options.paper if options.paper in PAPERS else "A5"
     # the manuscript's folder, the templates, the fonts; Chromium starts while the book is
     # rendered to HTML and shuts down while pypdf finishes the PDF
-    with chromium.browser(fetch.roots(m)) as page:
+    with chromium.browser(guard.roots(m)) as page:
         pdf = render_pdf(page, m, paper)
         page.quit()
         return {f"{m.name}-vertical.pdf": finish(pdf, m)}

@@ -3,7 +3,7 @@ DevTools protocol on a pipe (``--remote-debugging-pipe``: Chromium reads command
 and writes answers on fd 4, JSON messages ended by a NUL byte). No Node, no browser download.
 
 The build stays offline: every request that is not a file inside the allowed folders is
-aborted (the Fetch domain pauses each one and ``fetch.allowed`` decides), host names resolve
+aborted (the Fetch domain pauses each one and ``guard.allowed`` decides), host names resolve
 to nothing, and Chromium's background services (updates, sync, safe browsing) are off.
 Chromium runs in a process group of its own and is closed, or killed, whatever happens
 (an error, Ctrl-C); its profile and the documents live in a temporary folder that goes too.
@@ -272,14 +272,14 @@ def browser(allowed: list[Path]):
     other request is aborted."""
     if not BINARY.is_file():
         raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
-    from taidan.pipeline import guard as fetch  # one guard for every engine: refusals become build problems
+    from taidan.pipeline import guard  # one guard for every engine: refusals become build problems
 
     folder, b = _take_early()
     with folder as tmp:
         folders = [p.resolve() for p in [*allowed, Path(tmp)]]
 
         def on_request(url: str) -> bool:
-            return fetch.allowed(url, folders)
+            return guard.allowed(url, folders)
 
         if b is None:
             b = Browser(Path(tmp), on_request)

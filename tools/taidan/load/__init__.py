@@ -12,7 +12,7 @@ from taidan.load.frontmatter import FrontMatter
 from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
-from taidan.errors import ManuscriptInvalid, Problem
+from taidan.errors import ProblemsFound, Problem
 from taidan.render.strings import words
 
 CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
@@ -39,19 +39,19 @@ def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
 
 
 def load(path: Path, publisher=None) -> Manuscript:
-    """Reads and validates one manuscript; raises ManuscriptInvalid with every problem.
+    """Reads and validates one manuscript; raises ProblemsFound with every problem.
     ``publisher``: taidan.config.project.Publisher, what the front matter falls back on."""
     path = Path(path)
     source = read_source(path)
     problems = _control_characters(path, source.front.split("\n"), source.front_line)
     if problems:  # YAML would only repeat them, less clearly
-        raise ManuscriptInvalid(problems + _control_characters(path, source.body, source.body_line))
+        raise ProblemsFound(problems + _control_characters(path, source.body, source.body_line))
     problems += _control_characters(path, source.body, source.body_line)
     front = FrontMatter(path, source.front, source.front_line, publisher)
     meta, speakers = front.parse()
     problems += front.problems
     if meta is None:
-        raise ManuscriptInvalid(problems)
+        raise ProblemsFound(problems)
     try:
         lang = words(meta.lang or "en")
     except (OSError, yaml.YAMLError):  # a broken templates folder: the editions report it
@@ -65,7 +65,7 @@ def load(path: Path, publisher=None) -> Manuscript:
                                       "cover image") if meta.cover else None
     problems += builder.problems
     if any(not p.warning for p in problems):
-        raise ManuscriptInvalid(sorted(problems, key=lambda p: p.line))
+        raise ProblemsFound(sorted(problems, key=lambda p: p.line))
     return Manuscript(path=path, meta=smart.meta(meta), speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
                       cover_path=cover_path, images=builder.images,
@@ -76,5 +76,5 @@ def check(path: Path, publisher=None) -> list[Problem]:
     """Every problem of a manuscript, warnings (``Problem.warning``) included."""
     try:
         return load(path, publisher).warnings
-    except ManuscriptInvalid as err:
+    except ProblemsFound as err:
         return err.problems

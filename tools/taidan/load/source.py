@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from taidan.errors import ManuscriptInvalid, Problem
+from taidan.errors import ProblemsFound, Problem
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -52,7 +52,7 @@ def decode(path: Path, data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ManuscriptInvalid([Problem(path, 1, "this is a binary file, not a Markdown manuscript")])
+        raise ProblemsFound([Problem(path, 1, "this is a binary file, not a Markdown manuscript")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -74,7 +74,7 @@ def decode(path: Path, data: bytes) -> str:
         else:
             msg = f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})"
             hint = "save it as UTF-8"
-        raise ManuscriptInvalid([Problem(path, line, msg, hint)]) from None
+        raise ProblemsFound([Problem(path, line, msg, hint)]) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -82,27 +82,27 @@ def read_source(path: Path) -> Source:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ManuscriptInvalid([Problem(path, 1, f"the file is {size // 1048576} MB; "
+            raise ProblemsFound([Problem(path, 1, f"the file is {size // 1048576} MB; "
                                              f"the limit is {MAX_BYTES // 1048576} MB",
                                              "split the book into several manuscripts")])
         data = path.read_bytes()
     except IsADirectoryError:
-        raise ManuscriptInvalid([Problem(path, 0, "is a folder, not a manuscript file")]) from None
+        raise ProblemsFound([Problem(path, 0, "is a folder, not a manuscript file")]) from None
     except FileNotFoundError:
-        raise ManuscriptInvalid([Problem(path, 0, "no such file")]) from None
+        raise ProblemsFound([Problem(path, 0, "no such file")]) from None
     except OSError as err:
-        raise ManuscriptInvalid([Problem(path, 0, f"cannot read the file: {err.strerror}")]) from None
+        raise ProblemsFound([Problem(path, 0, f"cannot read the file: {err.strerror}")]) from None
     text = decode(path, data)
     if not text.strip():
-        raise ManuscriptInvalid([Problem(path, 1, "the file is empty",
+        raise ProblemsFound([Problem(path, 1, "the file is empty",
                                          "start with a front matter block between --- lines")])
     lines = text.split("\n")
     if lines[0].strip() != "---":
-        raise ManuscriptInvalid([Problem(path, 1, "the manuscript has no front matter",
+        raise ProblemsFound([Problem(path, 1, "the manuscript has no front matter",
                                          "start the file with a line '---', the YAML fields "
                                          "(title, date, lang, speakers), and another '---'")])
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             return Source(path, data, "\n".join(lines[1:index]), 2, lines[index + 1:], index + 2)
-    raise ManuscriptInvalid([Problem(path, 1, "the front matter is never closed",
+    raise ProblemsFound([Problem(path, 1, "the front matter is never closed",
                                      "end the YAML fields with a line '---'")])

@@ -12,27 +12,14 @@ import posixpath
 import sys
 from pathlib import Path
 
-from taidan.pipeline import cache, guard as fetch, workers as parallel
+from taidan.pipeline import cache, guard, parallel
 from taidan.config.style import warnings as style_warnings
 from taidan.editions import Options, edition, skip_reason
 from taidan.pipeline.output import clean_leftovers, locked, write_atomic
 from taidan.pipeline.progress import Progress
-from taidan.errors import ManuscriptInvalid, Problem
+from taidan.errors import EditionsFailed, Problem, ProblemsFound, WorkerFailure
 
 MARKUP = (".html", ".xhtml", ".htm", ".svg")
-
-
-class EditionBroke(Exception):
-    """What broke in a worker, as one line (the exception itself stays in the worker)."""
-
-
-class EditionFailed(Exception):
-    """An edition broke on a valid manuscript: a bug or a missing tool, not the input."""
-
-    def __init__(self, failures: list[tuple[str, Path, BaseException]], written: list[Path]):
-        super().__init__("; ".join(f"{name} ({path.name}): {err!r}" for name, path, err in failures))
-        self.failures = failures
-        self.written = written  # the other editions' files, written all the same
 
 
 def build(paths: list[Path], editions: list[str], out: Path, options: Options,
@@ -41,8 +28,8 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
 
     An edition whose inputs are unchanged since it was last written (see taidan.pipeline.cache) is
     not built again. The others are produced side by side, one worker per core.
-    An invalid manuscript raises ManuscriptInvalid before anything is written. A template
-    at fault (ManuscriptInvalid) or an edition that breaks (EditionFailed) is raised after
+    An invalid manuscript raises ProblemsFound before anything is written. A template
+    at fault (ProblemsFound) or an edition that breaks (EditionsFailed) is raised after
     the other editions are written; the failed edition's earlier files stay as they were.
     ``workers``: editions built at once (default: one per core)."""
     store = cache.BuildCache(out) if cache.enabled() else None
@@ -76,7 +63,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
             manuscripts[path] = load(path, options.publisher)
             for warning in style_warnings(manuscripts[path], options.style):
                 print(warning, file=sys.stderr)
-        except ManuscriptInvalid as err:
+        except ProblemsFound as err:
             problems += err.problems
     jobs, digests, skips = [], {}, []
     for path, name, digest in pending:
@@ -95,7 +82,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
         chromium.close_early()  # skipped or not valid: its memory goes back now
     if not jobs and not (store and skips):
         if problems:
-            raise ManuscriptInvalid(list(dict.fromkeys(problems)))
+            raise ProblemsFound(list(dict.fromkeys(problems)))
         return []
     written, failures = [], []
     with locked(out, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
@@ -113,7 +100,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
                 if status == "invalid":
                     problems += value
                 elif status == "failed":
-                    failures.append((name, m.path, EditionBroke(value)))
+                    failures.append((name, m.path, WorkerFailure(value)))
                 else:
                     if store:
                         store.forget(m.path, name)
@@ -132,9 +119,9 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
             if store:
                 store.save()
     if problems:
-        raise ManuscriptInvalid(list(dict.fromkeys(problems)))
+        raise ProblemsFound(list(dict.fromkeys(problems)))
     if failures:
-        raise EditionFailed(failures, written)
+        raise EditionsFailed(failures, written)
     return written
 
 
@@ -165,10 +152,10 @@ def _produce_safely(name: str, m, options: Options):
     or ("failed", what broke)."""
     try:
         return "ok", produce(name, m, options)
-    except ManuscriptInvalid as err:
+    except ProblemsFound as err:
         return "invalid", err.problems
     except Exception as err:  # noqa: BLE001 - reported once the others are built
-        fetch.refusals()
+        guard.refusals()
         if os.environ.get("TAIDAN_DEBUG"):
             import traceback
 
@@ -181,33 +168,33 @@ def _produce_safely(name: str, m, options: Options):
 
 
 def produce(name: str, m, options: Options) -> dict[str, bytes]:
-    """One edition's files, in memory; ManuscriptInvalid for a template's fault."""
+    """One edition's files, in memory; ProblemsFound for a template's fault."""
     import jinja2
 
-    from taidan.render import jinja as render
+    from taidan.render import jinja
     from taidan.engines.fonts import FontNotLoaded
 
-    fetch.refusals()
-    render.configure(options)  # the project's templates and house style
+    guard.refusals()
+    jinja.configure(options)  # the project's templates and house style
     try:
         files = edition(name).produce(m, options)
     except jinja2.TemplateNotFound as err:
-        raise ManuscriptInvalid([_missing_template(name, err.name)]) from None
+        raise ProblemsFound([_missing_template(name, err.name)]) from None
     except FileNotFoundError as err:
         if err.filename and _in_templates(err.filename):
-            raise ManuscriptInvalid([_missing_template(name, err.filename)]) from None
+            raise ProblemsFound([_missing_template(name, err.filename)]) from None
         raise
     except FontNotLoaded as err:  # named by a stylesheet: where it is named
-        raise ManuscriptInvalid([_font_problem(url, name) for url in dict.fromkeys(err.urls)]) from None
+        raise ProblemsFound([_font_problem(url, name) for url in dict.fromkeys(err.urls)]) from None
     except jinja2.TemplateSyntaxError as err:
-        raise ManuscriptInvalid([Problem(_shown(err.filename or err.name or name), err.lineno or 0,
+        raise ProblemsFound([Problem(_shown(err.filename or err.name or name), err.lineno or 0,
                                          f"template error: {err.message}")]) from None
     except jinja2.TemplateError as err:
         file, line = _template_frame(err.__traceback__, name)
-        raise ManuscriptInvalid([Problem(file, line, f"template error: {err}")]) from None
-    refused = fetch.refusals() + [url for url in _references(files) if url]
+        raise ProblemsFound([Problem(file, line, f"template error: {err}")]) from None
+    refused = guard.refusals() + [url for url in _references(files) if url]
     if refused:
-        raise ManuscriptInvalid([_refusal(url, name) for url in dict.fromkeys(refused)])
+        raise ProblemsFound([_refusal(url, name) for url in dict.fromkeys(refused)])
     return files
 
 
@@ -219,16 +206,16 @@ def _references(files: dict[str, bytes]) -> list[str]:
     found = []
     for filename, data in files.items():
         if filename.endswith(MARKUP + (".css",)):
-            found += [u for u in fetch.resources(data.decode("utf-8"), filename.endswith(".css"))
-                      if fetch.outside(u)]
+            found += [u for u in guard.resources(data.decode("utf-8"), filename.endswith(".css"))
+                      if guard.outside(u)]
         elif filename.endswith(".epub"):
             with zipfile.ZipFile(io.BytesIO(data)) as package:
                 for entry in package.namelist():
                     if entry.endswith(MARKUP + (".css",)):
                         text = package.read(entry).decode("utf-8")
                         folder = posixpath.dirname(entry)
-                        found += [u for u in fetch.resources(text, entry.endswith(".css"))
-                                  if fetch.outside(u, folder)]
+                        found += [u for u in guard.resources(text, entry.endswith(".css"))
+                                  if guard.outside(u, folder)]
     return found
 
 

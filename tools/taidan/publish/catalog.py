@@ -74,8 +74,8 @@ def editions() -> list[str]:
 def make(paths: list[Path], out: Path, options, title: str = "", workers: int | None = None,
          say=print) -> list[Path]:
     """Builds the editions, then writes the catalog; returns the catalog's files written.
-    Raises what build() raises (ManuscriptInvalid, EditionFailed) and OSError."""
-    from taidan.pipeline.build import EditionFailed, build
+    Raises what build() raises (ProblemsFound, EditionsFailed) and OSError."""
+    from taidan.pipeline.build import EditionsFailed, build
     from taidan.load import load
 
     build(paths, editions(), out, options, say=say, workers=workers)
@@ -84,7 +84,7 @@ def make(paths: list[Path], out: Path, options, title: str = "", workers: int | 
         m = load(path, options.publisher)
         missing = [name for name in _expected(m) if not (out / name).is_file()]
         if missing:
-            raise EditionFailed([("catalog", path, FileNotFoundError(
+            raise EditionsFailed([("catalog", path, FileNotFoundError(
                 f"{out / missing[0]} was not written"))])
         books.append(m)
     written = write(books, out, title, options, say=say)
@@ -300,11 +300,11 @@ def _publication(b: Book) -> dict:
 def main(inputs: list[Path], out: Path | None) -> int:
     from taidan.config import project
     from taidan.cli import EXIT_PROBLEMS, _report, building
-    from taidan.errors import ManuscriptInvalid
+    from taidan.errors import ProblemsFound
 
     try:
         book = project.around(inputs)  # a manuscript of another book: that book's build/
-    except ManuscriptInvalid as err:  # taidan.toml at fault
+    except ProblemsFound as err:  # taidan.toml at fault
         return _report(err.problems)
     paths, missing = project.gather(inputs) if inputs else (book.manuscripts(), [])
     if missing:  # a folder without manuscripts: nothing is built, the catalog is unchanged

@@ -48,8 +48,8 @@ class Settings:
 
 def settings(project) -> Settings:
     """The [send] table of the project's taidan.toml, checked for what sending needs.
-    A missing key is a problem in taidan.toml (ManuscriptInvalid)."""
-    from taidan.errors import ManuscriptInvalid
+    A missing key is a problem in taidan.toml (ProblemsFound)."""
+    from taidan.errors import ProblemsFound
 
     if project.file is None:
         raise SendFailed("no taidan.toml in this folder or above it: taidan send takes the mail "
@@ -61,7 +61,7 @@ def settings(project) -> Settings:
                                              'Kindle account approves'))
                if not send[key]]
     if missing:
-        raise ManuscriptInvalid(missing)
+        raise ProblemsFound(missing)
     security = send["security"]
     return Settings(host=send["host"], port=send["port"] or PORTS[security], security=security,
                     user=send["user"], sender=send["from"],
@@ -262,7 +262,7 @@ def _partly(sent: int, total: int) -> str:
 
 def main(files: list[Path], to: str) -> int:
     """The command: 0 when every message went, 2 with one line on stderr otherwise."""
-    from taidan.errors import ManuscriptInvalid
+    from taidan.errors import ProblemsFound
     from taidan.config.project import find
 
     try:
@@ -270,7 +270,7 @@ def main(files: list[Path], to: str) -> int:
         s = settings(project)
         batches(files)  # files are checked before asking for the password or connecting
         send(files, to, s, password(s))
-    except ManuscriptInvalid as err:  # taidan.toml itself is at fault
+    except ProblemsFound as err:  # taidan.toml itself is at fault
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 2

@@ -24,10 +24,10 @@ def strings() -> dict:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:  # one FILE:LINE line with the fix, not a crash
-        from taidan.errors import ManuscriptInvalid, Problem
+        from taidan.errors import ProblemsFound, Problem
 
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        raise ManuscriptInvalid([Problem(shown, 0, f"cannot read it: {err.strerror}",
+        raise ProblemsFound([Problem(shown, 0, f"cannot read it: {err.strerror}",
                                          missing_template_hint())]) from None
 
 

@@ -25,7 +25,7 @@ EXIT_FAILED = 1
 
 
 def _project():
-    """The book project around the working folder (raises ManuscriptInvalid for a
+    """The book project around the working folder (raises ProblemsFound for a
     taidan.toml at fault)."""
     from taidan.config import project
 
@@ -88,7 +88,7 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
     from taidan.serve.server import Server
 
     from taidan.publish.catalog import FOLDER
-    from taidan.errors import ManuscriptInvalid
+    from taidan.errors import ProblemsFound
 
     for arg in args:
         if not arg.exists():
@@ -101,7 +101,7 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
             print("taidan: no manuscripts to serve (give a MANUSCRIPT or a folder, or run it "
                   "where manuscript/*.md or taidan.toml is)", file=sys.stderr)
             return EXIT_PROBLEMS
-    except ManuscriptInvalid as err:  # taidan.toml at fault
+    except ProblemsFound as err:  # taidan.toml at fault
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return EXIT_PROBLEMS

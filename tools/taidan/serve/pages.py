@@ -1,7 +1,7 @@
 """The page gallery: the print edition rebuilt in a warm worker process, its pages as PNGs.
 
 The worker imports WeasyPrint once and keeps one FontConfiguration between builds
-(``weasy.keep_fonts``), so a rebuild pays for layout and drawing only. It is a process of
+(``pdf.keep_fonts``), so a rebuild pays for layout and drawing only. It is a process of
 its own, not a thread: layout holds Python's GIL for a second or more, which would stall
 the proof page's rebuild and the HTTP server. Pages are drawn by ``pdftoppm``
 (poppler-utils, already installed for the tests and the README's page images): WeasyPrint
@@ -35,16 +35,16 @@ def _worker(conn) -> None:
     # First of all: SIGTERM (the server's stop, when a build takes too long) unwinds like
     # the end of the loop, at any point, so temporary files and the fonts' folder go too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from taidan.pipeline import workers as parallel
+    from taidan.pipeline import parallel
 
     parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
     weasy = None
     try:
-        from taidan.engines.weasyprint import pdf as weasy
+        from taidan.engines.weasyprint import pdf
 
-        from taidan.engines.weasyprint import fast_import as engine  # noqa: F401 - WeasyPrint, once, for every build to come
+        from taidan.engines.weasyprint import fast_import  # noqa: F401 - WeasyPrint, once, for every build to come
 
-        weasy.keep_fonts()
+        pdf.keep_fonts()
         # Layout allocates millions of short-lived objects: with the default thresholds the
         # cycle collector runs hundreds of times a build, rescanning WeasyPrint's modules and
         # fonts each time. Those are frozen out of its sight, and it runs less often (a warm
@@ -61,26 +61,26 @@ def _worker(conn) -> None:
             conn.send(_build(*job))
     finally:
         if weasy is not None:
-            weasy.keep_fonts(False)
+            pdf.keep_fonts(False)
 
 
 def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
     """("ok", details), ("invalid", problem lines) or ("failed", what broke)."""
-    from taidan.render import jinja as render
+    from taidan.render import jinja
     from taidan.pipeline.build import produce
-    from taidan.engines.weasyprint import pdf as weasy
+    from taidan.engines.weasyprint import pdf
     from taidan.load import load
     from taidan.pipeline.output import write_atomic
-    from taidan.errors import ManuscriptInvalid
+    from taidan.errors import ProblemsFound
 
     if fresh:  # templates, fonts or taidan.toml changed: nothing cached may outlive them
-        render.strings.cache_clear()
-        render.environment.cache_clear()
-        weasy.keep_fonts()
+        jinja.strings.cache_clear()
+        jinja.environment.cache_clear()
+        pdf.keep_fonts()
     start, cpu = time.perf_counter(), time.process_time()
     try:
         (filename, data), = produce("print", load(path), options).items()
-    except ManuscriptInvalid as err:
+    except ProblemsFound as err:
         return "invalid", [str(p) for p in err.problems]
     except Exception as err:  # noqa: BLE001 - shown in the gallery, the server goes on
         return "failed", f"{type(err).__name__}: {err}"

@@ -148,11 +148,11 @@ class Preview:
     def _scan(self) -> None:
         """Reads the project again: its manuscripts, options and the folders to watch.
         While taidan.toml has problems, they are shown and the last good reading stays."""
-        from taidan.errors import ManuscriptInvalid
+        from taidan.errors import ProblemsFound
 
         try:
             self.paths, self.options, self.trees, self.files = self.find()
-        except ManuscriptInvalid as err:
+        except ProblemsFound as err:
             self.problems = [str(p) for p in err.problems]
             for line in self.problems:
                 self.warn(line)
@@ -233,21 +233,21 @@ class Preview:
 
     def _build(self, names: set[str], fresh: bool) -> None:
         """Rebuilds the proofs of ``names`` (the html edition) with the project's pipeline."""
-        from taidan.render import jinja as render
+        from taidan.render import jinja
         from taidan.pipeline.build import produce
         from taidan.load import load
-        from taidan.errors import ManuscriptInvalid
+        from taidan.errors import ProblemsFound
 
         if fresh:  # templates or taidan.toml changed: no cached template may outlive them
-            render.strings.cache_clear()
-            render.environment.cache_clear()
+            jinja.strings.cache_clear()
+            jinja.environment.cache_clear()
         for name in sorted(names):
             entry = self.entries[name]
             start = time.perf_counter()
             try:
                 m = load(entry.path)
                 (_, data), = produce("html", m, self.options).items()
-            except ManuscriptInvalid as err:
+            except ProblemsFound as err:
                 self._problems(entry, [str(p) for p in err.problems])
                 continue
             except Exception as err:  # noqa: BLE001 - shown on the page; the server goes on

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
-from taidan.pipeline import guard as fetch
+from taidan.pipeline import guard
 
-from taidan.engines.weasyprint import speed as weasy_speed
+from taidan.engines.weasyprint import speed
 from taidan.engines.fonts import FontNotLoaded, font
 from taidan.engines.weasyprint import footnotes, leaders
 
@@ -43,7 +43,7 @@ def keep_fonts(keep: bool = True) -> None:
     global _kept_fonts
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
-        from taidan.engines.weasyprint import fast_import as engine  # noqa: F401 - imports WeasyPrint quickly
+        from taidan.engines.weasyprint import fast_import  # noqa: F401 - imports WeasyPrint quickly
         from weasyprint.text.fonts import FontConfiguration
 
         _kept_fonts = FontConfiguration()
@@ -51,16 +51,16 @@ def keep_fonts(keep: bool = True) -> None:
 
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
-    from taidan.engines.weasyprint import fast_import as engine  # noqa: F401 - imports WeasyPrint quickly
+    from taidan.engines.weasyprint import fast_import  # noqa: F401 - imports WeasyPrint quickly
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     leaders.install()  # a contents page's dot leaders drawn as one box a line
     footnotes.install()  # no footnote moved to a later page by a rounding error
-    weasy_speed.install()  # no step whose cost grows with the square of the page count
+    speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.pipeline.guard)
-    fetcher = fetch.weasyprint_fetcher(fetch.roots(m))
+    fetcher = guard.weasyprint_fetcher(guard.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
     with _font_failures() as failed:
         pdf = document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)

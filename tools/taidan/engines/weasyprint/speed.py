@@ -15,7 +15,7 @@ the whole document once per page, or once per object:
 
 A third cost of that kind, Python's cycle collector walking a heap that grows with the book at
 each full collection (3.0 s of CPU of 37 s for 290 pages), is taken out where the build
-runs its editions (``taidan.pipeline.workers``: a frozen heap, higher thresholds; 0.5 s).
+runs its editions (``taidan.pipeline.parallel``: a frozen heap, higher thresholds; 0.5 s).
 
 Nothing drawn changes: the PDF's bytes are the same with or without
 (tests/test_weasy_speed.py).
