@@ -57,7 +57,7 @@ class VerticalEdition(EpubEdition):
         return {"vertical_runs": vertical_runs}
 
 
-EDITION = VerticalEdition(NAME, vertical=True, suffix="-vertical", fonts=[
+EDITION = VerticalEdition(NAME, vertical=True, fonts=[
     ("taidan-mincho", "normal", "mincho-mono"),
     ("taidan-gothic", "normal", "gothic-mono"),
     ("taidan-gothic", "bold", "gothic-mono-bold"),

@@ -26,6 +26,7 @@ from taidan.pipeline import guard
 from taidan.engines import chromium
 from taidan.engines.fonts import font
 from taidan.render.jinja import environment, render
+from taidan.editions.registry import EDITIONS
 
 NAME = "print-vertical"
 
@@ -279,4 +280,4 @@ def produce(m, options) -> dict[str, bytes]:
     with chromium.browser(guard.roots(m)) as page:
         pdf = render_pdf(page, m, paper)
         page.quit()
-        return {f"{m.name}-vertical.pdf": finish(pdf, m)}
+        return {EDITIONS[NAME].outputs[0].file(m): finish(pdf, m)}
