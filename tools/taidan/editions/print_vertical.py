@@ -41,6 +41,7 @@ FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", 
 #   stand upright one by one; numbers touching number punctuation (3.5, 10:30) lie sideways;
 # - ! ? and their pairs after Japanese text stand across the line;
 # - em dashes (——) take their full-width form: BIZ UD's U+2014 is half an em wide.
+# epub-vertical sets fewer of these (its vertical_runs says where and why the two differ).
 _RUN = re.compile(
     r"(?P<latin>[A-Za-z](?:[A-Za-z0-9.,:/'&\-]|\s(?=[A-Za-z0-9]))*)"
     r"|(?<![0-9.,:/\-])(?P<number>[0-9]+)(?![0-9.,:/\-%])"
