@@ -94,6 +94,7 @@ def test_an_english_book_is_told_why_it_has_no_vertical_edition(tmp_path):
 
 NOTHING_TO_DO = """
 import sys
+from pathlib import Path
 from taidan.editions import Options
 from taidan.pipeline.build import build
 
