@@ -76,11 +76,12 @@ def opf_identifier(epub: Path) -> str:
 def expected_files(m) -> dict[str, str]:
     """The downloads a manuscript must have: file name -> media type."""
     files = {f"{m.name}.epub": "application/epub+zip", f"{m.name}.pdf": "application/pdf"}
-    if m.vertical_ok:
+    vertical = m.meta.lang.split("-")[0] in ("ja", "zh")  # vertical writing's languages
+    if vertical:
         files[f"{m.name}-vertical.epub"] = "application/epub+zip"
     if KEPUB:
         files[f"{m.name}.kepub.epub"] = "application/kepub+zip"
-        if m.vertical_ok:
+        if vertical:
             files[f"{m.name}-vertical.kepub.epub"] = "application/kepub+zip"
     return files
 

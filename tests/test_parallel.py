@@ -92,3 +92,19 @@ def test_editions_without_an_engine_start_while_it_is_imported():
     out = subprocess.run([sys.executable, "-c", ENGINE_ORDER, str(INTERVIEW)],
                          capture_output=True, text=True, check=True).stdout
     assert sorted(out.splitlines()) == ["epub False False", "html False False", "print True True"]
+
+
+def _name(name, m, options):
+    return name
+
+
+def test_every_edition_has_an_estimate_and_a_place_in_the_order():
+    """Slowest first, from the registry; kepub (both EPUB packages) before epub-vertical."""
+    from taidan.editions import EDITIONS
+
+    m = Manuscript(INTERVIEW)
+    done = [name for _, name in parallel.run([(name, m, None) for name in EDITIONS], _name, workers=1)]
+    assert done == ["print-vertical", "print", "handout", "kepub", "epub-vertical", "epub", "html"]
+    costs = {name: parallel.estimate((name, m)) for name in EDITIONS}
+    assert costs["print-vertical"] > costs["print"] > costs["kepub"] > costs["epub"] > costs["html"]
+    assert costs["print-vertical"] + costs["kepub"] <= parallel.BUDGET_MB  # side by side

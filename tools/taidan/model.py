@@ -272,7 +272,3 @@ class Manuscript:
         """Japanese or Chinese: set by CJK conventions. Every other language is set by
         Latin-script ones (typographic punctuation, Latin faces, italics, hyphenation)."""
         return self.meta.lang.split("-")[0].lower() in ("ja", "zh")
-
-    @property
-    def vertical_ok(self) -> bool:
-        return self.meta.lang.startswith(("ja", "zh"))

@@ -1,4 +1,5 @@
-"""The editions: each is a module with NAME and ``produce(m, options)``.
+"""The editions: each is a module with NAME and ``produce(m, options)``, declared in
+``registry`` (its files, languages, engine, memory and build order).
 
 ``produce`` returns {file name: bytes}; writing the files is the builder's job, so every
 edition gets the same atomic writes. Modules are imported only when their edition is built.
@@ -6,21 +7,13 @@ edition gets the same atomic writes. Modules are imported only when their editio
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from taidan.config.project import Publisher
 from taidan.config.style import Style
+from taidan.editions.registry import EDITIONS
 
-EDITIONS = {
-    "html": "taidan.editions.html",
-    "epub": "taidan.editions.epub",
-    "epub-vertical": "taidan.editions.epub_vertical",
-    "kepub": "taidan.editions.kepub",
-    "print-vertical": "taidan.editions.print_vertical",
-    "print": "taidan.editions.print_pdf",
-    "handout": "taidan.editions.handout",
-}
+__all__ = ["EDITIONS", "Options", "edition", "skip_reason"]
 
 
 @dataclass(frozen=True)
@@ -36,15 +29,11 @@ class Options:
     certified_by: str = ""
 
 
-VERTICAL = ("epub-vertical", "print-vertical")
-
-
 def skip_reason(name: str, m) -> str | None:
     """Why edition ``name`` does not apply to manuscript ``m`` (None: it does)."""
-    if name in VERTICAL and not m.vertical_ok:
-        return "vertical editions are for lang ja and zh"
-    return None
+    return EDITIONS[name].skip_reason(m)
 
 
 def edition(name: str):
-    return importlib.import_module(EDITIONS[name])
+    """The module of edition ``name`` (imported now if it was not)."""
+    return EDITIONS[name].implementation()

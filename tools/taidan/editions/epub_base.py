@@ -23,6 +23,7 @@ import jinja2
 from ebooklib import epub
 
 from taidan.editions import cover, epub_zip
+from taidan.editions.registry import EDITIONS
 from taidan.engines.fonts import font
 from taidan.model import plain_text
 from taidan.render.jinja import Loader, environment, house, project_templates, search_path, words
@@ -84,27 +85,26 @@ class EpubEdition:
     """An EPUB 3 edition: its name, its template folder, its direction and its fonts."""
 
     def __init__(self, name: str, *, vertical: bool, fonts: list[tuple[str, str, str]],
-                 latin_fonts: list[tuple[str, str, str]] = (), suffix: str = ""):
-        self.name = name
-        self.vertical = vertical
+                 latin_fonts: list[tuple[str, str, str]] = ()):
+        self.name = name  # in the registry: the files it writes, the languages it is for
+        self.vertical = vertical  # the writing direction
         # with --embed-fonts: (CSS family, weight, font role in taidan.engines.fonts); a role ending
         # in "italic" is an italic face. Japanese and Chinese books embed ``fonts``, books
         # in other languages ``latin_fonts``.
         self.fonts = fonts
         self.latin_fonts = list(latin_fonts)
-        self.suffix = suffix  # added to the output's file name
 
     # ---- the edition interface ---------------------------------------------------------
 
     def applies(self, m) -> bool:
-        return m.vertical_ok or not self.vertical
+        return EDITIONS[self.name].applies(m)
 
     def outputs(self, m) -> list[str]:
-        return [f"{m.name}{self.suffix}.epub"] if self.applies(m) else []
+        return EDITIONS[self.name].files(m)
 
     def produce(self, m, options) -> dict[str, bytes]:
         if not self.applies(m):
-            return {}  # vertical writing is for Japanese and Chinese manuscripts only
+            return {}  # e.g. vertical writing, for the languages the registry names
         return {self.outputs(m)[0]: self.package(m, options.embed_fonts, options.certified_by)}
 
     # ---- rendering ---------------------------------------------------------------------

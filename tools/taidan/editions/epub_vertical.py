@@ -4,6 +4,15 @@ Only the direction, the fonts (full-width faces set vertical better) and a few t
 differ from ``epub``. Short runs of Latin characters are marked up here, so the templates
 can set them upright: ``vertical_runs`` tells a 1–2 digit number or a two-letter initialism
 such as AI (tate-chu-yoko) and a longer one such as CEO (upright letters) from running text.
+
+print-vertical has its own rule set (``print_vertical.text_runs``). The two agree on
+initialisms (AI across, CEO upright), on one- and two-digit numbers (across), on ! and ?
+after Japanese text and on Latin phrases (sideways), and differ where the print edition sets
+more: a lone capital (A案) and a three- or four-digit number (2025年) upright letter by
+letter, a number touching % sideways, !!! as ! and !!, and em dashes in their full-width form
+(its own fonts' U+2014 is half an em; here the reader's fonts set them). One rule set for both
+would change one edition's files; which conventions both should follow is a choice to make
+on its own, with its output change.
 """
 
 from __future__ import annotations
@@ -57,7 +66,7 @@ class VerticalEdition(EpubEdition):
         return {"vertical_runs": vertical_runs}
 
 
-EDITION = VerticalEdition(NAME, vertical=True, suffix="-vertical", fonts=[
+EDITION = VerticalEdition(NAME, vertical=True, fonts=[
     ("taidan-mincho", "normal", "mincho-mono"),
     ("taidan-gothic", "normal", "gothic-mono"),
     ("taidan-gothic", "bold", "gothic-mono-bold"),

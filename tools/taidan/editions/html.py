@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from taidan.render.jinja import data_uri, render
+from taidan.editions.registry import EDITIONS
 
 NAME = "html"
 
 
 def produce(m, options) -> dict[str, bytes]:
     page = render(NAME, "page.html", m, image_href=lambda image: data_uri(image.path))
-    return {f"{m.name}.html": page.encode("utf-8")}
+    return {EDITIONS[NAME].outputs[0].file(m): page.encode("utf-8")}

@@ -23,6 +23,7 @@ import zipfile
 from lxml import etree
 
 from taidan.editions import epub, epub_vertical, epub_zip
+from taidan.editions.registry import EDITIONS
 
 NAME = "kepub"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -159,11 +160,12 @@ def kobo_package(data: bytes, date_time: tuple) -> bytes:
 
 
 def produce(m, options) -> dict[str, bytes]:
-    """<name>.kepub.epub, and <name>-vertical.kepub.epub for Japanese and Chinese."""
+    """The epub edition's book for Kobo, and epub-vertical's for the languages it is for:
+    the registry's two outputs of kepub, in that order."""
     books = {}
-    for edition, suffix in ((epub.EDITION, ""), (epub_vertical.EDITION, "-vertical")):
-        if edition.applies(m):
+    sources = (epub.EDITION, epub_vertical.EDITION)
+    for edition, output in zip(sources, EDITIONS[NAME].outputs, strict=True):
+        if output.applies(m):
             data = edition.package(m, options.embed_fonts, options.certified_by)
-            books[f"{m.name}{suffix}.kepub.epub"] = kobo_package(
-                data, edition.modified(m).timetuple()[:6])
+            books[output.file(m)] = kobo_package(data, edition.modified(m).timetuple()[:6])
     return books

@@ -9,6 +9,7 @@ from __future__ import annotations
 from taidan.engines.weasyprint import pdf
 from taidan.render.jinja import render
 from taidan.engines.weasyprint import justify, linebreak
+from taidan.editions.registry import EDITIONS
 
 NAME = "print"
 
@@ -19,4 +20,4 @@ def produce(m, options) -> dict[str, bytes]:
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
                   created=pdf.source_date(m), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
-    return {f"{m.name}.pdf": pdf.write_pdf(html, m)}
+    return {EDITIONS[NAME].outputs[0].file(m): pdf.write_pdf(html, m)}

@@ -26,6 +26,7 @@ from taidan.pipeline import guard
 from taidan.engines import chromium
 from taidan.engines.fonts import font
 from taidan.render.jinja import environment, render
+from taidan.editions.registry import EDITIONS
 
 NAME = "print-vertical"
 
@@ -40,6 +41,7 @@ FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", 
 #   stand upright one by one; numbers touching number punctuation (3.5, 10:30) lie sideways;
 # - ! ? and their pairs after Japanese text stand across the line;
 # - em dashes (——) take their full-width form: BIZ UD's U+2014 is half an em wide.
+# epub-vertical sets fewer of these (its vertical_runs says where and why the two differ).
 _RUN = re.compile(
     r"(?P<latin>[A-Za-z](?:[A-Za-z0-9.,:/'&\-]|\s(?=[A-Za-z0-9]))*)"
     r"|(?<![0-9.,:/\-])(?P<number>[0-9]+)(?![0-9.,:/\-%])"
@@ -279,4 +281,4 @@ def produce(m, options) -> dict[str, bytes]:
     with chromium.browser(guard.roots(m)) as page:
         pdf = render_pdf(page, m, paper)
         page.quit()
-        return {f"{m.name}-vertical.pdf": finish(pdf, m)}
+        return {EDITIONS[NAME].outputs[0].file(m): finish(pdf, m)}

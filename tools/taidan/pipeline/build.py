@@ -14,7 +14,7 @@ from pathlib import Path
 
 from taidan.pipeline import cache, guard, parallel
 from taidan.config.style import warnings as style_warnings
-from taidan.editions import Options, edition, skip_reason
+from taidan.editions import EDITIONS, Options, edition, skip_reason
 from taidan.pipeline.output import clean_leftovers, locked, write_atomic
 from taidan.pipeline.progress import Progress
 from taidan.errors import EditionsFailed, Problem, ProblemsFound, WorkerFailure
@@ -50,10 +50,10 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
                 pending.append((path, name, digest))
     if not pending:
         return []
-    if _vertical_here(pending, workers):
-        from taidan.engines import chromium
-
-        chromium.start_early()  # it starts while the manuscript is loaded (see chromium)
+    # an engine that can start ahead of need starts now, while the manuscript is loaded
+    early = _early_engines(pending, workers)
+    for engine in early:
+        engine.start_early()
     from taidan.load import load  # only now: a no-op build never imports the loader
 
     # like make -k: a bad manuscript is reported and writes nothing; the others are built
@@ -76,10 +76,8 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
             continue
         digests[(name, path)] = digest
         jobs.append((name, manuscripts[path], options))
-    if not any(name == "print-vertical" for name, _, _ in jobs):
-        from taidan.engines import chromium
-
-        chromium.close_early()  # skipped or not valid: its memory goes back now
+    for engine in early - {EDITIONS[name].engine for name, _, _ in jobs}:
+        engine.close_early()  # its edition skipped or the manuscript invalid: memory back now
     if not jobs and not (store and skips):
         if problems:
             raise ProblemsFound(list(dict.fromkeys(problems)))
@@ -125,11 +123,14 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     return written
 
 
-def _vertical_here(pending: list, workers: int | None) -> bool:
-    """Whether print-vertical is pending and will be built in this process, not in a
-    forked worker: the only job, or one job at a time."""
-    return (any(name == "print-vertical" for _, name, _ in pending)
-            and (len(pending) == 1 or (workers or parallel.cores()) == 1))
+def _early_engines(pending: list, workers: int | None) -> set:
+    """The engines of the pending editions that start early (registry: Engine.early), when
+    the editions will be built in this process, not in forked workers (which start their
+    own): the only job, or one job at a time."""
+    if len(pending) > 1 and (workers or parallel.cores()) > 1:
+        return set()
+    engines = {EDITIONS[name].engine for _, name, _ in pending}
+    return {engine for engine in engines if engine and engine.early}
 
 
 def _manuscript_digest(path: Path) -> bytes | None:

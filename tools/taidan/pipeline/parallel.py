@@ -22,25 +22,12 @@ import importlib
 import os
 import signal
 
+from taidan.editions.registry import EDITIONS
 from taidan.pipeline.output import LOCK_NAME
 
-# Editions whose engine is worth importing once before forking.
-ENGINES = {"print": "taidan.engines.weasyprint.fast_import", "handout": "taidan.engines.weasyprint.fast_import"}
-# Slowest first, so the long jobs start at once.
-ORDER = ["print-vertical", "print", "handout", "epub-vertical", "epub", "html"]
-# Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript, measured
-# with tools/bench.py's sampler, one edition at a time, on the interview (11 KB) and a
-# 300-page book (611 KB): print 70 and 280 MB, handout 65 and 247, the EPUB editions and
-# html under 50; print-vertical (Chromium, driven over its DevTools pipe) 339 MB for the
-# interview, 590 for 204 KB and 1,099 for 611 KB.
-PEAK_MB = {  # edition: (fixed, per KB)
-    "print": (66, 0.35),
-    "handout": (62, 0.30),
-    "print-vertical": (325, 1.27),
-    "epub": (45, 0.01),
-    "epub-vertical": (45, 0.01),
-    "html": (28, 0.01),
-}
+# Each edition's engine (which one the parent imports before forking), its estimated peak
+# memory and its place in the order (slowest first, so the long jobs start at once) are
+# declared in taidan.editions.registry.
 BUDGET_MB = 400
 # Layout allocates millions of short-lived objects: with Python's default thresholds the
 # cycle collector runs hundreds of times an edition, rescanning every module and font each
@@ -83,12 +70,11 @@ def budget_mb() -> int:
 def estimate(job: tuple) -> float:
     """A job's likely peak memory in MB, from its edition and the manuscript's size."""
     name, m = job[0], job[1]
-    fixed, per_kb = PEAK_MB.get(name, (50, 0.5))
     try:
         kb = m.path.stat().st_size / 1024
     except (AttributeError, OSError):
         kb = 0
-    return fixed + per_kb * kb
+    return EDITIONS[name].estimate_mb(kb)
 
 
 def _worker(index: int, send) -> None:
@@ -104,7 +90,7 @@ def run(jobs: list[tuple], work, started=None, workers: int | None = None):
     their estimated memory would exceed the budget.
 
     ``work`` must return picklable values (bytes, problems), never raise."""
-    jobs = sorted(jobs, key=lambda job: ORDER.index(job[0]) if job[0] in ORDER else len(ORDER))
+    jobs = sorted(jobs, key=lambda job: EDITIONS[job[0]].order)
     thresholds = gc.get_threshold()
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
     try:
@@ -116,9 +102,15 @@ def run(jobs: list[tuple], work, started=None, workers: int | None = None):
 
 def _load_engines(jobs: list[tuple]) -> None:
     """Imports the engines these jobs need, then freezes what is loaded (see above)."""
-    for engine in {ENGINES[job[0]] for job in jobs if job[0] in ENGINES}:
-        importlib.import_module(engine)
+    for module in {_preload(job) for job in jobs} - {""}:
+        importlib.import_module(module)
     gc.freeze()
+
+
+def _preload(job: tuple) -> str:
+    """The module of the job's engine that the parent imports before forking ("": none)."""
+    engine = EDITIONS[job[0]].engine
+    return engine.preload if engine else ""
 
 
 def _run(jobs: list[tuple], work, started, workers: int | None):
@@ -159,7 +151,7 @@ def _run(jobs: list[tuple], work, started, workers: int | None):
 
     try:
         # the jobs that need no engine first, so they run while the engine is imported
-        start([i for i in waiting if jobs[i][0] not in ENGINES])
+        start([i for i in waiting if not _preload(jobs[i])])
         _load_engines(jobs)
         while waiting or running:
             start(list(waiting))  # slowest first, whatever fits

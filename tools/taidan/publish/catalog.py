@@ -22,18 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from taidan.editions.registry import EDITIONS
 from taidan.pipeline.output import clean_leftovers, locked, write_atomic
 
 FOLDER = "catalog"
-# What a reader can download, in the order shown: (edition, file name suffix, vertical only,
-# media type, the words naming it). Editions this taidan lacks are left out.
-DOWNLOADS = [
-    ("epub", ".epub", False, "application/epub+zip", "catalog_epub"),
-    ("epub-vertical", "-vertical.epub", True, "application/epub+zip", "catalog_epub_vertical"),
-    ("kepub", ".kepub.epub", False, "application/kepub+zip", "catalog_kepub"),
-    ("kepub", "-vertical.kepub.epub", True, "application/kepub+zip", "catalog_kepub_vertical"),
-    ("print", ".pdf", False, "application/pdf", "catalog_pdf"),
-]
+# What a reader can download, in the order shown: these editions' files (their names and
+# media types are in the registry), with the words naming each file, one per output.
+DOWNLOADS = {
+    "epub": ("catalog_epub",),
+    "epub-vertical": ("catalog_epub_vertical",),
+    "kepub": ("catalog_kepub", "catalog_kepub_vertical"),
+    "print": ("catalog_pdf",),
+}
 OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 THUMBNAIL = (240, 384)  # twice the size index.html shows it at, the cover's 1:1.6
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -66,9 +66,15 @@ class Book:
 
 
 def editions() -> list[str]:
-    from taidan.editions import EDITIONS
+    return list(DOWNLOADS)
 
-    return [name for name in dict.fromkeys(d[0] for d in DOWNLOADS) if name in EDITIONS]
+
+def download_files(m) -> list[tuple[str, str, str]]:
+    """(file name, media type, words naming it) of each file of ``m`` a reader can download."""
+    return [(output.file(m), output.media_type, label)
+            for name, labels in DOWNLOADS.items() if EDITIONS[name].applies(m)
+            for output, label in zip(EDITIONS[name].outputs, labels, strict=True)
+            if output.applies(m)]
 
 
 def make(paths: list[Path], out: Path, options, title: str = "", workers: int | None = None,
@@ -98,8 +104,7 @@ def _count(n: int, thing: str) -> str:
 
 
 def _expected(m) -> list[str]:
-    return [m.name + suffix for edition, suffix, vertical, _, _ in DOWNLOADS
-            if edition in editions() and (m.vertical_ok or not vertical)]
+    return [name for name, _, _ in download_files(m)]
 
 
 def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> list[Path]:
@@ -118,14 +123,11 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> 
     for m in newest_first:
         w = words(m.meta.lang)
         downloads = []
-        for edition, suffix, vertical, kind, label in DOWNLOADS:
-            name = m.name + suffix
-            if name not in _expected(m):
-                continue
+        for name, kind, label in download_files(m):
             data = (out / name).read_bytes()
             files[f"books/{name}"] = data
             downloads.append(Link(_href("books", name), kind, w[label], len(data)))
-        image, kind = _cover_of(out / f"{m.name}.epub")
+        image, kind = _cover_of(out / EDITIONS["epub"].outputs[0].file(m))  # its cover
         cover_name = f"{m.name}-cover.{kind.split('/')[1].replace('jpeg', 'jpg')}"
         thumb = _thumbnail(image)
         files[f"covers/{cover_name}"] = image
