@@ -21,7 +21,8 @@ from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.config.style import DEFAULT_SHAPES, SHAPES
 
 CONFIG_FILE = "taidan.toml"
-SECURITY = ("starttls", "ssl", "none")
+PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # [send] security -> port, when port is not set
+SECURITY = tuple(PORTS)
 FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "latin_heading_font")
 
 
@@ -281,7 +282,7 @@ SETTINGS = (
             example=list(DEFAULT_SHAPES), default_text=toml(list(DEFAULT_SHAPES))),
     Setting("send", "host", Text(), "", "the mail (SMTP) server", example="smtp.example.com"),
     Setting("send", "port", Whole(1, 65535), None, "the port", example=587,
-            default_text="587 for starttls, 465 for ssl, 25 for none"),
+            default_text=", ".join(f"{port} for {security}" for security, port in PORTS.items())),
     Setting("send", "security", OneOf(lambda: SECURITY), "starttls",
             "how the connection is encrypted"),
     Setting("send", "user", Text(), "", "the login name", example="you@example.com"),
