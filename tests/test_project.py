@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from taidan.config import project
+from taidan.config import project, schema
 from taidan.editions import EDITIONS
 from taidan.errors import ProblemsFound
 
@@ -121,7 +121,8 @@ def test_taidan_new_makes_a_valid_project_and_never_overwrites_one(tmp_path):
     assert (book / ".gitignore").read_text().splitlines()[-1] == "build/"
     assert project.read(book / "taidan.toml") == project.defaults()  # every key commented out
     text = (book / "taidan.toml").read_text()
-    for table, keys in project.SCHEMA.items():  # every key shown
+    assert text == schema.skeleton()  # written from the schema (tests/test_config_schema.py)
+    for table, keys in schema.SCHEMA.items():  # every key shown
         assert f"[{table}]" in text and all(f"# {key} = " in text for key in keys), table
     again = subprocess.run(TAIDAN + ["new", "book"], cwd=tmp_path, capture_output=True, text=True)
     assert (again.returncode, again.stdout) == (2, "")

@@ -12,12 +12,6 @@ EXIT_PROBLEMS = 2  # the manuscript or a template is at fault: FILE:LINE: messag
 EXIT_FAILED = 1  # an edition broke on valid input: a bug or a missing tool
 
 
-def _at_least_one(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return int(text)
-
-
 class _Version(argparse.Action):
     """--version: the installed package's version, read only when asked (startup stays fast)."""
 
@@ -36,7 +30,7 @@ class _Version(argparse.Action):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from taidan.editions import EDITIONS
+    from taidan.config import schema
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
     parser.add_argument("--version", action=_Version)
@@ -51,18 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build editions into build/")
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
                        help="default: every manuscript/*.md of the project (found by taidan.toml)")
-    build.add_argument("--edition", nargs="+", choices=list(EDITIONS), metavar="NAME",
-                       help="one or more of: " + ", ".join(EDITIONS) + " (default: all)")
-    # None: not given, so taidan.toml's [build] value (or its default) applies
-    build.add_argument("--out", type=Path, help="output folder (default: the project's build/)")
-    build.add_argument("--paper", choices=["A5", "B6", "A4", "Letter"],
-                       help="page size of the print edition (default: A5)")
-    build.add_argument("--press", action=argparse.BooleanOptionalAction,
-                       help="print edition with 3 mm bleed and crop marks for a printer")
-    build.add_argument("--jobs", type=_at_least_one, metavar="N",
-                       help="editions built at once (default: one per core; 1 uses least memory)")
-    build.add_argument("--embed-fonts", action=argparse.BooleanOptionalAction,
-                       help="embed subset fonts in the EPUB editions")
+    schema.add_options(build, "build")  # --edition, --paper, --press, --out, --embed-fonts, --jobs
     serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
     serve.add_argument("targets", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                        help="default: the project's manuscripts (taidan.toml), or manuscript/*.md")
@@ -81,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                                   "browsers and reading apps (OPDS) into build/catalog/")
     catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                          help="manuscripts, or folders of them (default: the project's)")
-    catalog.add_argument("--out", type=Path, help="output folder (default: build)")
+    schema.add_options(catalog, "catalog")  # --out
     return parser
 
 
@@ -139,14 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from taidan.pipeline.build import build
-    from taidan.editions import EDITIONS
 
-    settings = book.config["build"]  # the command line beats taidan.toml
-    out = args.out or project.shown(book.build_dir)
-    options = book.options(paper=args.paper, press=args.press, embed_fonts=args.embed_fonts)
-    editions = args.edition or settings["editions"] or list(EDITIONS)
-    return building(lambda: build(paths, editions, out, options,
-                                  workers=args.jobs or settings["jobs"]), out, missing)
+    settings = book.settings(args)  # the command line beats taidan.toml
+    out, options = settings["out"], book.options(settings)
+    return building(lambda: build(paths, settings["editions"], out, options,
+                                  workers=settings["jobs"]), out, missing)
 
 
 def building(action, out, missing=()) -> int:

@@ -1,6 +1,6 @@
 """``taidan new DIR``: a new book project, ready to build (like ``mkdocs new``).
 
-DIR gets taidan.toml (every key, commented), manuscript/<DIR's name>.md (a short interview
+DIR gets taidan.toml (every key, commented: written from taidan.config.schema), manuscript/<DIR's name>.md (a short interview
 that uses every part of the format), manuscript/images/ with the sample's picture, and a
 .gitignore for build/. An existing project is never overwritten.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from taidan.config.schema import skeleton
 from taidan.pipeline.output import write_atomic
 
 SKELETON = Path(__file__).resolve().parents[1] / "skeleton"
@@ -33,7 +34,7 @@ def create(folder: Path, lang: str = "ja") -> list[Path]:
             raise Refused(f"{folder / existing} already exists: taidan new does not "
                           "overwrite a book project (choose a new folder)")
     files = {
-        folder / "taidan.toml": (SKELETON / "taidan.toml").read_bytes(),
+        folder / "taidan.toml": skeleton().encode("utf-8"),
         folder / ".gitignore": (SKELETON / "gitignore").read_bytes(),
         folder / "manuscript" / f"{manuscript_name(folder)}.md": (SKELETON / f"{lang}.md").read_bytes(),
         folder / "manuscript" / "images" / "sample.png": (SKELETON / "images" / "sample.png").read_bytes(),

@@ -14,135 +14,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from taidan.config import schema
+from taidan.config.schema import CONFIG_FILE, FONT_KEYS, SCHEMA
 from taidan.errors import ProblemsFound, Problem
-
-CONFIG_FILE = "taidan.toml"
-PAPERS = ("A5", "B6", "A4", "Letter")
-SECURITY = ("starttls", "ssl", "none")
-FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "latin_heading_font")
-
-
-def _editions() -> tuple[str, ...]:
-    from taidan.editions import EDITIONS
-
-    return tuple(EDITIONS)
-
-
-def _shapes() -> tuple[str, ...]:
-    from taidan.config.style import SHAPES
-
-    return tuple(SHAPES)
-
-
-# table -> key -> (default, checker). A checker returns (value, None) or (None, (message, hint)).
-def _text(value):
-    if isinstance(value, str) and value.strip():
-        return value.strip(), None
-    return None, ("must be text in quotes", "")
-
-
-def _bool(value):
-    if isinstance(value, bool):
-        return value, None
-    return None, ("must be true or false", "")
-
-
-def _whole(low: int, high: int | None = None):
-    def check(value):
-        if isinstance(value, int) and not isinstance(value, bool) and value >= low \
-                and (high is None or value <= high):
-            return value, None
-        span = f"from {low} to {high}" if high else f"of {low} or more"
-        return None, (f"must be a whole number {span}", "")
-    return check
-
-
-def _one_of(choices: tuple[str, ...]):
-    def check(value):
-        if isinstance(value, str) and value in choices:
-            return value, None
-        return None, (f"'{value}' is not one of " + ", ".join(choices), _hint(str(value), choices))
-    return check
-
-
-def _list_of(choices):
-    def check(value):
-        options = choices()
-        if not isinstance(value, list) or not value:
-            return None, ("must be a list such as [" + ", ".join(f'"{c}"' for c in options[:2]) + "]", "")
-        for item in value:
-            if not isinstance(item, str) or item not in options:
-                return None, (f"'{item}' is not one of " + ", ".join(options), _hint(str(item), options))
-        if len(set(value)) != len(value):
-            return None, ("names an entry twice", "")
-        return list(value), None
-    return check
-
-
-def _colour(value):
-    if isinstance(value, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}", value):
-        return value.lower(), None
-    return None, (f"'{value}' is not a colour", 'write it as "#rrggbb", e.g. "#8a1c1c"')
-
-
-def _credits(value):
-    if not isinstance(value, list):
-        return None, ("must be a list such as [{role = \"Photos\", name = \"Ann Lee\"}]", "")
-    found = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"role", "name"} \
-                or not all(isinstance(v, str) and v.strip() for v in item.values()):
-            return None, ("credits: each credit is {role = \"...\", name = \"...\"}", "")
-        found.append({"role": item["role"].strip(), "name": item["name"].strip()})
-    return found, None
-
-
-SCHEMA = {
-    "build": {
-        "editions": (None, _list_of(_editions)),
-        "paper": ("A5", _one_of(PAPERS)),
-        "press": (False, _bool),
-        "out": ("build", _text),
-        "embed_fonts": (False, _bool),
-        "jobs": (None, _whole(1)),
-    },
-    "publisher": {
-        "name": ("", _text),
-        "rights": ("", _text),
-        "credits": ([], _credits),
-    },
-    "accessibility": {
-        "certified_by": ("", _text),
-    },
-    "style": {
-        **{key: (None, _text) for key in FONT_KEYS},
-        "accent": (None, _colour),
-        "label_shapes": (None, _list_of(_shapes)),
-    },
-    "send": {
-        "host": ("", _text),
-        "port": (None, _whole(1, 65535)),
-        "security": ("starttls", _one_of(SECURITY)),
-        "user": ("", _text),
-        "from": ("", _text),
-        "password_file": ("", _text),
-    },
-}
-
-
-def _hint(word: str, choices) -> str:
-    import difflib
-
-    by_case = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.5)
-    return f"did you mean '{by_case[close[0]]}'?" if close else ""
 
 
 def defaults() -> dict:
     """Every table and key with its default: what a project without taidan.toml gets.
     [style] also gets "faces": its fonts resolved to files (taidan.config.style.Face)."""
-    config = {table: {key: (list(d) if isinstance(d, list) else d) for key, (d, _) in keys.items()}
-              for table, keys in SCHEMA.items()}
+    config = schema.defaults()
     config["style"]["faces"] = ()
     return config
 
@@ -211,14 +91,25 @@ class Project:
     def manuscripts(self) -> list[Path]:
         return sorted((self.root / "manuscript").glob("*.md"))
 
-    def options(self, **given):
-        """taidan.editions.Options for this project; ``given`` (the command line's values,
-        None where not given) beats the [build] table."""
-        from taidan.editions import Options
+    def settings(self, given=None) -> dict:
+        """The [build] settings in effect, the one place where the command line beats
+        taidan.toml: a value in ``given`` (argparse's namespace, or a dict by key; None is
+        not given) beats the file's, which beats the default. ``out`` is the folder to write
+        to as people would type it (the command line's as given, relative to the working
+        folder; the file's relative to the project, see build_dir); no ``editions`` is all."""
+        chosen = schema.given(given or {})
+        settings = {**self.config["build"], **chosen}
+        settings["out"] = Path(chosen["out"]) if "out" in chosen else shown(self.build_dir)
+        settings["editions"] = list(settings["editions"] or schema.edition_names())
+        return settings
 
-        build = self.config["build"]
-        chosen = {key: build[key] if given.get(key) is None else given[key]
-                  for key in ("paper", "press", "embed_fonts")}
+    def options(self, given=None, **values):
+        """taidan.editions.Options for this project: ``given`` or ``values`` (the command
+        line's, see settings) beat the [build] table."""
+        from taidan.editions import Options  # deferred: taidan.editions imports this module
+
+        settings = self.settings(values if given is None else given)
+        chosen = {key: settings[key] for key in ("paper", "press", "embed_fonts")}
         publisher = self.config["publisher"]
         templates = self.templates
         return Options(**chosen, templates=str(templates) if templates else "",
@@ -264,7 +155,7 @@ def read(file: Path) -> dict:
     for table, value in data.items():
         if table not in SCHEMA:
             problems.append(Problem(name, lines.of(table), f"unknown table [{table}]",
-                                    _hint(table, SCHEMA) or "tables: " + ", ".join(f"[{t}]" for t in SCHEMA)))
+                                    schema.hint(table, SCHEMA) or "tables: " + ", ".join(f"[{t}]" for t in SCHEMA)))
             continue
         if not isinstance(value, dict):
             problems.append(Problem(name, lines.of("", table), f"'{table}' must be a table: [{table}]"))
@@ -272,9 +163,9 @@ def read(file: Path) -> dict:
         for key, item in value.items():
             if key not in SCHEMA[table]:
                 problems.append(Problem(name, lines.of(table, key), f"unknown key '{key}' in [{table}]",
-                                        _hint(key, SCHEMA[table]) or "keys: " + ", ".join(SCHEMA[table])))
+                                        schema.hint(key, SCHEMA[table]) or "keys: " + ", ".join(SCHEMA[table])))
                 continue
-            checked, fault = SCHEMA[table][key][1](item)
+            checked, fault = SCHEMA[table][key].kind.check(item)
             if fault:
                 message, hint = fault
                 problems.append(Problem(name, lines.of(table, key), f"{key} {message}"

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DictionaryObject,
                            NameObject, NumberObject, create_string_object)
 
+from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.pipeline import guard
 from taidan.engines import chromium
 from taidan.engines.fonts import font
@@ -30,7 +31,6 @@ from taidan.editions.registry import EDITIONS
 
 NAME = "print-vertical"
 
-PAPERS = ("A5", "B6", "A4", "Letter")  # every paper the print edition knows is honoured
 FONT_ROLES = ("mincho-mono", "gothic-mono", "gothic-mono-bold", "ipaex-mincho", "ipaex-gothic")
 
 # How runs of Latin letters, digits and ! ? stand in a vertical line:
@@ -136,6 +136,7 @@ def _html(m, paper: str, pages: dict[str, int]) -> str:
     return render(
         NAME, "book.html", m,
         paper=paper,
+        paper_size=PAPERS[paper],
         font_url={role: font(role).as_uri() for role in FONT_ROLES},
         image_href=lambda image: image.path.resolve().as_uri(),
         notes_in=lambda blocks: notes_in(blocks, m),
@@ -275,7 +276,7 @@ def finish(pdf: bytes, m) -> bytes:
 
 
 def produce(m, options) -> dict[str, bytes]:
-    paper = options.paper if options.paper in PAPERS else "A5"
+    paper = options.paper if options.paper in PAPERS else DEFAULT_PAPER
     # the manuscript's folder, the templates, the fonts; Chromium starts while the book is
     # rendered to HTML and shuts down while pypdf finishes the PDF
     with chromium.browser(guard.roots(m)) as page:

@@ -315,7 +315,8 @@ def main(inputs: list[Path], out: Path | None) -> int:
         print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
               file=sys.stderr)
         return EXIT_PROBLEMS
-    out = out or project.shown(book.build_dir)
-    options = book.options()  # the same files `taidan build` makes, with the house style
+    settings = book.settings({"out": out})  # the command line beats taidan.toml
+    out = settings["out"]
+    options = book.options(settings)  # the same files `taidan build` makes, with the house style
     return building(lambda: make(paths, out, options, title=book.config["publisher"]["name"],
-                                 workers=book.config["build"]["jobs"]), out)
+                                 workers=settings["jobs"]), out)

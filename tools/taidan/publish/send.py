@@ -20,13 +20,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from taidan.config.schema import PORTS
 from taidan.errors import Problem
 
 MAX_ATTACHMENTS = 25
 MAX_MESSAGE_BYTES = 50_000_000  # the whole message as sent: headers, body, encoded files
 HEADROOM = 16_384  # headers, the text body and the MIME boundaries of one message
 PART_HEADERS = 512  # the headers of one attachment (its name may be long)
-PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 TIMEOUT = 60  # seconds without an answer from the server
 TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}  # .kepub.epub too
 PASSWORD_VARIABLE = "TAIDAN_SMTP_PASSWORD"
