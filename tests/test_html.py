@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from taidan.model import plain_text
 
 from conftest import BUILD
 

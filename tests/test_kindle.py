@@ -9,7 +9,6 @@ without src, and a spine whose order differs from the NCX's.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from posixpath import dirname, join, normpath
 from urllib.parse import unquote, urldefrag
 

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import pytest
 
 from conftest import INTERVIEW, ROOT, SOURCE, clean_env, run
 from pdfread import body_text, missing_in_order, pages, source_sentences

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from taidan.config.paper import DEFAULT_PAPER
 from taidan.config.project import Publisher
 from taidan.config.style import Style
 from taidan.editions.registry import EDITIONS
@@ -18,7 +19,7 @@ __all__ = ["EDITIONS", "Options", "edition", "skip_reason"]
 
 @dataclass(frozen=True)
 class Options:
-    paper: str = "A5"  # print edition: A5, B6, A4 or Letter
+    paper: str = DEFAULT_PAPER  # print edition: a name of taidan.config.paper.PAPERS
     press: bool = False  # print edition: 3 mm bleed and crop marks
     embed_fonts: bool = False  # EPUB editions: embed subset fonts
     # from the book project (taidan.config.project): its templates folder overriding the built-in

@@ -17,7 +17,6 @@ The archive is rewritten with the EPUB's fixed times: the same manuscript, the s
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from lxml import etree
