@@ -59,7 +59,7 @@ def load(path: Path, publisher=None) -> Manuscript:
     everyone = lang.get("everyone_labels", ())
     problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
     builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
-                      known=front.broken_labels)
+                      known=front.broken_labels, both_labels=lang.get("both_labels", ()))
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
                                       "cover image") if meta.cover else None
