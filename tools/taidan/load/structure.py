@@ -418,6 +418,10 @@ class Builder:
                              f"the footnote [^{note_id}] has no definition",
                              f"add a line '[^{note_id}]: the note' below the paragraph")
                 continue
+            if any(ref.group(1) == note_id for ref in re.finditer(NOTEREF_RE, raw.text)):
+                self.problem(raw.line, f"the footnote [^{note_id}] refers to itself",
+                             f"delete [^{note_id}] from its own text")
+                continue  # its text would hold itself: no edition could end it
             before = dict(self.notes)
             inlines = self.inline(raw.text, raw.line)
             if len(self.notes) != len(before):
