@@ -65,6 +65,7 @@ def project(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("corpus") / "project"
     shutil.copytree(CORPUS, folder, symlinks=True)
     GENERATED["five-megabytes.md"]["last"] = five_megabytes(folder / "five-megabytes.md")
+    os.mkfifo(folder / "manuscript-fifo.md")  # git cannot hold a named pipe
     with open(folder / "too-big.md", "wb") as big:
         big.truncate(25 * 1024 * 1024)  # sparse: the size alone must refuse it
     earlier = taidan("build", "ok-image.md", "--edition", "html", "--out", "build", cwd=folder)

@@ -16,13 +16,20 @@ from taidan.errors import ProblemsFound, Problem
 from taidan.render.strings import words
 
 CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
+# Unicode's noncharacters: no XML document (EPUB, XHTML) may hold them
+NONCHARACTERS = {chr(c) for c in range(0xFDD0, 0xFDF0)} | {
+    chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)}
 
 
 def _control_characters(path: Path, lines: list[str], first_line: int) -> list[Problem]:
     problems = []
     for offset, line in enumerate(lines):
-        bad = next((ch for ch in line if ch in CONTROL), None)
-        if bad:
+        bad = next((ch for ch in line if ch in CONTROL or ch in NONCHARACTERS), None)
+        if bad in NONCHARACTERS:
+            problems.append(Problem(path, first_line + offset,
+                                    f"U+{ord(bad):04X} is a Unicode noncharacter, not text",
+                                    "delete it"))
+        elif bad:
             problems.append(Problem(path, first_line + offset,
                                     f"the control character U+{ord(bad):04X} is not text",
                                     "delete it"))
@@ -59,7 +66,7 @@ def load(path: Path, publisher=None) -> Manuscript:
     everyone = lang.get("everyone_labels", ())
     problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
     builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
-                      known=front.broken_labels)
+                      known=front.broken_labels, both_labels=lang.get("both_labels", ()))
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
                                       "cover image") if meta.cover else None

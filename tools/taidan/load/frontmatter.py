@@ -97,7 +97,11 @@ class FrontMatter:
 
     def parse(self) -> tuple[Meta | None, list[Speaker]]:
         try:
+            if self._aliases():  # before composing: aliases can expand without bound
+                return None, []
             root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            if root is not None and self._unreadable_scalars(root):
+                return None, []
             data = yaml.safe_load(self.text)
         except yaml.MarkedYAMLError as err:
             self._yaml_problem(err)
@@ -219,6 +223,41 @@ class FrontMatter:
             mark, message = err.context_mark, f"{opened} opened here is never closed"
         self._problem((mark.line if mark else 0) + self.first_line,
                       f"the front matter is not valid YAML: {message}", hint)
+
+    def _aliases(self) -> bool:
+        """YAML anchors and aliases (&a, *a): refused, since a few hundred bytes of them
+        expand to gigabytes, and a front matter never needs them."""
+        for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                what = f"*{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"&{event.anchor}"
+                self._problem(event.start_mark.line + self.first_line,
+                              f"the front matter uses a YAML anchor or alias ({what})",
+                              "write each value out in full")
+                return True
+        return False
+
+    def _unreadable_scalars(self, root) -> bool:
+        """Values YAML reads as a date or a number that Python cannot construct: a day that
+        does not exist (2025-02-30), a number of thousands of digits."""
+        before = len(self.problems)
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                stack += [item for pair in node.value for item in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                stack += node.value
+            elif node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    yaml.SafeLoader("").construct_yaml_timestamp(node)
+                except (ValueError, OverflowError):
+                    self._problem(node, f"the date '{node.value}' is not a date",
+                                  "write it as YYYY-MM-DD, e.g. 2025-10-06")
+            elif node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") \
+                    and len(node.value) > 100:
+                self._problem(node, f"the number {node.value[:20]}… is {len(node.value)} digits long",
+                              "write it in quotes if it is text")
+        return len(self.problems) > before
 
     def _check_nodes(self, root) -> bool:
         """Duplicate keys, and text no output can hold (YAML escapes such as "\\ud800" or "\\a")."""

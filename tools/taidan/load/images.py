@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 MAX_PIXELS = 64_000_000  # a 64-megapixel photo decodes to about 200 MB of memory
+# A strip of a few kilobytes can be 60,000,000 pixels long; the engines scale it to the page
+# through buffers of its whole length. No picture a book prints is longer than this.
+MAX_SIDE = 20_000
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "GIF": (".gif",), "WEBP": (".webp",)}
 
 
@@ -36,6 +39,10 @@ def inspect(path: Path, src: str) -> tuple[str, str] | None:
         return (f"the image '{src}' is {width}×{height} pixels, more than the limit of "
                 f"{MAX_PIXELS // 1_000_000} megapixels",
                 "scale it down: 3000 pixels on the long side is plenty for print")
+    if max(width, height) > MAX_SIDE:
+        return (f"the image '{src}' is {width}×{height} pixels; its long side is more than the "
+                f"limit of {MAX_SIDE:,} pixels", "scale it down: 3000 pixels on the long side is "
+                "plenty for print")
     if path.suffix.lower() not in FORMATS[kind]:
         return (f"the image '{src}' is a {kind} file but its name ends in '{path.suffix}'",
                 f"rename it to {path.stem}{FORMATS[kind][0]}")

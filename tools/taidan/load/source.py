@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +81,20 @@ def decode(path: Path, data: bytes) -> str:
 
 def read_source(path: Path) -> Source:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        # a device or a FIFO reports size 0 and never ends (or blocks): only regular files
+        kind = path.stat().st_mode
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError
+        if not stat.S_ISREG(kind):
+            raise ProblemsFound([Problem(path, 0, "is not a regular file (a device, a pipe or a "
+                                             "socket)", "a manuscript is a text file")])
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # bounded: the file may grow after stat()
+        if len(data) > MAX_BYTES:
+            size = max(path.stat().st_size, len(data))
             raise ProblemsFound([Problem(path, 1, f"the file is {size // 1048576} MB; "
                                              f"the limit is {MAX_BYTES // 1048576} MB",
                                              "split the book into several manuscripts")])
-        data = path.read_bytes()
     except IsADirectoryError:
         raise ProblemsFound([Problem(path, 0, "is a folder, not a manuscript file")]) from None
     except FileNotFoundError:

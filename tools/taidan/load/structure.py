@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,12 +20,21 @@ from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, pars
                                 unclosed_ruby, unclosed_stage)
 from taidan.errors import Problem
 
-# The editor's voice: ── or —— (Japanese), or one em dash and a space (English), in any language.
-NARRATION = re.compile(r"^(?:(?:──|——|―――?|－－)[ \t\u3000]*|—[ \t\u3000]+)")
+# The editor's voice: ── or —— (Japanese), or one em dash and a space (English), in any
+# language; --- and a space is how the README teaches an em dash to be typed.
+NARRATION = re.compile(r"^(?:(?:──|——|―――?|－－)[ \t\u3000]*|(?:—|---)[ \t\u3000]+)")
 ESCAPED_NARRATION = re.compile(r"^\\(?=[─—―－])")  # \— : a dash that opens ordinary text
 # What joins the speakers of a joint turn: 岸本・岡部：, 岸本と岡部：, Ann & Bob:, Ann, Bob & Cy:
 JOINERS = re.compile(r"[ \t]*(?:・|&|＆|と|,|、)[ \t]*")
 HEAD = re.compile(r"^([^:：\n]{1,80}?)[ \t]*(?:：|:(?!//))[ \t\u3000]*")
+# The bold label of transcripts and word processors: **Ruth:** or **Ruth**:
+BOLD_HEAD = re.compile(r"^\*\*([^:：\n*]{1,80}?)[ \t]*(?:(：|:(?!//))\*\*|\*\*[ \t]*(：|:(?!//)))[ \t\u3000]*")
+# Joint labels in English: Zoë and Tom
+AND = re.compile(r"[ \t]+(?:and|&|＆)[ \t]+|[ \t]*(?:・|&|＆|,|、)[ \t]*", re.IGNORECASE)
+# A label of several words is a name: each word capitalised, but for joiners and particles.
+PARTICLES = {"and", "&", "＆", "van", "von", "de", "da", "del", "der", "di", "du", "la", "le",
+             "bin", "al", "of"}
+APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'", "`": "'", "＇": "'"})
 LONE_STAGE = re.compile(r"^\(\(([^()\n]+)\)\)$")
 # A word ahead of a colon at the start of a paragraph reads as a speaker label.
 LABEL_LIKE = re.compile(r"^([^\s\d:：「『（(【\[*_`\\#>《{][^\s:：「『（(【\[\\]{0,15})[ \t]*(：|:(?!//))")
@@ -50,9 +60,17 @@ def _case_insensitive(folder: Path, relative: Path) -> tuple[str, ...] | None:
     return tuple(names) if folder.is_file() else None
 
 
+def fold(text: str) -> str:
+    """A label as it is compared: case, accents, apostrophe style and spacing ignored.
+    Only Latin combining accents go, so that カ and ガ stay two letters."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))
+    bare = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    return " ".join(unicodedata.normalize("NFC", bare).casefold().split())
+
+
 class Builder:
     def __init__(self, path: Path, speakers: list[model.Speaker], lang: str = "ja",
-                 everyone_labels=(), known: set[str] | None = None):
+                 everyone_labels=(), known: set[str] | None = None, both_labels=()):
         self.path = path
         self.lang = lang  # typographic punctuation for Latin-script languages (load.smart)
         self.folder = path.parent
@@ -62,15 +80,18 @@ class Builder:
         for speaker in speakers:  # labels win over names, names over ids
             for key in (speaker.id, speaker.name, speaker.label):
                 self.by_label[key] = speaker
-        alternatives = sorted(self.by_label, key=len, reverse=True)
-        self.keys = alternatives  # longest first, so サム・アルトマン wins over サム
-        self.label_re = re.compile(
-            "^(" + "|".join(map(re.escape, alternatives)) + r")[ \t]*[:：][ \t\u3000]*"
-        ) if alternatives else None
-        self.everyone_labels = set(everyone_labels)
+        # every way a turn may name a speaker, folded (see fold); None: two speakers share it
+        self.by_fold: dict[str, model.Speaker | None] = {}
+        for speaker in speakers:
+            for key in {fold(k) for k in (speaker.id, speaker.name, speaker.label)}:
+                other = self.by_fold.get(key, speaker)
+                self.by_fold[key] = speaker if other is speaker else None
+        self.folded_keys = sorted(self.by_fold, key=len, reverse=True)
+        self.everyone_labels = {fold(label) for label in everyone_labels}
+        self.both_labels = {fold(label) for label in both_labels}
         # labels written in the front matter that did not make a speaker (an entry with an
         # error): turns that use them are not reported again; the entry's error is the cause.
-        self.known = known or set()
+        self.known = {fold(k) for k in known or ()}
         self.unknown: dict[str, list[tuple[int, str]]] = {}  # undeclared label -> (line, colon)
         self.notes: dict[str, int] = {}
         self.note_lines: dict[str, int] = {}  # first reference
@@ -149,25 +170,63 @@ class Builder:
         number = sum(len(p.sections) for p in self.parts) + 1
         self.parts[-1].sections.append(model.Section(title, f"s{number}", number, [], raw.line))
 
+    def _head(self, text: str) -> tuple[str, str, int] | None:
+        """The words ahead of a paragraph's first colon, that colon, and where the text
+        starts after it; the bold form **Ruth:** included. None: no colon up front."""
+        bold = BOLD_HEAD.match(text)
+        if bold:
+            return bold.group(1), bold.group(2) or bold.group(3), bold.end()
+        head = HEAD.match(text)
+        if head and not head.group(1).startswith("**"):
+            return head.group(1), text[head.end(1):head.end()].strip(), head.end()
+        return None
+
+    def _speaker(self, name: str) -> model.Speaker | None:
+        if name in self.by_label:
+            return self.by_label[name]
+        return self.by_fold.get(fold(name))
+
     def _joint(self, head: str) -> list[model.Speaker] | None:
-        """The speakers of a label such as 岸本・岡部 or Ann & Bob, or None."""
+        """The speakers of a label such as 岸本・岡部, Ann & Bob or Zoë and Tom, or None."""
         def split(rest: str) -> list[str] | None:
-            for key in self.keys:
+            for key in self.folded_keys:
                 if rest.startswith(key):
                     after = rest[len(key):]
                     if not after:
                         return [key]
-                    joiner = JOINERS.match(after)
+                    joiner = AND.match(after) or JOINERS.match(after)
                     if joiner and joiner.end() < len(after):
                         tail = split(after[joiner.end():])
                         if tail:
                             return [key] + tail
             return None
-        keys = split(head) if JOINERS.search(head) else None
-        if not keys:
+        folded = fold(head)
+        keys = split(folded) if AND.search(folded) or JOINERS.search(folded) else None
+        if not keys or any(self.by_fold[k] is None for k in keys):
             return None
-        speakers = list(dict.fromkeys(self.by_label[k] for k in keys))
+        speakers = list(dict.fromkeys(self.by_fold[k] for k in keys))
         return speakers if len(speakers) > 1 else None
+
+    def _label_like(self, text: str, head: str) -> list[str]:
+        """The names in words ahead of a colon that read as a speaker label but name
+        nobody declared ([] when they read as text)."""
+        if "\\" in head or "`" in head:
+            return []  # escaped, or code
+        parts = [p for p in AND.split(head) if p] if AND.search(head) else [head]
+        if len(parts) == 1 and JOINERS.search(head):  # 岸本と岡部: と only when nothing else joins
+            parts = [p for p in JOINERS.split(head) if p]
+        unknown = [p for p in parts if self._speaker(p) is None]
+        if len(parts) > 1 and len(unknown) < len(parts):  # Ann & Carl: with Carl unknown
+            return unknown if all(len(p) <= 40 for p in unknown) else []
+        if " " not in head.strip():
+            like = LABEL_LIKE.match(head + ":")
+            return [head] if like else []
+        words = head.split()
+        if len(words) <= 4 and len(head) <= 40 and words[0][:1].isupper() \
+                and all(w[:1].isupper() or w.lower() in PARTICLES for w in words):
+            return unknown  # Tom Barkr, Zoë O'Neil
+        close = difflib.get_close_matches(fold(head), self.folded_keys, n=1, cutoff=0.8)
+        return [head] if close else []
 
     def _turn(self, speakers: list[model.Speaker], everyone: bool, head: str, body: str,
               line: int) -> None:
@@ -181,28 +240,61 @@ class Builder:
                                everyone=everyone)
         self._add(self.turn)
 
+    def _labelled(self, text: str, line: int) -> bool:
+        """A paragraph that opens with a label: a turn, or a problem at its line. False: no
+        label here (the paragraph is text)."""
+        found = self._head(text) if self.speakers else None
+        if not found:
+            return False
+        head, colon, end = found
+        body = text[end:]
+        speaker = self._speaker(head)
+        if speaker is not None:
+            self._turn([speaker], False, head, body, line)
+            return True
+        folded = fold(head)
+        if folded in self.everyone_labels:
+            self._turn(list(self.speakers), True, head, body, line)
+            return True
+        if folded in self.by_fold:  # None: two speakers answer to it
+            who = [s for s in self.speakers if folded in {fold(s.id), fold(s.name), fold(s.label)}]
+            self.problem(line, f"'{head}' could be " + " or ".join(f"'{s.label}' ({s.id})" for s in who),
+                         "write the label exactly as the front matter declares it")
+            self.turn = None
+            return True
+        if folded in self.both_labels:
+            if len(self.speakers) == 2:
+                self._turn(list(self.speakers), False, head, body, line)
+            else:
+                self.problem(line, f"'{head}' means the two speakers of a two-person conversation, "
+                             f"and this one has {len(self.speakers)}",
+                             "join the labels of those who speak, e.g. '"
+                             + " & ".join(s.label for s in self.speakers[:2]) + colon + "'")
+                self.turn = None
+            return True
+        joint = self._joint(head)
+        if joint:
+            self._turn(joint, False, head, body, line)
+            return True
+        names = self._label_like(text, head)
+        for name in names:
+            if fold(name) not in self.known:
+                self.unknown.setdefault(name, []).append((line, colon))
+        if names:
+            self.turn = None  # its words are nobody's until the label is fixed
+        return bool(names)
+
     def paragraph(self, raw: RawBlock) -> None:
         text, line = raw.text, raw.line
         if ESCAPED_NARRATION.match(text):  # \— : not narration, not a label
             self._text(text[1:], raw)
             return
-        label = self.label_re.match(text) if self.label_re else None
-        if label:
-            self._turn([self.by_label[label.group(1)]], False, label.group(1),
-                       text[label.end():], line)
-            return
-        head = HEAD.match(text)
-        if head and head.group(1) in self.everyone_labels:
-            self._turn(list(self.speakers), True, head.group(1), text[head.end():], line)
-            return
-        joint = self._joint(head.group(1)) if head and self.speakers else None
-        if joint:
-            self._turn(joint, False, head.group(1), text[head.end():], line)
-            return
         narration = NARRATION.match(text)
         if narration:
             self.turn = None
             self._add(model.Narration(self.inline(text[narration.end():], line), line))
+            return
+        if self._labelled(text, line):
             return
         stage = LONE_STAGE.match(text.strip())
         if stage:
@@ -214,30 +306,22 @@ class Builder:
             self.turn = None
             self._image(image.get("src") or "", image.get("alt") or "", image.get("title") or "", line)
             return
-        if self.speakers:
-            self._undeclared(text, head, line)
         self._text(text, raw)
-
-    def _undeclared(self, text: str, head, line: int) -> None:
-        """Words ahead of a colon that read as a label nobody declared."""
-        like = LABEL_LIKE.match(text)
-        names = [like.group(1)] if like else []
-        colon = like.group(2) if like else text[head.end(1):head.end()].strip() if head else ":"
-        if not like and head and JOINERS.search(head.group(1)):  # Ann & Carl: with Carl unknown
-            parts = [p for p in JOINERS.split(head.group(1)) if p]
-            if any(p in self.by_label for p in parts) and all(len(p) <= 16 for p in parts):
-                names = [p for p in parts if p not in self.by_label]
-        for name in names:
-            if name not in self.known:
-                self.unknown.setdefault(name, []).append((line, colon))
 
     def _report_undeclared(self, name: str, uses: list[tuple[int, str]]) -> None:
         """One problem for one undeclared label, however many turns use it."""
-        close = difflib.get_close_matches(name, [s.label for s in self.speakers], n=1, cutoff=0.5)
+        labels = {fold(s.label): (s.label, f"the label of '{s.id}'") for s in self.speakers}
+        names = {fold(s.name): (s.name, f"the name of '{s.id}'") for s in self.speakers}
+        # a one-word label is most likely a mistyped label, a longer one a mistyped name
+        order = (names, labels) if " " in name.strip() else (labels, names)
+        close, table = [], {}
+        for table in order:
+            close = difflib.get_close_matches(fold(name), list(table), n=1, cutoff=0.5)
+            if close:
+                break
         if close:
-            owner = next(s for s in self.speakers if s.label == close[0])
-            hint = f"did you mean '{close[0]}', the label of '{owner.id}'? fix the label here " \
-                   "or in the front matter"
+            suggestion, whose = table[close[0]]
+            hint = f"did you mean '{suggestion}', {whose}? fix the label here or in the front matter"
         else:
             hint = ("declare it under speakers: in the front matter, fix the label, or write \\"
                     + uses[0][1] + " if this is not a speaker label")
@@ -334,6 +418,10 @@ class Builder:
                              f"the footnote [^{note_id}] has no definition",
                              f"add a line '[^{note_id}]: the note' below the paragraph")
                 continue
+            if any(ref.group(1) == note_id for ref in re.finditer(NOTEREF_RE, raw.text)):
+                self.problem(raw.line, f"the footnote [^{note_id}] refers to itself",
+                             f"delete [^{note_id}] from its own text")
+                continue  # its text would hold itself: no edition could end it
             before = dict(self.notes)
             inlines = self.inline(raw.text, raw.line)
             if len(self.notes) != len(before):

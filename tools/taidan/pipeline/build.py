@@ -61,7 +61,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     for path in dict.fromkeys(path for path, _, _ in pending):
         try:
             manuscripts[path] = load(path, options.publisher)
-            for warning in style_warnings(manuscripts[path], options.style):
+            for warning in manuscripts[path].warnings + style_warnings(manuscripts[path], options.style):
                 print(warning, file=sys.stderr)
         except ProblemsFound as err:
             problems += err.problems
