@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from taidan.engines.weasyprint import pdf
 from taidan.render.jinja import render
-from taidan.engines.weasyprint import justify, linebreak
 
 NAME = "print"
 
 
 def produce(m, options) -> dict[str, bytes]:
-    justify.install()  # Japanese justification and punctuation spacing
-    linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
                   created=pdf.source_date(m), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())

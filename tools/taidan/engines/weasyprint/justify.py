@@ -40,13 +40,12 @@ This reaches into WeasyPrint's internals, so it refuses any version but the pinn
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import inspect
 import re
 
-from taidan.engines.weasyprint import require_pinned
+from taidan.engines.weasyprint import Patches, require_pinned
 
 LATIN_CAP = 0.08  # em: the widest gap pdftotext still reads as no space (measured ~0.1)
 
@@ -70,8 +69,8 @@ class CJKSpacing(float):
     """The spacing of a justified CJK line, marking its text boxes for ``set_text``."""
 
 
-_enabled = True
-_originals: dict = {}
+PATCH = Patches("justify")
+disabled = PATCH.disabled  # WeasyPrint's own justification inside the block (to compare with)
 
 
 def opportunity(char: str) -> bool:
@@ -116,10 +115,11 @@ def _text_boxes(box, out):
 
 
 def justify_line(context, line, extra_width):
-    texts = _text_boxes(line, []) if _enabled else []
+    texts = _text_boxes(line, []) if PATCH.enabled else []
     text = "".join(box.text for box in texts)
     if not _CJK.search(text):
-        return _originals["justify_line"](context, line, extra_width)
+        return PATCH.originals["justify_line"](context, line, extra_width)
+    PATCH.ran.add("justify_line")
     first, last = text[:1], text[-1:]
     # Each opportunity gets half the spacing on either side; nothing outside the line ends.
     weight = opportunities(text) - (opportunity(first) + opportunity(last)) / 2
@@ -209,13 +209,14 @@ def _byte_ranges(text: str, runs: re.Pattern) -> list[tuple[int, int]]:
 
 
 def set_text(self, text, justify=False):
-    _originals["set_text"](self, text, justify)
-    if not _enabled:
+    PATCH.originals["set_text"](self, text, justify)
+    if not PATCH.enabled:
         return
     spaced = justify and isinstance(self.justification_spacing, CJKSpacing)
     halves = halved(self.text) if _PUNCTUATION.search(self.text) else []
     if not (spaced or halves):
         return
+    PATCH.ran.add("set_text")
 
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
@@ -245,13 +246,14 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(OPENING | CLOSING | STOPS)) + 
 
 def _tj_advance(kerning, textbox):
     """The TJ adjustment of one glyph: exact on justified boxes, WeasyPrint's int() elsewhere."""
-    if isinstance(textbox.justification_spacing, CJKSpacing) and _enabled:
+    if isinstance(textbox.justification_spacing, CJKSpacing) and PATCH.enabled:
         return _exact_tj(kerning)
     return f">{int(kerning)}<"
 
 
 @functools.lru_cache(maxsize=4096)  # a justified line repeats a few values glyph after glyph
 def _exact_tj(kerning: float) -> str:
+    PATCH.ran.add("draw_first_line")  # on a cache miss only: the cost stays off each glyph
     number = f"{kerning:.2f}".rstrip("0").rstrip(".")
     return f">{'0' if number in ('', '-0') else number}<"
 
@@ -285,22 +287,9 @@ def install() -> None:
     from weasyprint.layout import inline
     from weasyprint.text.line_break import Layout
 
-    require_pinned("Japanese justification")
-    if _originals:
+    require_pinned()
+    if PATCH.installed:
         return
-    _originals.update(justify_line=inline.justify_line, set_text=Layout.set_text,
-                      draw_first_line=draw_text.draw_first_line)
-    inline.justify_line = justify_line
-    Layout.set_text = set_text
-    draw_text.draw_first_line = _exact_draw_first_line(draw_text)
-
-
-@contextlib.contextmanager
-def disabled():
-    """Renders with WeasyPrint's own behaviour inside the block (to measure the difference)."""
-    global _enabled
-    _enabled = False
-    try:
-        yield
-    finally:
-        _enabled = True
+    PATCH.replace(inline, "justify_line", justify_line)
+    PATCH.replace(Layout, "set_text", set_text)
+    PATCH.replace(draw_text, "draw_first_line", _exact_draw_first_line(draw_text))

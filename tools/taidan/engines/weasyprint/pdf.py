@@ -11,11 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
-from taidan.pipeline import guard
-
-from taidan.engines.weasyprint import speed
+from taidan.engines.weasyprint import install
 from taidan.engines.fonts import FontNotLoaded, font
-from taidan.engines.weasyprint import footnotes, leaders
+from taidan.pipeline import guard
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -43,21 +41,17 @@ def keep_fonts(keep: bool = True) -> None:
     global _kept_fonts
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
-        from taidan.engines.weasyprint import fast_import  # noqa: F401 - imports WeasyPrint quickly
-        from weasyprint.text.fonts import FontConfiguration
+        install()  # WeasyPrint imported quickly, its version checked, every patch installed
+        from weasyprint.text.fonts import FontConfiguration  # deferred: after install()
 
         _kept_fonts = FontConfiguration()
 
 
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
-    from taidan.engines.weasyprint import fast_import  # noqa: F401 - imports WeasyPrint quickly
-    from weasyprint import HTML
+    install()  # WeasyPrint imported quickly, its version checked, every patch installed
+    from weasyprint import HTML  # deferred: WeasyPrint is imported by install() first
     from weasyprint.text.fonts import FontConfiguration
-
-    leaders.install()  # a contents page's dot leaders drawn as one box a line
-    footnotes.install()  # no footnote moved to a later page by a rounding error
-    speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.pipeline.guard)
     fetcher = guard.weasyprint_fetcher(guard.roots(m))
