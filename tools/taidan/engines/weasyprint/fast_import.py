@@ -79,4 +79,10 @@ def install() -> None:
     _parse_types_quickly(ffi)
 
 
-install()  # importing this module is how taidan imports WeasyPrint (the workers warm up with it)
+# Importing this module is how taidan imports WeasyPrint: the build imports it before its
+# workers start. On another version nothing is patched here, and each PDF edition fails
+# with the pin check's message when it calls install() (the other editions still build).
+try:
+    install()
+except RuntimeError:
+    pass
