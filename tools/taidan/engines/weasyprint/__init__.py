@@ -74,8 +74,11 @@ def install() -> None:
     """Imports WeasyPrint (quickly) and installs every patch (idempotent). Raises
     RuntimeError when WeasyPrint, pydyf or cffi is not the pinned version."""
     # deferred: importing the package (for PINS, the editions' module names) must not import WeasyPrint
-    from taidan.engines.weasyprint import fast_import, footnotes, justify, leaders, linebreak, speed
+    from taidan.engines.weasyprint import fast_import
 
-    fast_import.install()
+    fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
+    # deferred: they import WeasyPrint, which fast_import imports the quick way first
+    from taidan.engines.weasyprint import footnotes, justify, leaders, linebreak, speed
+
     for module in (justify, linebreak, footnotes, leaders, speed):
         module.install()

@@ -19,6 +19,9 @@ from __future__ import annotations
 import inspect
 import textwrap
 
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint import layout
+
 from taidan.engines.weasyprint import Patches, require_pinned
 
 _STOCK = "overflow = last_child_bottom > footnote_area_bottom"
@@ -30,8 +33,6 @@ disabled = PATCH.disabled  # WeasyPrint's own comparison inside the block (to co
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint import layout
-
     require_pinned()
     if PATCH.installed:
         return

@@ -45,6 +45,13 @@ import functools
 import inspect
 import re
 
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint.draw import text as draw_text
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout import inline
+from weasyprint.text.ffi import TO_UNITS, ffi, pango
+from weasyprint.text.line_break import Layout
+
 from taidan.engines.weasyprint import Patches, require_pinned
 
 LATIN_CAP = 0.08  # em: the widest gap pdftotext still reads as no space (measured ~0.1)
@@ -104,7 +111,6 @@ def halved(text: str) -> list[int]:
 # ---- layout: solve one spacing value per line ----------------------------------------
 
 def _text_boxes(box, out):
-    from weasyprint.formatting_structure import boxes
     if isinstance(box, boxes.TextBox):
         out.append(box)
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -146,8 +152,6 @@ def _drawing_layout(box, spacing):
 
 
 def _add_spacing(context, box, spacing, x_advance, state):
-    from weasyprint.formatting_structure import boxes
-
     if isinstance(box, boxes.TextBox):
         opens, closes = opportunity(box.text[:1]), opportunity(box.text[-1:])
         if opens and box is not state["first"]:
@@ -218,8 +222,6 @@ def set_text(self, text, justify=False):
         return
     PATCH.ran.add("set_text")
 
-    from weasyprint.text.ffi import TO_UNITS, ffi, pango
-
     attrs = pango.pango_layout_get_attributes(self.layout)
     if attrs == ffi.NULL:
         attrs = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
@@ -283,10 +285,6 @@ def _exact_draw_first_line(module):
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint.draw import text as draw_text
-    from weasyprint.layout import inline
-    from weasyprint.text.line_break import Layout
-
     require_pinned()
     if PATCH.installed:
         return

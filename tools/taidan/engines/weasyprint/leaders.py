@@ -18,6 +18,11 @@ in the first place.
 
 from __future__ import annotations
 
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint.layout import inline
+from weasyprint.layout.leader import leader_index
+from weasyprint.text.line_break import create_layout
+
 from taidan.engines.weasyprint import Patches, justify, require_pinned
 
 PATCH = Patches("leaders")
@@ -26,9 +31,6 @@ disabled = PATCH.disabled  # WeasyPrint's own leaders inside the block (to compa
 
 def join_copies(context, line) -> None:
     """Replaces the copies inside the line's leader by one text box of their text."""
-    from weasyprint.layout.leader import leader_index
-    from weasyprint.text.line_break import create_layout
-
     _, leader = leader_index(line)
     if leader is None or len(leader.children) < 2:
         return
@@ -56,8 +58,6 @@ def handle_leader(context, line, containing_block):
 def install() -> None:
     """Patches WeasyPrint's leader step (idempotent). Raises RuntimeError on an unpinned
     WeasyPrint."""
-    from weasyprint.layout import inline
-
     require_pinned()
     justify.install()  # its exact glyph advances place the joined dots
     if not PATCH.installed:

@@ -18,6 +18,10 @@ Pinned to WeasyPrint 70.0 like ``taidan.engines.weasyprint.justify``.
 
 from __future__ import annotations
 
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint.layout import inline
+from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
+
 from taidan.engines.weasyprint import Patches, require_pinned
 
 COLLAPSING = ("normal", "nowrap", "pre-line")  # white-space values whose spaces collapse
@@ -28,8 +32,6 @@ disabled = PATCH.disabled  # WeasyPrint's own line breaking inside the block (to
 
 def split_first_line(text, style, context, max_width, justification_spacing,
                      is_line_start=True, minimum=False):
-    from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
-
     result = PATCH.originals["split_first_line"](text, style, context, max_width,
                                                  justification_spacing, is_line_start, minimum)
     PATCH.ran.add("split_first_line")
@@ -51,8 +53,6 @@ def split_first_line(text, style, context, max_width, justification_spacing,
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint.layout import inline
-
     require_pinned()
     if PATCH.installed:
         return

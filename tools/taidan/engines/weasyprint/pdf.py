@@ -9,6 +9,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
 
 from taidan.engines.weasyprint import install
@@ -42,7 +43,7 @@ def keep_fonts(keep: bool = True) -> None:
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
         install()  # WeasyPrint imported quickly, its version checked, every patch installed
-        from weasyprint.text.fonts import FontConfiguration  # deferred: after install()
+        from weasyprint.text.fonts import FontConfiguration  # deferred: imported by install()
 
         _kept_fonts = FontConfiguration()
 
@@ -50,8 +51,10 @@ def keep_fonts(keep: bool = True) -> None:
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
     install()  # WeasyPrint imported quickly, its version checked, every patch installed
-    from weasyprint import HTML  # deferred: WeasyPrint is imported by install() first
+    # deferred: WeasyPrint is imported by install(), and only by a PDF edition
+    from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
+
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.pipeline.guard)
     fetcher = guard.weasyprint_fetcher(guard.roots(m))
@@ -67,8 +70,6 @@ def write_pdf(html: str, m) -> bytes:
 def _font_failures():
     """The URLs of @font-face sources WeasyPrint could not load (it only logs them, at debug
     level, and falls back to another face)."""
-    import logging
-
     logger, failed = logging.getLogger("weasyprint"), []
 
     def note(record) -> bool:

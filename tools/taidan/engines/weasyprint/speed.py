@@ -23,6 +23,10 @@ Upstream changes called for are in each function's comment.
 
 from __future__ import annotations
 
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+import pydyf
+from weasyprint.layout import page
+
 from taidan.engines.weasyprint import Patches, require_pinned
 
 PATCH = Patches("speed")
@@ -74,9 +78,6 @@ def _page_pseudo_types(style_for, page_type) -> list:
 def install() -> None:
     """Patches WeasyPrint and pydyf (idempotent). Raises RuntimeError when either is not
     the pinned version."""
-    import pydyf
-    from weasyprint.layout import page
-
     require_pinned()
     if PATCH.installed:
         return
