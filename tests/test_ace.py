@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from taidan.engines.chromium import find as find_chromium
+
 from conftest import BUILD, ROOT
 from test_epub import books  # noqa: F401  (the session's books)
 
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is
 
 def _ace(epub: Path, out: Path) -> dict:
     assert ACE.exists(), "DAISY Ace is not installed: run sh tools/setup.sh"
-    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=shutil.which("chromium") or "/usr/bin/chromium")
+    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=str(find_chromium()))
     done = subprocess.run(["node", str(ACE), "--silent", "--force", "--outdir", str(out), str(epub)],
                           capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

@@ -25,6 +25,7 @@ from conftest import BUILD, INTERVIEW, ROOT
 import opds_validate
 from taidan.publish import catalog
 from taidan.editions import EDITIONS
+from taidan.engines.chromium import find as find_chromium
 from taidan.load import load
 
 SAMPLES = [INTERVIEW, ROOT / "tests" / "epub_samples" / "small-ja.md",
@@ -238,7 +239,7 @@ def test_a_bad_manuscript_is_one_line_and_leaves_the_catalog_alone(built, folder
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/lib/chromium/chromium",
+        chromium = playwright.chromium.launch(executable_path=find_chromium(),
                                               args=["--no-sandbox", "--disable-gpu"])
         yield chromium
         chromium.close()

@@ -28,6 +28,7 @@ from taidan.pipeline.build import build
 from taidan.editions import Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
 from taidan.editions.epub_vertical import vertical_runs
+from taidan.engines.chromium import find as find_chromium
 from taidan.load import load
 
 from conftest import BUILD, INTERVIEW, ROOT
@@ -530,7 +531,7 @@ def test_cover_lines_respect_kinsoku():
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/lib/chromium/chromium",
+        chromium = playwright.chromium.launch(executable_path=find_chromium(),
                                               args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from taidan.config.style import DEFAULT_SHAPES, SHAPES, Style
+from taidan.engines.chromium import find as find_chromium
 
 from conftest import BUILD, ROOT
 from pdfread import filled_sides, rules_around
@@ -21,7 +22,6 @@ from pdfread import filled_sides, rules_around
 EIGHT = ROOT / "tests" / "manuscripts" / "eight-speakers.md"
 LABELS = ["Ann", "Bob", "Cai", "Dee", "Eve", "Fay", "Gus", "Hal"]
 SURNAMES = ["Abe", "Baker", "Chen", "Dutta", "Ekwueme", "Fischer", "Garcia", "Hansen"]
-CHROMIUM = "/usr/lib/chromium/chromium"
 
 
 def test_the_default_list_has_eight_shapes_none_by_colour_or_unsupported_borders():
@@ -46,7 +46,7 @@ def test_eight_speakers_have_eight_shapes_in_chromium_and_stay_in_their_column(e
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 900, "height": 1400})
         page.goto(eight["eight-speakers.html"].as_uri())
         got = page.evaluate("""() => {

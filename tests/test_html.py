@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from taidan.engines.chromium import find as find_chromium
 
 from conftest import BUILD
 
-CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -100,7 +100,7 @@ def test_speakers_differ_without_colour(page_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 900, "height": 1400})
         page.goto(page_path.as_uri())
         styles = page.evaluate("""() => [1, 2, 3].map(n => {

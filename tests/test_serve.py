@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from taidan.engines.chromium import find as find_chromium
+
 from conftest import BUILD, INTERVIEW, ROOT
 
-CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 NAME = "talk"
@@ -109,7 +110,7 @@ def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(server.url + f"{NAME}/")
         page.frame_locator("#proof").get_by_text(LAST_LINE).wait_for(timeout=10000)

@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
+from taidan.engines.chromium import find as find_chromium  # noqa: E402
 from taidan.load import load  # noqa: E402
 from taidan.model import plain_text  # noqa: E402
 from taidan.render.strings import words  # noqa: E402
@@ -358,7 +359,7 @@ def serve_rows(runs: int) -> list[tuple]:
     reloads, prints, cpus, totals, peak = [], [], [], [], 0
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/lib/chromium/chromium",
+            browser = p.chromium.launch(executable_path=find_chromium(),
                                         args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page()
             page.goto(url + "talk/")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from taidan.engines.weasyprint import pdf
 from taidan.render.jinja import render
-from taidan.engines.weasyprint import justify, linebreak
 from taidan.editions.registry import EDITIONS
 
 NAME = "handout"
 
 
 def produce(m, options) -> dict[str, bytes]:
-    justify.install()  # Japanese justification and punctuation spacing
-    linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "handout.html", m, created=pdf.source_date(m), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
     return {EDITIONS[NAME].outputs[0].file(m): pdf.write_pdf(html, m)}

@@ -9,15 +9,12 @@ from __future__ import annotations
 from taidan.config.paper import PAPERS
 from taidan.engines.weasyprint import pdf
 from taidan.render.jinja import render
-from taidan.engines.weasyprint import justify, linebreak
 from taidan.editions.registry import EDITIONS
 
 NAME = "print"
 
 
 def produce(m, options) -> dict[str, bytes]:
-    justify.install()  # Japanese justification and punctuation spacing
-    linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "book.html", m, paper=options.paper, paper_size=PAPERS[options.paper],
                   press=options.press,
                   created=pdf.source_date(m), font_url=pdf.font_url,

@@ -16,13 +16,15 @@ import base64
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-BINARY = Path("/usr/lib/chromium/chromium")  # the binary itself, not the /usr/bin wrapper
+ENVIRONMENT = "TAIDAN_CHROMIUM"  # names the Chromium binary to run, overriding PATH
+NAMES = ("chromium", "chromium-browser")  # looked for on PATH, in this order
 TIMEOUT = 300  # seconds without a word from Chromium before the build gives up on it
 
 ARGS = [
@@ -53,7 +55,43 @@ ARGS = [
 
 
 class ChromiumMissing(RuntimeError):
-    pass
+    """No Chromium to run: the message says what to install or set."""
+
+
+def find() -> Path:
+    """The Chromium binary taidan, its tests and tools/bench.py run: ``$TAIDAN_CHROMIUM``,
+    else ``chromium`` or ``chromium-browser`` on PATH. Raises ChromiumMissing.
+
+    Debian's ``chromium`` on PATH is a shell script that adds the flags of /etc/chromium.d
+    (GPU rasterization among them) and runs /usr/lib/chromium/chromium: where the script
+    names that binary, the binary itself is run, so only taidan's own flags apply."""
+    named = os.environ.get(ENVIRONMENT)
+    if named:
+        path = Path(named)
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        raise ChromiumMissing(f"{ENVIRONMENT}={named} is not an executable file: set it to "
+                              "Chromium's binary, or unset it to use chromium on PATH")
+    for name in NAMES:
+        found = shutil.which(name)
+        if found:
+            return _beneath_wrapper(Path(found), name)
+    raise ChromiumMissing("Chromium is missing: install it (Debian: sudo apt-get install chromium; "
+                          "in a checkout of taidan, `make setup` does), or set "
+                          f"{ENVIRONMENT} to its binary")
+
+
+def _beneath_wrapper(path: Path, name: str) -> Path:
+    """The binary a Debian-style wrapper script runs (LIBDIR=/usr/lib/$APPNAME), else ``path``."""
+    binary = Path("/usr/lib") / name / name
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8192)
+    except OSError:
+        return path
+    if head.startswith(b"#!") and b"LIBDIR=/usr/lib/" in head and binary.is_file():
+        return binary
+    return path
 
 
 class ChromiumFailed(RuntimeError):
@@ -63,7 +101,7 @@ class ChromiumFailed(RuntimeError):
 class Browser:
     """One Chromium process and one page in it, spoken to over the DevTools pipe."""
 
-    def __init__(self, folder: Path, on_request):
+    def __init__(self, folder: Path, on_request, binary: Path):
         self.on_request = on_request  # url -> bool: let it load?
         self.log = folder / "chromium.log"
         commands_read, self.commands = os.pipe()  # not inherited (PEP 446) ...
@@ -72,7 +110,7 @@ class Browser:
         # No preexec_fn, which is unsafe in a process with threads.
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 </dev/null >&2', "sh", str(BINARY),
+                ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 </dev/null >&2', "sh", str(binary),
                  *ARGS, "--remote-debugging-pipe", f"--user-data-dir={folder / 'profile'}"],
                 stdin=commands_read, stdout=answers_write, stderr=log,
                 start_new_session=True)  # its own group: killed as one, Ctrl-C stays with us
@@ -241,10 +279,15 @@ def start_early() -> None:
     of start-up then runs beside taidan's own (loading the manuscript, rendering the HTML).
     Not taken (the edition skipped, the build failed), it is closed at exit."""
     global _early
-    if _early is None and BINARY.is_file():
-        folder = tempfile.TemporaryDirectory(prefix="taidan-chromium-")
-        _early = (os.getpid(), folder, Browser(Path(folder.name), lambda url: False))
-        atexit.register(close_early)
+    if _early is not None:
+        return
+    try:
+        binary = find()
+    except ChromiumMissing:
+        return  # browser() says so, if print-vertical is built at all
+    folder = tempfile.TemporaryDirectory(prefix="taidan-chromium-")
+    _early = (os.getpid(), folder, Browser(Path(folder.name), lambda url: False, binary))
+    atexit.register(close_early)
 
 
 def close_early() -> None:
@@ -270,8 +313,7 @@ def browser(allowed: list[Path]):
     """Yields a ``Browser`` starting up (or the one start_early() started): file:// URLs
     inside ``allowed`` (and the temporary folder the documents are written to) load, every
     other request is aborted."""
-    if not BINARY.is_file():
-        raise ChromiumMissing(f"{BINARY} is missing: run `make setup` (tools/setup.sh)")
+    binary = find()
     from taidan.pipeline import guard  # one guard for every engine: refusals become build problems
 
     folder, b = _take_early()
@@ -282,7 +324,7 @@ def browser(allowed: list[Path]):
             return guard.allowed(url, folders)
 
         if b is None:
-            b = Browser(Path(tmp), on_request)
+            b = Browser(Path(tmp), on_request, binary)
         else:
             b.on_request = on_request  # no request came before: the page opens at the first load
         try:  # the page opens at the first load: Chromium starts while the caller works

@@ -41,6 +41,26 @@ PACKAGES = {
 }
 
 
+# ---- which font files an edition may use: the one answer for the fetch guard, the build
+# cache and taidan serve's watcher -----------------------------------------------------
+
+def files(style=None) -> list[Path]:
+    """Every font file an edition may use: taidan's own (``FONTS``) and those the house style
+    ``style`` (taidan.config.style.Style: taidan.toml's [style]) names."""
+    return list(FONTS.values()) + (style.files() if style is not None else [])
+
+
+def folders() -> list[Path]:
+    """The folders of taidan's own fonts (symbolic links resolved), sorted."""
+    return sorted({path.resolve().parent for path in FONTS.values()})
+
+
+def readable(style=None) -> list[Path]:
+    """What an engine may read for fonts: taidan's font folders, and exactly the files the
+    house style names (they may be anywhere on the disk, so not their folders)."""
+    return folders() + [path.resolve() for path in (style.files() if style is not None else [])]
+
+
 def font(role: str) -> Path:
     path = FONTS[role]
     if not path.is_file():

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from taidan import __version__
-from taidan.engines.fonts import FONTS
+from taidan.engines import fonts
 from taidan.pipeline.output import write_atomic
 from taidan.render.strings import TEMPLATES
 
@@ -70,8 +70,7 @@ def project_digest(options=None) -> bytes:
     digest = hashlib.sha256(_tree_digest(PACKAGE, "*.py") + _tree_digest(TEMPLATES, "*"))
     if options is not None and options.templates:
         digest.update(b"project templates\0" + _tree_digest(Path(options.templates), "*"))
-    fonts = list(FONTS.values()) + (options.style.files() if options is not None else [])
-    for font in sorted(fonts):
+    for font in sorted(fonts.files(options.style if options is not None else None)):
         try:
             stat = font.stat()
             digest.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}".encode())

@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from taidan.engines import fonts
+
 _refused: list[str] = []
 
 # Attributes that make a reader or an engine load something (an <a href> is only a link).
@@ -28,15 +30,12 @@ RESOURCE_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", 
 
 def roots(m) -> list[Path]:
     """The folders (and font files) a build may read for manuscript ``m``."""
-    from taidan.engines.fonts import FONTS
     from taidan.render.jinja import TEMPLATES, house, project_templates
 
     folders = [m.path.resolve().parent, TEMPLATES.resolve()]
     if project_templates():
         folders.append(project_templates())
-    folders += sorted({path.resolve().parent for path in FONTS.values()})
-    # the fonts taidan.toml names may be anywhere: exactly those files, not their folders
-    folders += [path.resolve() for path in house().files()]
+    folders += fonts.readable(house())
     return folders
 
 

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 from taidan.editions import Options
-from taidan.engines.fonts import FONTS
+from taidan.engines import fonts
 
 EXIT_PROBLEMS = 2
 EXIT_FAILED = 1
@@ -46,7 +46,7 @@ def finder(args: list[Path]):
             paths = project.manuscripts()
         paths = [_shown(p) for p in paths]
         trees = {p.resolve().parent for p in paths} | {p for p in args if p.is_dir()}
-        trees |= {TEMPLATES} | {font.parent for font in FONTS.values()}
+        trees |= {TEMPLATES} | set(fonts.folders())
         if project.templates:  # the project's own templates, overriding the built-in ones
             trees.add(Path(project.templates))
         flat = {project.root}  # for taidan.toml

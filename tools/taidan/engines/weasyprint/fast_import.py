@@ -17,7 +17,8 @@ Upstream: WeasyPrint could try the ``.so`` names first (or dlopen only), and all
 ``hb_codepoint_t[]`` sized by its initializer; cffi could declare only the type names a
 string uses (its own comment in ``cparser.Parser._parse`` says as much).
 
-Import this module instead of ``weasyprint`` where WeasyPrint is first imported.
+Import this module instead of ``weasyprint`` where WeasyPrint is first imported: it checks
+the pins of cffi, pydyf and WeasyPrint, and installs both patches (``install``).
 """
 
 from __future__ import annotations
@@ -26,19 +27,22 @@ import ctypes.util
 import re
 import sys
 
+from taidan.engines.weasyprint import Patches, require_pinned
+
+PATCH = Patches("fast_import")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def _import() -> None:
-    search = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None  # cffi then tries WeasyPrint's next name
+    PATCH.replace(ctypes.util, "find_library", lambda name: None)  # cffi tries WeasyPrint's next name
     try:
         import weasyprint  # noqa: F401
+        PATCH.ran.add("find_library")
     except OSError:
         for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
             del sys.modules[name]  # half-imported: start again with the search
     finally:
-        ctypes.util.find_library = search
+        ctypes.util.find_library = PATCH.originals["find_library"]  # only while importing
     import weasyprint  # noqa: F401,F811
 
 
@@ -50,6 +54,7 @@ def _parse_types_quickly(ffi) -> None:
     parse = type(parser)._parse
 
     def _parse(csource):
+        PATCH.ran.add("_parse")
         declarations = parser._declarations
         used = set(_NAME.findall(csource))
         unused = {key: declarations.pop(key) for key in list(declarations)
@@ -59,11 +64,25 @@ def _parse_types_quickly(ffi) -> None:
         finally:
             declarations.update(unused)
 
-    parser._parse = _parse
+    PATCH.replace(parser, "_parse", _parse)
 
 
-if "weasyprint" not in sys.modules:
-    _import()
-from weasyprint.text.ffi import ffi as _ffi  # noqa: E402
+def install() -> None:
+    """Imports WeasyPrint quickly, once, and then gives cffi's parser only the names a type
+    uses. Raises RuntimeError when cffi, pydyf or WeasyPrint is not the pinned version."""
+    require_pinned("cffi", "pydyf")  # before cffi's parser is touched
+    if "weasyprint" not in sys.modules:
+        _import()
+    require_pinned("weasyprint")
+    from weasyprint.text.ffi import ffi
 
-_parse_types_quickly(_ffi)
+    _parse_types_quickly(ffi)
+
+
+# Importing this module is how taidan imports WeasyPrint: the build imports it before its
+# workers start. On another version nothing is patched here, and each PDF edition fails
+# with the pin check's message when it calls install() (the other editions still build).
+try:
+    install()
+except RuntimeError:
+    pass

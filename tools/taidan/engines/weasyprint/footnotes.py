@@ -19,20 +19,22 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-from taidan.engines.weasyprint import require_pinned
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint import layout
+
+from taidan.engines.weasyprint import Patches, require_pinned
 
 _STOCK = "overflow = last_child_bottom > footnote_area_bottom"
 _FIXED = "overflow = last_child_bottom > footnote_area_bottom + 0.01  # px: not rounding"
 
-_originals: dict = {}
+PATCH = Patches("footnotes")
+disabled = PATCH.disabled  # WeasyPrint's own comparison inside the block (to compare with)
 
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint import layout
-
-    require_pinned("footnote fix")
-    if _originals:
+    require_pinned()
+    if PATCH.installed:
         return
     method = layout.LayoutContext._update_footnote_area
     source = textwrap.dedent(inspect.getsource(method))
@@ -42,5 +44,12 @@ def install() -> None:
     namespace = dict(vars(layout))
     exec(compile(source.replace(_STOCK, _FIXED), inspect.getsourcefile(layout), "exec"),  # noqa: S102
          namespace)  # WeasyPrint's own source, one comparison changed
-    _originals["_update_footnote_area"] = method
-    layout.LayoutContext._update_footnote_area = namespace["_update_footnote_area"]
+    fixed = namespace["_update_footnote_area"]
+
+    def _update_footnote_area(self):
+        if not PATCH.enabled:
+            return method(self)
+        PATCH.ran.add("_update_footnote_area")
+        return fixed(self)
+
+    PATCH.replace(layout.LayoutContext, "_update_footnote_area", _update_footnote_area)

@@ -40,13 +40,19 @@ This reaches into WeasyPrint's internals, so it refuses any version but the pinn
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import inspect
 import re
 
-from taidan.engines.weasyprint import require_pinned
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint.draw import text as draw_text
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout import inline
+from weasyprint.text.ffi import TO_UNITS, ffi, pango
+from weasyprint.text.line_break import Layout
+
+from taidan.engines.weasyprint import Patches, require_pinned
 
 LATIN_CAP = 0.08  # em: the widest gap pdftotext still reads as no space (measured ~0.1)
 
@@ -70,8 +76,8 @@ class CJKSpacing(float):
     """The spacing of a justified CJK line, marking its text boxes for ``set_text``."""
 
 
-_enabled = True
-_originals: dict = {}
+PATCH = Patches("justify")
+disabled = PATCH.disabled  # WeasyPrint's own justification inside the block (to compare with)
 
 
 def opportunity(char: str) -> bool:
@@ -105,7 +111,6 @@ def halved(text: str) -> list[int]:
 # ---- layout: solve one spacing value per line ----------------------------------------
 
 def _text_boxes(box, out):
-    from weasyprint.formatting_structure import boxes
     if isinstance(box, boxes.TextBox):
         out.append(box)
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -116,10 +121,11 @@ def _text_boxes(box, out):
 
 
 def justify_line(context, line, extra_width):
-    texts = _text_boxes(line, []) if _enabled else []
+    texts = _text_boxes(line, []) if PATCH.enabled else []
     text = "".join(box.text for box in texts)
     if not _CJK.search(text):
-        return _originals["justify_line"](context, line, extra_width)
+        return PATCH.originals["justify_line"](context, line, extra_width)
+    PATCH.ran.add("justify_line")
     first, last = text[:1], text[-1:]
     # Each opportunity gets half the spacing on either side; nothing outside the line ends.
     weight = opportunities(text) - (opportunity(first) + opportunity(last)) / 2
@@ -146,8 +152,6 @@ def _drawing_layout(box, spacing):
 
 
 def _add_spacing(context, box, spacing, x_advance, state):
-    from weasyprint.formatting_structure import boxes
-
     if isinstance(box, boxes.TextBox):
         opens, closes = opportunity(box.text[:1]), opportunity(box.text[-1:])
         if opens and box is not state["first"]:
@@ -209,15 +213,14 @@ def _byte_ranges(text: str, runs: re.Pattern) -> list[tuple[int, int]]:
 
 
 def set_text(self, text, justify=False):
-    _originals["set_text"](self, text, justify)
-    if not _enabled:
+    PATCH.originals["set_text"](self, text, justify)
+    if not PATCH.enabled:
         return
     spaced = justify and isinstance(self.justification_spacing, CJKSpacing)
     halves = halved(self.text) if _PUNCTUATION.search(self.text) else []
     if not (spaced or halves):
         return
-
-    from weasyprint.text.ffi import TO_UNITS, ffi, pango
+    PATCH.ran.add("set_text")
 
     attrs = pango.pango_layout_get_attributes(self.layout)
     if attrs == ffi.NULL:
@@ -245,13 +248,14 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(OPENING | CLOSING | STOPS)) + 
 
 def _tj_advance(kerning, textbox):
     """The TJ adjustment of one glyph: exact on justified boxes, WeasyPrint's int() elsewhere."""
-    if isinstance(textbox.justification_spacing, CJKSpacing) and _enabled:
+    if isinstance(textbox.justification_spacing, CJKSpacing) and PATCH.enabled:
         return _exact_tj(kerning)
     return f">{int(kerning)}<"
 
 
 @functools.lru_cache(maxsize=4096)  # a justified line repeats a few values glyph after glyph
 def _exact_tj(kerning: float) -> str:
+    PATCH.ran.add("draw_first_line")  # on a cache miss only: the cost stays off each glyph
     number = f"{kerning:.2f}".rstrip("0").rstrip(".")
     return f">{'0' if number in ('', '-0') else number}<"
 
@@ -281,26 +285,9 @@ def _exact_draw_first_line(module):
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint.draw import text as draw_text
-    from weasyprint.layout import inline
-    from weasyprint.text.line_break import Layout
-
-    require_pinned("Japanese justification")
-    if _originals:
+    require_pinned()
+    if PATCH.installed:
         return
-    _originals.update(justify_line=inline.justify_line, set_text=Layout.set_text,
-                      draw_first_line=draw_text.draw_first_line)
-    inline.justify_line = justify_line
-    Layout.set_text = set_text
-    draw_text.draw_first_line = _exact_draw_first_line(draw_text)
-
-
-@contextlib.contextmanager
-def disabled():
-    """Renders with WeasyPrint's own behaviour inside the block (to measure the difference)."""
-    global _enabled
-    _enabled = False
-    try:
-        yield
-    finally:
-        _enabled = True
+    PATCH.replace(inline, "justify_line", justify_line)
+    PATCH.replace(Layout, "set_text", set_text)
+    PATCH.replace(draw_text, "draw_first_line", _exact_draw_first_line(draw_text))

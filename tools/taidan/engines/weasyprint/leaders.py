@@ -18,19 +18,19 @@ in the first place.
 
 from __future__ import annotations
 
-import contextlib
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint.layout import inline
+from weasyprint.layout.leader import leader_index
+from weasyprint.text.line_break import create_layout
 
-_original = None
-_enabled = True
+from taidan.engines.weasyprint import Patches, justify, require_pinned
+
+PATCH = Patches("leaders")
+disabled = PATCH.disabled  # WeasyPrint's own leaders inside the block (to compare with)
 
 
 def join_copies(context, line) -> None:
     """Replaces the copies inside the line's leader by one text box of their text."""
-    from weasyprint.layout.leader import leader_index
-    from weasyprint.text.line_break import create_layout
-
-    from taidan.engines.weasyprint.justify import CJKSpacing
-
     _, leader = leader_index(line)
     if leader is None or len(leader.children) < 2:
         return
@@ -41,38 +41,24 @@ def join_copies(context, line) -> None:
     joined.width = copies[-1].position_x + copies[-1].width - first.position_x
     # exact glyph advances in the PDF (justify._tj_advance), so each dot lands where its
     # copy stood
-    joined.justification_spacing = CJKSpacing(0)
+    joined.justification_spacing = justify.CJKSpacing(0)
     joined.pango_layout = create_layout(joined.text, joined.style, context, max_width=None,
                                         justification_spacing=joined.justification_spacing)
     joined.pango_layout.deactivate()
     leader.children = (joined,)
+    PATCH.ran.add("handle_leader")
 
 
 def handle_leader(context, line, containing_block):
-    _original(context, line, containing_block)
-    if _enabled:
+    PATCH.originals["handle_leader"](context, line, containing_block)
+    if PATCH.enabled:
         join_copies(context, line)
 
 
 def install() -> None:
-    """Patches WeasyPrint's leader step (idempotent)."""
-    global _original
-    from weasyprint.layout import inline
-
-    from taidan.engines.weasyprint import justify
-
+    """Patches WeasyPrint's leader step (idempotent). Raises RuntimeError on an unpinned
+    WeasyPrint."""
+    require_pinned()
     justify.install()  # its exact glyph advances place the joined dots
-    if _original is None:
-        _original = inline.handle_leader
-        inline.handle_leader = handle_leader
-
-
-@contextlib.contextmanager
-def disabled():
-    """WeasyPrint's own leaders inside the block (to compare with)."""
-    global _enabled
-    _enabled = False
-    try:
-        yield
-    finally:
-        _enabled = True
+    if not PATCH.installed:
+        PATCH.replace(inline, "handle_leader", handle_leader)

@@ -18,22 +18,26 @@ Pinned to WeasyPrint 70.0 like ``taidan.engines.weasyprint.justify``.
 
 from __future__ import annotations
 
-from taidan.engines.weasyprint import require_pinned
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+from weasyprint.layout import inline
+from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
+
+from taidan.engines.weasyprint import Patches, require_pinned
 
 COLLAPSING = ("normal", "nowrap", "pre-line")  # white-space values whose spaces collapse
 
-_originals: dict = {}
+PATCH = Patches("linebreak")
+disabled = PATCH.disabled  # WeasyPrint's own line breaking inside the block (to compare with)
 
 
 def split_first_line(text, style, context, max_width, justification_spacing,
                      is_line_start=True, minimum=False):
-    from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
-
-    result = _originals["split_first_line"](text, style, context, max_width,
-                                            justification_spacing, is_line_start, minimum)
+    result = PATCH.originals["split_first_line"](text, style, context, max_width,
+                                                 justification_spacing, is_line_start, minimum)
+    PATCH.ran.add("split_first_line")
     resume = result[2]
     stripped = text.rstrip(" ")
-    if (resume is None or max_width is None or stripped == text or not stripped
+    if (not PATCH.enabled or resume is None or max_width is None or stripped == text or not stripped
             or style["white_space"] not in COLLAPSING or len(stripped.encode()) <= resume - 1):
         return result
     layout = create_layout(stripped, style, context, max_width, justification_spacing)
@@ -49,12 +53,9 @@ def split_first_line(text, style, context, max_width, justification_spacing,
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint.layout import inline
-    from weasyprint.text import line_break
-
-    require_pinned("line-breaking fix")
-    if _originals:
+    require_pinned()
+    if PATCH.installed:
         return
-    _originals["split_first_line"] = line_break.split_first_line
-    # layout/inline.py imported the function by name: patch it where it is called
-    inline.split_first_line = split_first_line
+    # layout/inline.py imported the function by name from text/line_break.py: patch it
+    # where it is called
+    PATCH.replace(inline, "split_first_line", split_first_line)

@@ -9,13 +9,12 @@ gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
 
-from taidan.pipeline import guard
-
-from taidan.engines.weasyprint import speed
+from taidan.engines.weasyprint import install
 from taidan.engines.fonts import FontNotLoaded, font
-from taidan.engines.weasyprint import footnotes, leaders
+from taidan.pipeline import guard
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
 
@@ -43,21 +42,19 @@ def keep_fonts(keep: bool = True) -> None:
     global _kept_fonts
     _kept_fonts = None  # the old one first: its folder goes now, not at interpreter exit
     if keep:
-        from taidan.engines.weasyprint import fast_import  # noqa: F401 - imports WeasyPrint quickly
-        from weasyprint.text.fonts import FontConfiguration
+        install()  # WeasyPrint imported quickly, its version checked, every patch installed
+        from weasyprint.text.fonts import FontConfiguration  # deferred: imported by install()
 
         _kept_fonts = FontConfiguration()
 
 
 def write_pdf(html: str, m) -> bytes:
     """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
-    from taidan.engines.weasyprint import fast_import  # noqa: F401 - imports WeasyPrint quickly
+    install()  # WeasyPrint imported quickly, its version checked, every patch installed
+    # deferred: WeasyPrint is imported by install(), and only by a PDF edition
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    leaders.install()  # a contents page's dot leaders drawn as one box a line
-    footnotes.install()  # no footnote moved to a later page by a rounding error
-    speed.install()  # no step whose cost grows with the square of the page count
     base = m.path.resolve().parent
     # one guard for every engine: refusals become problems in the build (taidan.pipeline.guard)
     fetcher = guard.weasyprint_fetcher(guard.roots(m))
@@ -73,8 +70,6 @@ def write_pdf(html: str, m) -> bytes:
 def _font_failures():
     """The URLs of @font-face sources WeasyPrint could not load (it only logs them, at debug
     level, and falls back to another face)."""
-    import logging
-
     logger, failed = logging.getLogger("weasyprint"), []
 
     def note(record) -> bool:

@@ -1,12 +1,11 @@
 """WeasyPrint 70 and pydyf 0.13 steps whose cost grows with the square of a book's length.
 
-The print edition of a 100-page book cost 117 ms a page, of a 300-page book 138 ms
-(issue 14), while pandoc + WeasyPrint's cost per page fell with length. Two steps walk
-the whole document once per page, or once per object:
+Two steps walk the whole document once per page, or once per object, so each page of a
+long book costs more than a page of a short one:
 
 - ``pydyf.PDF.page_references`` is a property that builds a tuple of every page's
   reference each time it is read, and ``weasyprint/pdf/tags.py`` reads it once per
-  structure element (several per line of text): 5 million generator steps for 290 pages.
+  structure element (several per line of text).
   Here it is kept, and rebuilt only when a page has been added since.
 - ``set_page_type_computed_styles`` (``weasyprint/layout/page.py``) looks for the page's
   margin boxes among the cascaded styles of every element of the document, and of every
@@ -14,8 +13,8 @@ the whole document once per page, or once per object:
   ``add_page_declarations`` gave it, in the same order.
 
 A third cost of that kind, Python's cycle collector walking a heap that grows with the book at
-each full collection (3.0 s of CPU of 37 s for 290 pages), is taken out where the build
-runs its editions (``taidan.pipeline.parallel``: a frozen heap, higher thresholds; 0.5 s).
+each full collection, is taken out where the build runs its editions
+(``taidan.pipeline.parallel``: a frozen heap, higher thresholds).
 
 Nothing drawn changes: the PDF's bytes are the same with or without
 (tests/test_weasy_speed.py).
@@ -24,14 +23,14 @@ Upstream changes called for are in each function's comment.
 
 from __future__ import annotations
 
-import contextlib
+from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
+import pydyf
+from weasyprint.layout import page
 
-from taidan.engines import weasyprint as typeset
+from taidan.engines.weasyprint import Patches, require_pinned
 
-PINNED = {"weasyprint": typeset.PINNED, "pydyf": "0.13.0"}
-
-_originals: dict = {}
-_enabled = True
+PATCH = Patches("speed")
+disabled = PATCH.disabled  # WeasyPrint's own steps inside the block (to compare with)
 
 
 def page_references(self):
@@ -39,17 +38,20 @@ def page_references(self):
     # weasyprint/pdf/tags.py read the property once.
     kids = self.pages["Kids"]
     cached = self.__dict__.get("_taidan_page_references")
-    if not _enabled or cached is None or cached[0] != len(kids):
-        cached = len(kids), _originals["page_references"](self)
+    if not PATCH.enabled or cached is None or cached[0] != len(kids):
+        cached = len(kids), PATCH.originals["page_references"].fget(self)
         self.__dict__["_taidan_page_references"] = cached
+    else:
+        PATCH.ran.add("page_references")  # kept, not rebuilt
     return cached[1]
 
 
 def set_page_type_computed_styles(page_type, html, style_for):
     # Upstream (weasyprint/layout/page.py): loop over the pseudo-types of the page's own
     # rules instead of over every cascaded style of the document.
-    if not _enabled:
-        return _originals["set_page_type_computed_styles"](page_type, html, style_for)
+    if not PATCH.enabled:
+        return PATCH.originals["set_page_type_computed_styles"](page_type, html, style_for)
+    PATCH.ran.add("set_page_type_computed_styles")
     style_for.add_page_declarations(page_type)
     style_for.set_computed_styles(page_type, root=html.etree_element, parent=html.etree_element,
                                   base_url=html.base_url)
@@ -74,29 +76,10 @@ def _page_pseudo_types(style_for, page_type) -> list:
 
 
 def install() -> None:
-    """Patches WeasyPrint and pydyf (idempotent). Each patch is made only on the version it
-    was written for: on another, that step keeps its own cost and nothing breaks."""
-    import pydyf
-    import weasyprint
-    from weasyprint.layout import page
-
-    if _originals:
+    """Patches WeasyPrint and pydyf (idempotent). Raises RuntimeError when either is not
+    the pinned version."""
+    require_pinned()
+    if PATCH.installed:
         return
-    if pydyf.__version__ == PINNED["pydyf"]:
-        _originals["page_references"] = pydyf.PDF.page_references.fget
-        pydyf.PDF.page_references = property(page_references)
-    if weasyprint.__version__ == PINNED["weasyprint"]:
-        _originals["set_page_type_computed_styles"] = page.set_page_type_computed_styles
-        page.set_page_type_computed_styles = set_page_type_computed_styles
-    _originals["installed"] = True
-
-
-@contextlib.contextmanager
-def disabled():
-    """WeasyPrint's own steps inside the block (to compare with)."""
-    global _enabled
-    _enabled = False
-    try:
-        yield
-    finally:
-        _enabled = True
+    PATCH.replace(pydyf.PDF, "page_references", property(page_references))
+    PATCH.replace(page, "set_page_type_computed_styles", set_page_type_computed_styles)
