@@ -461,11 +461,11 @@ def test_embed_fonts_embeds_the_house_style_fonts_too(books, tmp_path):
              if i.get("href").startswith("fonts/")}
     assert fonts == {f"fonts/{name}.woff": "font/woff" for name in (
         "serif", "serif-italic", "serif-bold", "serif-bold-italic", "sans", "sans-bold",
-        "house-body", "house-label")}
-    for role in ("body", "label"):  # no bold file: the regular one serves bold (no faux bold)
-        for weight in ("normal", "bold"):
-            assert (f'@font-face {{ font-family: "taidan-house-{role}"; font-weight: {weight}; '
-                    f'src: url("../fonts/house-{role}.woff") format("woff"); }}') in css
+        "house-body-regular", "house-label-regular")}
+    for role in ("body", "label"):  # a file, and a family of one file: its regular style only
+        assert (f'@font-face {{ font-family: "taidan-house-{role}"; font-weight: normal; '
+                f'src: url("../fonts/house-{role}-regular.woff") format("woff"); }}') in css
+        assert f'"taidan-house-{role}"; font-weight: bold' not in css  # never the regular file as bold
     assert re.search(r'html, body \{ font-family: "taidan-house-body", ', css)
     assert re.search(r'\.label \{ font-family: "taidan-house-label", ', css)
     assert "EB Garamond" not in css and "IPAexGothic\", sans-serif" in css  # only in the fallbacks
@@ -473,7 +473,7 @@ def test_embed_fonts_embeds_the_house_style_fonts_too(books, tmp_path):
     labels = "".join("".join(e.itertext()) for h in book.spine
                      for e in book.xml(h).iterfind(".//x:*[@class='label']", NS))
     assert labels  # the turns' labels, set in the label font
-    for name, source, needed in (("house-body", GARAMOND, text), ("house-label", None, labels)):
+    for name, source, needed in (("house-body-regular", GARAMOND, text), ("house-label-regular", None, labels)):
         face = TTFont(io.BytesIO(book.read(f"fonts/{name}.woff")))
         assert face.flavor == "woff"
         family = face["name"].getBestFamilyName()

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
                        help="default: every manuscript/*.md of the project (found by taidan.toml)")
     schema.add_options(build, "build")  # --edition, --paper, --press, --out, --embed-fonts, --jobs
+    build.add_argument("-v", "--verbose", action="store_true",
+                       help="also say which font file each house face's style is set in")
     serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
     serve.add_argument("targets", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                        help="default: the project's manuscripts (taidan.toml), or manuscript/*.md")
@@ -108,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         from taidan.load import load
         from taidan.config.style import warnings
 
-        options, problems = book.options(), list(missing)
+        options = book.options()
+        problems = list(missing) + list(options.style.notes)
         for path in paths:
             try:
                 m = load(path, options.publisher)
@@ -125,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = book.settings(args)  # the command line beats taidan.toml
     out, options = settings["out"], book.options(settings)
+    if args.verbose:
+        for face in options.style.faces:
+            for style, file in face.styles():
+                print(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}")
     return building(lambda: build(paths, settings["editions"], out, options,
                                   workers=settings["jobs"]), out, missing)
 

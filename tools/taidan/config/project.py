@@ -24,6 +24,7 @@ def defaults() -> dict:
     [style] also gets "faces": its fonts resolved to files (taidan.config.style.Face)."""
     config = schema.defaults()
     config["style"]["faces"] = ()
+    config["style"]["notes"] = ()
     return config
 
 
@@ -123,7 +124,7 @@ class Project:
 
         style = self.config["style"]
         return Style(shapes=tuple(style["label_shapes"] or DEFAULT_SHAPES), accent=style["accent"],
-                     faces=tuple(style["faces"]))
+                     faces=tuple(style["faces"]), notes=tuple(style["notes"]))
 
     def path(self, value: str) -> Path:
         """A path named in taidan.toml: relative to the project's folder."""
@@ -172,16 +173,29 @@ def read(file: Path) -> dict:
                                         if message.startswith("must") else message, hint))
             else:
                 config[table][key] = checked
-    faces = []
+    faces, notes = [], []
     for key in FONT_KEYS:
         if config["style"][key]:
             from taidan.config.style import FontNotFound, resolve_face
 
             try:
-                faces.append(resolve_face(key.removesuffix("_font"), config["style"][key], file.parent))
+                face = resolve_face(key.removesuffix("_font"), config["style"][key], file.parent)
             except FontNotFound as err:
                 problems.append(Problem(name, lines.of("style", key), *err.args))
+                continue
+            faces.append(face)
+            if face.missing:
+                missing = " and ".join(s.replace("_", " ") for s in face.missing)
+                why = "".join(f"; its {style.replace('_', ' ')} file {file.name} has too few "
+                              "characters to set text in" for style, file in face.incomplete)
+                notes.append(Problem(name, lines.of("style", key),
+                                     f"{key}: '{face.family}' has no {missing} file{why}; the "
+                                     f"PDF editions slant or thicken the regular one",
+                                     "install the family's other files, or name each file: "
+                                     f'{key} = {{regular = "...", italic = "...", bold = "...", '
+                                     'bold_italic = "..."}', warning=True))
     config["style"]["faces"] = tuple(faces)  # resolved: taidan.config.style.Face, file by file
+    config["style"]["notes"] = tuple(notes)  # warnings: the faces' missing styles
     if problems:
         raise ProblemsFound(sorted(problems, key=lambda p: p.line))
     return config

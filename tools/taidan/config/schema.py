@@ -160,6 +160,23 @@ class ListOf(OneOf):
         return {"nargs": "+", "choices": list(self.choices()), "metavar": "NAME"}
 
 
+class Font(Kind):
+    words = ('a family name or a file; or a table of files by style: {regular = "...", '
+             'italic = "...", bold = "...", bold_italic = "..."}')
+    STYLES = ("regular", "italic", "bold", "bold_italic")
+
+    def check(self, value):
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in self.STYLES]
+            if unknown:
+                return None, (f"'{unknown[0]}' is not a style", "styles: " + ", ".join(self.STYLES))
+            if not all(isinstance(v, str) and v.strip() for v in value.values()) \
+                    or "regular" not in value:
+                return None, ("must give at least regular = \"file\", each style a file in quotes", "")
+            return {k: value[k].strip() for k in self.STYLES if k in value}, None
+        return Text().check(value)
+
+
 class Colour(Kind):
     words = 'a colour, "#rrggbb" or "#rgb"'
 
@@ -269,8 +286,10 @@ SETTINGS = (
             example=[{"role": "Editing", "name": "Your Name"}]),
     Setting("accessibility", "certified_by", Text(), "",
             "who vouches for the EPUB's accessibility (a11y:certifiedBy)", example="Your Press"),
-    *(Setting("style", key, Text(), None, help, example=example,
-              doc="Without it, each edition uses its built-in font.")
+    *(Setting("style", key, Font(), None, help, example=example,
+              doc="Without it, each edition uses its built-in font. A family name brings its "
+                  "italic, bold and bold italic files (fontconfig finds them); a style it lacks "
+                  "is a warning, and the PDF engine slants or thickens the regular file.")
       for key, (example, help) in _FONTS.items()),
     Setting("style", "accent", Colour(), None, "the colour of rules and headings' lines",
             example="#8a1c1c",

@@ -30,13 +30,32 @@ SHAPES = {
 DEFAULT_SHAPES = ("box", "bar", "underline", "sides", "heavy-box", "rules", "corner", "overline")
 
 
+STYLES = ("regular", "italic", "bold", "bold_italic")
+# (CSS font-weight, font-style) of each style
+CSS = {"regular": (400, "normal"), "italic": (400, "italic"), "bold": (700, "normal"),
+       "bold_italic": (700, "italic")}
+
+
 @dataclass(frozen=True)
 class Face:
-    """A font from [style]: the role it plays, its family name and its files."""
+    """A font from [style]: the role it plays, its family name and its file for each style."""
     role: str  # body, heading, label, latin_body, latin_heading
     family: str  # the family name that CSS asks for
     regular: Path | None = None
-    bold: Path | None = None  # None: the regular file serves bold too (never a faux bold)
+    italic: Path | None = None  # None: the family has no such file (a warning says so)
+    bold: Path | None = None
+    bold_italic: Path | None = None
+    # files of the family left out: too few characters to set text in (Debian's EB Garamond
+    # Bold has 128 glyphs; fontconfig passes it over for the regular file in any case)
+    incomplete: tuple[tuple[str, Path], ...] = ()
+
+    def styles(self) -> list[tuple[str, Path]]:
+        """(style, file) of each style the face has, in STYLES order."""
+        return [(style, getattr(self, style)) for style in STYLES if getattr(self, style)]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(style for style in STYLES if getattr(self, style) is None)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class Style:
     shapes: tuple[str, ...] = DEFAULT_SHAPES
     accent: str | None = None
     faces: tuple[Face, ...] = field(default_factory=tuple)
+    notes: tuple = ()  # warnings about the faces (taidan.errors.Problem), said once a run
 
     def shape(self, number: int) -> str:
         """The CSS declarations of speaker ``number`` (1, 2, ...): the list starts again
@@ -55,7 +75,15 @@ class Style:
 
     def files(self) -> list[Path]:
         """Every font file named, for the fetch guard and the build cache."""
-        return sorted({p for f in self.faces for p in (f.regular, f.bold) if p})
+        return sorted({p for f in self.faces for _, p in f.styles()})
+
+    def family_names(self, cjk: bool) -> str:
+        """The text and sans faces a book is set in, as its colophon names them."""
+        text = self.face("body") if cjk else self.face("latin_body") or self.face("body")
+        sans = self.face("heading") if cjk else self.face("latin_heading") or self.face("heading")
+        default = ("BIZ UD Mincho", "BIZ UD Gothic") if cjk else ("Linux Libertine", "Linux Biolinum")
+        names = [text.family if text else default[0], sans.family if sans else default[1]]
+        return " / ".join(dict.fromkeys(names))
 
 
 def warnings(m, style: Style) -> list:
@@ -85,49 +113,88 @@ class FontNotFound(ValueError):
     """(message, hint) for taidan.toml's line."""
 
 
-def resolve_face(role: str, value: str, root: Path) -> Face:
-    """A [style] font: a path (relative to the project) or an installed family name,
-    looked up with fontconfig. Raises FontNotFound."""
+def resolve_face(role: str, value, root: Path) -> Face:
+    """A [style] font: a family name looked up with fontconfig (all four styles), a file
+    (relative to the project), or a table of files by style. Raises FontNotFound."""
+    if isinstance(value, dict):
+        files = {style: _font_file(path, root) for style, path in value.items()}
+        return Face(role, _family(files["regular"], value["regular"]), **files)
     if value.lower().endswith(FONT_FILES) or "/" in value:
-        path = Path(value).expanduser()
-        path = (path if path.is_absolute() else root / path).resolve()
-        if not path.is_file():
-            raise FontNotFound(f"the font file {value} does not exist",
-                               "a path relative to taidan.toml, or an installed family name: see fc-list")
-        try:
-            from fontTools.ttLib import TTFont
-
-            family = TTFont(str(path), fontNumber=0, lazy=True)["name"].getBestFamilyName()
-        except Exception:  # noqa: BLE001 - any unreadable file is the same fault
-            raise FontNotFound(f"{value} is not a font file taidan can read", "use a TrueType or OpenType file") from None
-        return Face(role, re.sub(r"[\"\\<>;{}]", "", family or path.stem), path, None)
+        path = _font_file(value, root)
+        return Face(role, _family(path, value), path)
     if re.search(r"[\"\\<>;{}]", value):
         raise FontNotFound(f"'{value}' is not a font family name", "")
-    regular = _fc_match(value)
-    if regular is None:
+    files, incomplete = _family_files(value)
+    if not files.get("regular"):
         raise FontNotFound(f"no installed font family '{value}'", _family_hint(value))
-    bold = _fc_match(value + ":bold", bold=True)
-    return Face(role, value, regular, bold if bold != regular else None)
+    return Face(role, value, **files, incomplete=tuple(incomplete.items()))
 
 
-def _fc_match(pattern: str, bold: bool = False) -> Path | None:
-    """The file fontconfig gives for ``pattern``, if it is of the family asked for (fc-match
-    always answers with something)."""
-    import subprocess
+def _font_file(value: str, root: Path) -> Path:
+    path = Path(value).expanduser()
+    path = (path if path.is_absolute() else root / path).resolve()
+    if not path.is_file():
+        raise FontNotFound(f"the font file {value} does not exist",
+                           "a path relative to taidan.toml, or an installed family name: see fc-list")
+    return path
+
+
+def _family(path: Path, value: str) -> str:
+    try:
+        from fontTools.ttLib import TTFont  # deferred: only a font given as a file needs it
+
+        family = TTFont(str(path), fontNumber=0, lazy=True)["name"].getBestFamilyName()
+    except Exception:  # noqa: BLE001 - any unreadable file is the same fault
+        raise FontNotFound(f"{value} is not a font file taidan can read", "use a TrueType or OpenType file") from None
+    return re.sub(r"[\"\\<>;{}]", "", family or path.stem)
+
+
+def _family_files(family: str) -> tuple[dict[str, Path], dict[str, Path]]:
+    """The regular, italic, bold and bold italic files of an installed family, by
+    fontconfig's weight and slant. fc-match alone will not do: asked for "EB Garamond:bold"
+    it answers with a regular file of another optical size. Where a family comes in several
+    sub-families (EB Garamond 08 and 12), the one with the most styles is preferred. A style
+    whose file supports fewer than half the languages of the regular one is returned apart,
+    as incomplete."""
+    import subprocess  # deferred: only a family name needs fontconfig
 
     try:
-        out = subprocess.run(["fc-match", "-f", "%{file}\n%{family}\n%{weight}\n", pattern],
-                             capture_output=True, text=True, timeout=20).stdout.split("\n")
+        listed = subprocess.run(["fc-list", "-f", "%{file}\t%{weight}\t%{slant}\t%{family}\t%{lang}\n",
+                                 family], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.SubprocessError):
-        return None
-    if len(out) < 3 or not out[0]:
-        return None
-    asked = pattern.split(":")[0].casefold()
-    families = {f.strip().casefold() for f in out[1].split(",")}
-    weight = int(out[2]) if out[2].strip().isdigit() else 80
-    if asked not in families or (bold and weight < 180):
-        return None
-    return Path(out[0])
+        return {}, {}
+    asked = family.casefold()
+    candidates = []  # (style, sub-family, weight distance, file)
+    languages: dict[Path, int] = {}  # file -> how many languages fontconfig says it covers
+    for line in listed.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 5 or not parts[1].isdigit() or not parts[2].isdigit():
+            continue
+        families = [f.strip() for f in parts[3].split(",")]
+        if asked not in {f.casefold() for f in families}:
+            continue
+        weight, italic = int(parts[1]), int(parts[2]) > 0
+        bold = weight >= 180  # fontconfig: 180 demibold, 200 bold
+        style = ("bold_" if bold else "") + ("italic" if italic else "")
+        style = style.rstrip("_") or "regular"
+        sub = next((f for f in families if f.casefold() != asked), family)
+        languages[Path(parts[0])] = len(parts[4].split("|"))
+        candidates.append((style, sub, abs(weight - (200 if bold else 80)), Path(parts[0])))
+    by_sub: dict[str, set[str]] = {}
+    for style, sub, _, _ in candidates:
+        by_sub.setdefault(sub, set()).add(style)
+    rank = {sub: (-len(styles), sub) for sub, styles in by_sub.items()}
+    files, incomplete = {}, {}
+    for style in STYLES:
+        found = sorted((c for c in candidates if c[0] == style),
+                       key=lambda c: (rank[c[1]], c[2], str(c[3])))
+        if found:
+            files[style] = found[0][3]
+    regular = files.get("regular")
+    for style in STYLES[1:]:
+        if regular and style in files and languages[files[style]] * 2 < languages[regular]:
+            incomplete[style] = files.pop(style)
+    return files, incomplete
 
 
 def _family_hint(name: str) -> str:

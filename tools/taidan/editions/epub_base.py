@@ -342,15 +342,14 @@ class EpubEdition:
 
 
 def house_faces() -> list[dict]:
-    """The fonts of taidan.toml's [style], to embed like the built-in ones: the stylesheet
-    (_house.css) asks for ``taidan-house-<role>``. A face without a bold file has its
-    regular file serve bold too, as in the PDFs (never a faux bold)."""
-    return [{"family": f"taidan-house-{face.role}", "weight": weight, "style": "normal",
-             "role": f"house-{face.role}{suffix}", "file": f"fonts/house-{face.role}{suffix}.woff",
-             "path": path, "house": True}
-            for face in house().faces
-            for weight, suffix, path in (("normal", "", face.regular),
-                                         ("bold", "-bold" if face.bold else "", face.bold or face.regular))]
+    """The fonts of taidan.toml's [style], to embed like the built-in ones, each style of
+    each face: the stylesheet (_house.css) asks for ``taidan-house-<role>``."""
+    from taidan.config.style import CSS  # deferred: as the module's other imports of config
+
+    return [{"family": f"taidan-house-{face.role}", "weight": "bold" if CSS[style][0] == 700 else "normal",
+             "style": CSS[style][1], "role": f"house-{face.role}-{style.replace('_', '-')}",
+             "file": f"fonts/house-{face.role}-{style.replace('_', '-')}.woff", "path": path, "house": True}
+            for face in house().faces for style, path in face.styles()]
 
 
 def description(m) -> str:

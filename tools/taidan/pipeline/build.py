@@ -57,6 +57,8 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     from taidan.load import load  # only now: a no-op build never imports the loader
 
     # like make -k: a bad manuscript is reported and writes nothing; the others are built
+    for note in options.style.notes:  # the house faces' missing styles, once a build
+        print(note, file=sys.stderr)
     manuscripts, problems = {}, []
     for path in dict.fromkeys(path for path, _, _ in pending):
         try:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import jinja2
 
+from taidan.config.style import CSS as FACE_CSS
+
 from taidan.render.strings import TEMPLATES, strings, words  # noqa: F401  (the templates' words)
 
 
@@ -143,6 +145,7 @@ def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     )
     env.globals["data_uri"] = data_uri
     env.globals["house"] = house
+    env.globals["css"] = FACE_CSS  # a house face's style -> (font-weight, font-style)
     env.filters["url_runs"] = url_runs
     env.filters["url_breaks"] = url_breaks
     return env

@@ -1,0 +1,126 @@
+"""A house face carries its whole family: with [style] fonts set, the print book and the
+handout embed the family's italic and bold files (read back from the PDFs' font programs),
+no built-in Latin face is left anywhere, a missing style is a warning naming it, and the
+colophon names the face used."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+from fontTools.ttLib import TTFont
+
+from conftest import ROOT, clean_env
+
+GARAMOND = Path("/usr/share/fonts/opentype/ebgaramond")
+MANUSCRIPT = """---
+title: Salt on the Wire
+date: 2025-11-03
+lang: en
+speakers:
+  - {id: ruth, name: Ruth Abara, label: Ruth, role: interviewer}
+  - {id: tom, name: Tom Barker, label: Tom, role: engineer}
+---
+
+## The basement
+
+Ruth: We listened to *Salt on the Wire* and the *Evening News*.[^1]
+
+Tom: It was **about me**, and ***all of it***.
+
+— The basement was cold.
+
+[^1]: Both on *tape*.
+"""
+
+
+def taidan(*args, cwd: Path):
+    return subprocess.run([sys.executable, "-m", "taidan", *args], cwd=cwd, capture_output=True,
+                          text=True, env=clean_env(PYTHONPATH=str(ROOT / "tools")), timeout=600)
+
+
+def embedded(pdf: Path) -> dict[str, tuple[str, str]]:
+    """The PDF's fonts: its name -> (the font program's full name, its weight)."""
+    found = {}
+    for page in pypdf.PdfReader(pdf).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for part in [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]:
+                descriptor = part["/FontDescriptor"].get_object()
+                program = TTFont(io.BytesIO(descriptor["/FontFile3"].get_object().get_data()))
+                cff = program["CFF "].cff
+                top = cff[cff.fontNames[0]]
+                found[str(part["/BaseFont"]).split("+")[-1]] = (top.FullName, getattr(top, "Weight", ""))
+    return found
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("house-faces")
+    (folder / "manuscript").mkdir()
+    (folder / "manuscript" / "salt.md").write_text(MANUSCRIPT, encoding="utf-8")
+    (folder / "taidan.toml").write_text('[style]\nbody_font = "EB Garamond"\n'
+                                        'heading_font = "EB Garamond"\nlabel_font = "EB Garamond"\n')
+    done = taidan("build", "-v", "--edition", "print", "handout", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return folder, done
+
+
+@pytest.mark.parametrize("name", ["salt.pdf", "salt-handout.pdf"])
+def test_italic_and_bold_are_the_familys_own_files(book, name):
+    fonts = embedded(book[0] / "build" / name)
+    # italic text is set in the italic file (Debian's EB Garamond 12 Bold has 128 glyphs and
+    # is left out with a warning: bold is the regular file thickened, never Libertine)
+    assert fonts["taidan-house-body-Italic"][0] == "EB Garamond 12 Italic", fonts
+    assert fonts["taidan-house-body"][0] == "EB Garamond 12 Regular", fonts
+    assert all(full.startswith("EB Garamond") for full, _ in fonts.values()), fonts
+    listed = subprocess.run(["pdffonts", str(book[0] / "build" / name)], capture_output=True,
+                            text=True, check=True).stdout
+    assert "Libertine" not in listed and "Biolinum" not in listed
+
+
+def test_the_missing_style_is_a_warning_and_verbose_names_each_file(book):
+    _, done = book
+    assert ("taidan.toml:2: warning: body_font: 'EB Garamond' has no bold and bold italic file; "
+            "its bold file EBGaramond12-Bold.otf has too few characters to set text in" in done.stderr)
+    for style, file in (("regular", "EBGaramond12-Regular.otf"), ("italic", "EBGaramond12-Italic.otf")):
+        assert f"body font 'EB Garamond', {style}: {GARAMOND / file}" in done.stdout
+    assert "'EB Garamond', bold:" not in done.stdout
+
+
+def test_a_family_with_all_four_styles_embeds_all_four(tmp_path):
+    (tmp_path / "salt.md").write_text(MANUSCRIPT, encoding="utf-8")
+    (tmp_path / "taidan.toml").write_text('[style]\nlatin_body_font = "Linux Libertine O"\n')
+    done = taidan("build", "salt.md", "--edition", "print", cwd=tmp_path)
+    assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
+    fonts = embedded(tmp_path / "build" / "salt.pdf")
+    assert fonts["taidan-house-latin_body-Italic"][0] == "Linux Libertine O Italic", fonts
+    assert fonts["taidan-house-latin_body-Bold"][0] == "Linux Libertine O Bold", fonts
+    assert fonts["taidan-house-latin_body-Bold-Italic"][0] == "Linux Libertine O Bold Italic", fonts
+
+
+def test_the_colophon_names_the_house_face(book):
+    text = subprocess.run(["pdftotext", str(book[0] / "build" / "salt.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "EB Garamond · taidan" in text and "Libertine" not in text
+
+
+def test_a_face_given_style_by_style(tmp_path):
+    (tmp_path / "salt.md").write_text(MANUSCRIPT, encoding="utf-8")
+    libertine = Path("/usr/share/fonts/opentype/linux-libertine")
+    (tmp_path / "taidan.toml").write_text(
+        f'[style]\nbody_font = {{regular = "{libertine / "LinLibertine_R.otf"}", '
+        f'italic = "{GARAMOND / "EBGaramond12-Italic.otf"}"}}\n')
+    done = taidan("build", "salt.md", "--edition", "print", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "has no bold and bold italic file" in done.stderr
+    fonts = embedded(tmp_path / "build" / "salt.pdf")
+    assert fonts["taidan-house-body-Italic"][0] == "EB Garamond 12 Italic", fonts
+    (tmp_path / "taidan.toml").write_text('[style]\nbody_font = {regular = "a.otf", slanted = "b.otf"}\n')
+    done = taidan("check", "salt.md", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("taidan.toml:2: 'slanted' is not a style (styles: regular, italic, bold, bold_italic)")
