@@ -9,12 +9,12 @@ line of a key is found in the text (``_Lines``).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taidan.errors import ProblemsFound, Problem
+from taidan.config.options import Options, Publisher
+from taidan.errors import Problem, ProblemsFound, shown
 
 CONFIG_FILE = "taidan.toml"
 PAPERS = ("A5", "B6", "A4", "Letter")
@@ -23,12 +23,14 @@ FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "lati
 
 
 def _editions() -> tuple[str, ...]:
+    # deferred: the edition names, only when [build] editions is checked
     from taidan.editions import EDITIONS
 
     return tuple(EDITIONS)
 
 
 def _shapes() -> tuple[str, ...]:
+    # deferred: the shapes, only when [style] label_shapes is checked
     from taidan.config.style import SHAPES
 
     return tuple(SHAPES)
@@ -131,7 +133,7 @@ SCHEMA = {
 
 
 def _hint(word: str, choices) -> str:
-    import difflib
+    import difflib  # deferred: only a misspelt name needs a suggestion
 
     by_case = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.5)
@@ -179,14 +181,6 @@ class _Lines:
         return self.tables.get(table, 1)
 
 
-@dataclass(frozen=True)
-class Publisher:
-    """[publisher]: what a manuscript's front matter says when it says nothing itself."""
-    name: str = ""
-    rights: str = ""
-    credits: tuple[tuple[str, str], ...] = ()  # (role, name)
-
-
 @dataclass
 class Project:
     root: Path
@@ -204,7 +198,8 @@ class Project:
         folder = self.root / "templates"
         if not folder.is_dir():
             return None
-        from taidan.render.strings import TEMPLATES  # not taidan.render: a no-op build needs no Jinja
+        # deferred: only a project with its own templates/ asks
+        from taidan.render.templates_folder import TEMPLATES
 
         return None if folder.resolve() == Path(TEMPLATES).resolve() else folder.resolve()
 
@@ -214,8 +209,6 @@ class Project:
     def options(self, **given):
         """taidan.editions.Options for this project; ``given`` (the command line's values,
         None where not given) beats the [build] table."""
-        from taidan.editions import Options
-
         build = self.config["build"]
         chosen = {key: build[key] if given.get(key) is None else given[key]
                   for key in ("paper", "press", "embed_fonts")}
@@ -228,6 +221,7 @@ class Project:
                        certified_by=self.config["accessibility"]["certified_by"])
 
     def style(self):
+        # deferred: only when the options are asked for
         from taidan.config.style import DEFAULT_SHAPES, Style
 
         style = self.config["style"]
@@ -284,6 +278,7 @@ def read(file: Path) -> dict:
     faces = []
     for key in FONT_KEYS:
         if config["style"][key]:
+            # deferred: only a taidan.toml that names a font resolves one
             from taidan.config.style import FontNotFound, resolve_face
 
             try:
@@ -337,11 +332,3 @@ def find(start: Path | None = None) -> Project:
             return Project(root=folder, config=read(file), file=file)
     return Project(root=start)
 
-
-def shown(path: Path) -> Path:
-    """A project's path as people would type it from the working folder: relative when the
-    project is the working folder or above it (build, ../taidan.toml), else absolute."""
-    path, here = Path(path).resolve(), Path.cwd().resolve()
-    if path.is_relative_to(here) or (path.parent in here.parents and path.parent != Path(here.anchor)):
-        return Path(os.path.relpath(path, here))
-    return path

@@ -60,6 +60,7 @@ class Style:
 
 def warnings(m, style: Style) -> list:
     """Problems (warnings: the manuscript is valid) when speakers must share a shape."""
+    # deferred: only a manuscript with more speakers than shapes warns
     from taidan.errors import Problem
 
     if len(m.speakers) <= len(style.shapes):
@@ -95,6 +96,7 @@ def resolve_face(role: str, value: str, root: Path) -> Face:
             raise FontNotFound(f"the font file {value} does not exist",
                                "a path relative to taidan.toml, or an installed family name: see fc-list")
         try:
+            # deferred: fontTools only for a font file named in [style]
             from fontTools.ttLib import TTFont
 
             family = TTFont(str(path), fontNumber=0, lazy=True)["name"].getBestFamilyName()
@@ -113,7 +115,7 @@ def resolve_face(role: str, value: str, root: Path) -> Face:
 def _fc_match(pattern: str, bold: bool = False) -> Path | None:
     """The file fontconfig gives for ``pattern``, if it is of the family asked for (fc-match
     always answers with something)."""
-    import subprocess
+    import subprocess  # deferred: only a font named by family asks fontconfig
 
     try:
         out = subprocess.run(["fc-match", "-f", "%{file}\n%{family}\n%{weight}\n", pattern],
@@ -131,7 +133,7 @@ def _fc_match(pattern: str, bold: bool = False) -> Path | None:
 
 
 def _family_hint(name: str) -> str:
-    import difflib
+    import difflib  # deferred: only a font name not found needs a suggestion
     import subprocess
 
     try:

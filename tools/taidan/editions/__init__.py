@@ -7,10 +7,8 @@ edition gets the same atomic writes. Modules are imported only when their editio
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 
-from taidan.config.project import Publisher
-from taidan.config.style import Style
+from taidan.config.options import Options  # noqa: F401 - what every edition is produced under
 
 EDITIONS = {
     "html": "taidan.editions.html",
@@ -21,19 +19,6 @@ EDITIONS = {
     "print": "taidan.editions.print_pdf",
     "handout": "taidan.editions.handout",
 }
-
-
-@dataclass(frozen=True)
-class Options:
-    paper: str = "A5"  # print edition: A5, B6, A4 or Letter
-    press: bool = False  # print edition: 3 mm bleed and crop marks
-    embed_fonts: bool = False  # EPUB editions: embed subset fonts
-    # from the book project (taidan.config.project): its templates folder overriding the built-in
-    # files one by one, its house style, publisher defaults and accessibility certifier
-    templates: str = ""
-    style: Style = field(default_factory=Style)
-    publisher: Publisher = field(default_factory=Publisher)
-    certified_by: str = ""
 
 
 VERTICAL = ("epub-vertical", "print-vertical")

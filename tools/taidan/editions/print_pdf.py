@@ -17,6 +17,6 @@ def produce(m, options) -> dict[str, bytes]:
     justify.install()  # Japanese justification and punctuation spacing
     linebreak.install()  # no break after a run's first word (WeasyPrint 70)
     html = render(NAME, "book.html", m, paper=options.paper, press=options.press,
-                  created=pdf.source_date(m), font_url=pdf.font_url,
+                  created=m.meta.timestamp, font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
     return {f"{m.name}.pdf": pdf.write_pdf(html, m)}

@@ -10,7 +10,7 @@ PINNED = "70.0"  # the WeasyPrint whose source the patches here were written aga
 
 def require_pinned(what: str) -> None:
     """Raises RuntimeError unless WeasyPrint is the pinned version: ``what`` names the fix."""
-    import weasyprint
+    import weasyprint  # deferred: the pin is checked when a patch is installed, not on import
 
     if weasyprint.__version__ != PINNED:
         raise RuntimeError(

@@ -29,7 +29,7 @@ _originals: dict = {}
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint import layout
+    from weasyprint import layout  # deferred: WeasyPrint only when the patch is installed
 
     require_pinned("footnote fix")
     if _originals:

@@ -105,6 +105,7 @@ def halved(text: str) -> list[int]:
 # ---- layout: solve one spacing value per line ----------------------------------------
 
 def _text_boxes(box, out):
+    # deferred: WeasyPrint only once a PDF is laid out
     from weasyprint.formatting_structure import boxes
     if isinstance(box, boxes.TextBox):
         out.append(box)
@@ -146,6 +147,7 @@ def _drawing_layout(box, spacing):
 
 
 def _add_spacing(context, box, spacing, x_advance, state):
+    # deferred: WeasyPrint only once a PDF is laid out
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.TextBox):
@@ -217,6 +219,7 @@ def set_text(self, text, justify=False):
     if not (spaced or halves):
         return
 
+    # deferred: WeasyPrint only once a PDF is laid out
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
     attrs = pango.pango_layout_get_attributes(self.layout)
@@ -281,6 +284,7 @@ def _exact_draw_first_line(module):
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
+    # deferred: WeasyPrint only when the patch is installed
     from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
     from weasyprint.text.line_break import Layout

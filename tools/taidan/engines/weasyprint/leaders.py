@@ -26,6 +26,7 @@ _enabled = True
 
 def join_copies(context, line) -> None:
     """Replaces the copies inside the line's leader by one text box of their text."""
+    # deferred: WeasyPrint only once a PDF is laid out
     from weasyprint.layout.leader import leader_index
     from weasyprint.text.line_break import create_layout
 
@@ -57,7 +58,7 @@ def handle_leader(context, line, containing_block):
 def install() -> None:
     """Patches WeasyPrint's leader step (idempotent)."""
     global _original
-    from weasyprint.layout import inline
+    from weasyprint.layout import inline  # deferred: WeasyPrint only when the patch is installed
 
     from taidan.engines.weasyprint import justify
 

@@ -27,6 +27,7 @@ _originals: dict = {}
 
 def split_first_line(text, style, context, max_width, justification_spacing,
                      is_line_start=True, minimum=False):
+    # deferred: WeasyPrint only once a PDF is laid out
     from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
 
     result = _originals["split_first_line"](text, style, context, max_width,
@@ -49,7 +50,7 @@ def split_first_line(text, style, context, max_width, justification_spacing,
 
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
-    from weasyprint.layout import inline
+    from weasyprint.layout import inline  # deferred: WeasyPrint only when the patch is installed
     from weasyprint.text import line_break
 
     require_pinned("line-breaking fix")

@@ -8,7 +8,6 @@ gives the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import contextmanager
 
 from taidan.pipeline import guard
@@ -18,16 +17,6 @@ from taidan.engines.fonts import FontNotLoaded, font
 from taidan.engines.weasyprint import footnotes, leaders
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
-
-
-def source_date(m) -> str:
-    """The manuscript's date as a W3C date-time at midnight UTC (SOURCE_DATE_EPOCH's day)."""
-    day = dt.date.fromisoformat(m.meta.date)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def source_date_epoch(m) -> int:
-    return int(dt.datetime.fromisoformat(source_date(m).replace("Z", "+00:00")).timestamp())
 
 
 def font_url(role: str) -> str:
@@ -73,7 +62,7 @@ def write_pdf(html: str, m) -> bytes:
 def _font_failures():
     """The URLs of @font-face sources WeasyPrint could not load (it only logs them, at debug
     level, and falls back to another face)."""
-    import logging
+    import logging  # deferred: only a PDF build listens to WeasyPrint's log
 
     logger, failed = logging.getLogger("weasyprint"), []
 

@@ -76,7 +76,7 @@ def _page_pseudo_types(style_for, page_type) -> list:
 def install() -> None:
     """Patches WeasyPrint and pydyf (idempotent). Each patch is made only on the version it
     was written for: on another, that step keeps its own cost and nothing breaks."""
-    import pydyf
+    import pydyf  # deferred: pydyf and WeasyPrint only when the patch is installed
     import weasyprint
     from weasyprint.layout import page
 
