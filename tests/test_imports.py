@@ -5,6 +5,10 @@ above, so that nobody moves it to the top, or leaves it, by accident."""
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tools" / "taidan"
@@ -144,3 +148,31 @@ def test_every_function_local_import_says_why():
             unexplained.append(f"{paths[module].relative_to(PACKAGE.parent)}:{line}: "
                                + lines[line - 1].strip())
     assert unexplained == [], "\n".join(unexplained)
+
+
+HEAVY = ("jinja2", "weasyprint", "yaml", "PIL", "lxml")
+MODULES_AFTER = """\
+import sys
+from taidan.cli import main
+code = main(sys.argv[1:])
+print(code, *sorted({m.split(".")[0] for m in sys.modules} & {%s}))
+""" % ", ".join(repr(m) for m in HEAVY)
+
+
+def _heavy_imports(args: list[str], cwd: Path, env: dict) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", MODULES_AFTER, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1].split()  # the line printed after the command
+
+
+def test_a_no_op_build_and_check_leave_the_heavy_libraries_alone(tmp_path):
+    shutil.copytree(PACKAGE / "skeleton" / "images", tmp_path / "manuscript" / "images")
+    shutil.copy(PACKAGE / "skeleton" / "en.md", tmp_path / "manuscript" / "book.md")
+    env = {k: v for k, v in os.environ.items() if k != "TAIDAN_NO_CACHE"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    first = _heavy_imports(["build", "--edition", "html"], tmp_path, env)
+    assert first[0] == "0" and "jinja2" in first  # it can see an import
+    assert _heavy_imports(["build", "--edition", "html"], tmp_path, env) == ["0"]
+    # check reads the words (YAML) and the image's size (Pillow), and renders nothing
+    assert _heavy_imports(["check"], tmp_path, env) == ["0", "PIL", "yaml"]
