@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from taidan.engines.fonts import FONTS
 
 SKELETON = ROOT / "tools" / "taidan" / "skeleton"
-FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+FONT = FONTS["ipaex-gothic"]  # a font file of the project's own, for [style]
 
 TOML = """\
 [build]
