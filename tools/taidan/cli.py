@@ -1,15 +1,19 @@
-"""The command line: ``taidan check``, ``build``, ``send`` and ``catalog``.
+"""The command line: ``taidan new``, ``check``, ``build``, ``serve``, ``send`` and ``catalog``.
 
-Problems print as FILE:LINE: message."""
+This module alone parses arguments, prints what the commands report and turns what stops
+them into an exit status (taidan.errors). The commands below it are plain functions that
+return results or raise; what they say while they work (the build's progress) comes here
+through a ``say`` callback. Problems print as FILE:LINE: message."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-EXIT_PROBLEMS = 2  # the manuscript or a template is at fault: FILE:LINE: message
-EXIT_FAILED = 1  # an edition broke on valid input: a bug or a missing tool
+from taidan.errors import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, CannotRun,
+                           EditionsFailed, ProblemsFound, Refused, shown)
 
 
 class _Version(argparse.Action):
@@ -19,18 +23,19 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print taidan's version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
+        # deferred: only --version reads it
         from importlib.metadata import PackageNotFoundError, version
 
         try:
             number = version("taidan")
         except PackageNotFoundError:  # run from a checkout that was never installed
-            from taidan import __version__ as number
+            from taidan import __version__ as number  # deferred: only a checkout never installed
         print(f"taidan {number}")
         parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
-    from taidan.config import schema
+    from taidan.config import schema  # deferred: the options' declarations, read only when parsing
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
     parser.add_argument("--version", action=_Version)
@@ -70,78 +75,120 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A line of progress on stdout. print itself: given print, the build draws its status line
+# on a terminal (taidan.pipeline.progress).
+say = print
+
+
+def say_now(line: str) -> None:
+    """A line on stdout that a log or a pipe sees as it happens (the preview's)."""
+    print(line, flush=True)
+
+
+def warn(line) -> None:
+    """A problem, a warning or a note on stderr."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _report(problems) -> int:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        warn(problem)
     return EXIT_PROBLEMS
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "send":
-        from taidan.publish import send
-
-        return send.main(args.files, args.to)
-    if args.command == "catalog":
-        from taidan.publish import catalog
-
-        return catalog.main(args.manuscripts, args.out)
-    if args.command == "serve":
-        from taidan.serve import run
-
-        return run(args.targets, args.host, args.port, args.open)
-    from taidan.errors import ProblemsFound
-
-    if args.command == "new":
-        return _new(args.folder, args.lang)
-    from taidan.config import project
-
+    command = {"new": _new, "check": _check, "build": _build, "serve": _serve, "send": _send,
+               "catalog": _catalog}[args.command]
     try:
-        book = project.around(args.manuscripts)
-    except ProblemsFound as err:  # taidan.toml at fault
+        return command(args)
+    except ProblemsFound as err:
         return _report(err.problems)
-    paths, missing = project.gather(args.manuscripts) if args.manuscripts else (book.manuscripts(), [])
+    except (Refused, CannotRun) as err:
+        warn(f"taidan: {err}")
+        return err.exit_status
+    except EditionsFailed as err:
+        return _failed(err)
+    except BrokenPipeError:  # the reader of our output went away (| head)
+        return EXIT_OK
+
+
+def _project(inputs: list[Path]):
+    """The project a command works in and its manuscripts, as build, check and catalog
+    find them (serve too: taidan.serve.finder); problems with the paths named, apart."""
+    from taidan.config import project  # deferred: `taidan --help` needs no project
+
+    book = project.around(inputs)  # a manuscript of another book: that book's build/
+    paths, missing = project.gather(inputs) if inputs else (book.manuscripts(), [])
     if not paths and not missing:
-        print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
-              file=sys.stderr)
-        return EXIT_PROBLEMS
+        raise Refused(f"no manuscripts given and none in {shown(book.root / 'manuscript')}/*.md")
+    return book, paths, missing
 
-    if args.command == "check":
-        from taidan.load import load
-        from taidan.config.style import warnings
 
-        options = book.options()
-        problems = list(missing) + list(options.style.notes)
-        for path in paths:
-            try:
-                m = load(path, options.publisher)
-            except ProblemsFound as err:
-                problems += err.problems
-                continue
-            problems += m.warnings + warnings(m, options.style)
-        if any(not p.warning for p in problems):
-            return _report(problems)
-        _report(problems)  # warnings only: the manuscripts are valid
-        return 0
+def _check(args) -> int:
+    from taidan.config.style import warnings  # deferred: `taidan --help` needs no style
+    from taidan.pipeline import load  # deferred: as above, the pipeline
 
-    from taidan.pipeline.build import build
+    book, paths, problems = _project(args.manuscripts)
+    options = book.options()
+    problems += options.style.notes  # the house faces' missing styles, said once
+    for path in paths:
+        try:
+            m = load(path, options)
+        except ProblemsFound as err:
+            problems += err.problems
+            continue
+        problems += m.warnings + warnings(m, options.style)
+    if any(not p.warning for p in problems):
+        return _report(problems)
+    _report(problems)  # warnings only: the manuscripts are valid
+    return EXIT_OK
 
+
+def _build(args) -> int:
+    from taidan.pipeline.build import build  # deferred: `taidan --help` needs no pipeline
+
+    book, paths, missing = _project(args.manuscripts)
     settings = book.settings(args)  # the command line beats taidan.toml
     out, options = settings["out"], book.options(settings)
     if args.verbose:
         for face in options.style.faces:
             for style, file in face.styles():
-                print(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}")
-    return building(lambda: build(paths, settings["editions"], out, options,
+                say(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}")
+    return building(lambda: build(paths, settings["editions"], out, options, say=say, warn=warn,
                                   workers=settings["jobs"]), out, missing)
+
+
+def _catalog(args) -> int:
+    from taidan.publish import catalog  # deferred: `taidan --help` needs no catalog
+
+    book, paths, missing = _project(args.manuscripts)
+    if missing:  # a folder without manuscripts: nothing is built, the catalog is unchanged
+        return _report(missing)
+    settings = book.settings(args)  # --out beats taidan.toml
+    out, options = settings["out"], book.options()  # the files `taidan build` makes, house style too
+    return building(lambda: catalog.make(paths, out, options, title=book.config["publisher"]["name"],
+                                         workers=settings["jobs"], say=say, warn=warn),
+                    out)
+
+
+def _serve(args) -> int:
+    from taidan import serve  # deferred: watchfiles and the HTTP server, for serve alone
+
+    serve.run(args.targets, args.host, args.port, args.open, say=say_now, warn=warn)
+    return EXIT_OK
+
+
+def _send(args) -> int:
+    from taidan.publish import send  # deferred: smtplib and ssl, for send alone
+
+    send.run(args.files, args.to, say=say)
+    return EXIT_OK
 
 
 def building(action, out, missing=()) -> int:
     """Runs a build (taidan build, taidan catalog) and turns what stops it into one line
     each and an exit status; ``missing``: problems found before it, reported with its own."""
-    from taidan.pipeline.build import EditionsFailed
-    from taidan.errors import ProblemsFound
-
     try:
         action()
         if missing:
@@ -151,47 +198,45 @@ def building(action, out, missing=()) -> int:
     except EditionsFailed as err:
         return _failed(err)
     except KeyboardInterrupt:
-        print("taidan: interrupted; every file in the output folder is whole (old or new)",
-              file=sys.stderr)
-        return 130
+        warn("taidan: interrupted; every file in the output folder is whole (old or new)")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader of our output went away (| head)
-        return 0
+        return EXIT_OK
     except OSError as err:  # the output folder: not writable, a file, a full disk
-        print(f"taidan: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
+        warn(f"taidan: cannot write {err.filename or out}: {err.strerror}")
         return EXIT_FAILED
-    return 0
+    return EXIT_OK
 
 
-def _new(folder: Path, lang: str) -> int:
-    import shlex
+def _new(args) -> int:
+    import shlex  # deferred: only `taidan new` quotes a path
 
-    from taidan.config import new
+    from taidan.config import new  # deferred: the skeleton, for new alone
 
     try:
-        written = new.create(folder, lang)
+        written = new.create(args.folder, args.lang)
     except new.Refused as err:
-        print(f"taidan: {err}", file=sys.stderr)
+        warn(f"taidan: {err}")
         return EXIT_PROBLEMS
     except OSError as err:
-        print(f"taidan: cannot write {err.filename or folder}: {err.strerror}", file=sys.stderr)
+        warn(f"taidan: cannot write {err.filename or args.folder}: {err.strerror}")
         return EXIT_FAILED
     for path in written:
-        print(f"wrote {path}")
-    print(f"next: cd {shlex.quote(str(folder))} && taidan build")
-    return 0
+        say(f"wrote {path}")
+    say(f"next: cd {shlex.quote(str(args.folder))} && taidan build")
+    return EXIT_OK
 
 
 def _failed(err) -> int:
     """An edition broke on a valid manuscript: say which, briefly; the traceback on request."""
-    import os
-    import traceback
+    import traceback  # deferred: only a failure may print one
 
     for name, path, exc in err.failures:
-        print(f"taidan: the {name} edition of {path} failed: {exc}", file=sys.stderr)
+        warn(f"taidan: the {name} edition of {path} failed: {exc}")
         if os.environ.get("TAIDAN_DEBUG"):
             traceback.print_exception(exc)
     count = len(err.written)
     done = f"wrote {count} file{'s' * (count != 1)} of the other editions" if count else "wrote nothing"
-    print(f"taidan: {done}; the failed editions' earlier files are unchanged "
-          "(TAIDAN_DEBUG=1 shows the traceback)", file=sys.stderr)
+    warn(f"taidan: {done}; the failed editions' earlier files are unchanged "
+         "(TAIDAN_DEBUG=1 shows the traceback)")
     return EXIT_FAILED

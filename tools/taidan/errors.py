@@ -7,6 +7,7 @@ valid input is EditionsFailed: a bug or a missing tool, not the user's fault.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,16 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
 
+def shown(path) -> Path:
+    """A path as people type it from the working folder, for FILE:LINE and messages:
+    relative when it is inside the working folder or just above it (build,
+    ../taidan.toml), else absolute."""
+    path, here = Path(path).resolve(), Path.cwd().resolve()
+    if path.is_relative_to(here) or (path.parent in here.parents and path.parent != Path(here.anchor)):
+        return Path(os.path.relpath(path, here))
+    return path
+
+
 class ProblemsFound(Exception):
     """Every problem found in a manuscript, a template or taidan.toml, raised at once so
     the command line can print them all."""
@@ -38,6 +49,20 @@ class ProblemsFound(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+class Refused(Exception):
+    """The command cannot start on what it was given (a file that is not there, a folder
+    without manuscripts, a setting that is missing): one line the user can act on."""
+
+    exit_status = EXIT_PROBLEMS
+
+
+class CannotRun(Exception):
+    """What the command needs from the machine is not there (a port already taken): one
+    line, not the user's input at fault."""
+
+    exit_status = EXIT_FAILED
 
 
 class WorkerFailure(Exception):

@@ -5,6 +5,7 @@ Inline content is a list of nodes; every node has a ``kind`` the templates dispa
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -245,6 +246,18 @@ class Meta:
     description: str
     isbn: str = ""  # digits only (and X), checked: ISBN-10 or ISBN-13
     series: Series | None = None
+
+    @property
+    def moment(self) -> datetime.datetime:
+        """The book's date as a moment, midnight UTC: every edition's timestamps, so the same
+        manuscript gives the same bytes (nothing reads the clock)."""
+        day = datetime.date.fromisoformat(self.date)
+        return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+
+    @property
+    def timestamp(self) -> str:
+        """``moment`` as a W3C date-time: 2025-10-06T00:00:00Z."""
+        return self.moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -9,14 +9,14 @@ line of a key is found in the text (``_Lines``).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from taidan.config import schema
 from taidan.config.schema import CONFIG_FILE, FONT_KEYS, SCHEMA
-from taidan.errors import ProblemsFound, Problem
+from taidan.config.options import Options, Publisher
+from taidan.errors import Problem, ProblemsFound, shown
 
 
 def defaults() -> dict:
@@ -60,14 +60,6 @@ class _Lines:
         return self.tables.get(table, 1)
 
 
-@dataclass(frozen=True)
-class Publisher:
-    """[publisher]: what a manuscript's front matter says when it says nothing itself."""
-    name: str = ""
-    rights: str = ""
-    credits: tuple[tuple[str, str], ...] = ()  # (role, name)
-
-
 @dataclass
 class Project:
     root: Path
@@ -85,7 +77,8 @@ class Project:
         folder = self.root / "templates"
         if not folder.is_dir():
             return None
-        from taidan.render.strings import TEMPLATES  # not taidan.render: a no-op build needs no Jinja
+        # deferred: only a project with its own templates/ asks
+        from taidan.render.templates_folder import TEMPLATES
 
         return None if folder.resolve() == Path(TEMPLATES).resolve() else folder.resolve()
 
@@ -107,8 +100,6 @@ class Project:
     def options(self, given=None, **values):
         """taidan.editions.Options for this project: ``given`` or ``values`` (the command
         line's, see settings) beat the [build] table."""
-        from taidan.editions import Options  # deferred: taidan.editions imports this module
-
         settings = self.settings(values if given is None else given)
         chosen = {key: settings[key] for key in ("paper", "press", "embed_fonts")}
         publisher = self.config["publisher"]
@@ -120,6 +111,7 @@ class Project:
                        certified_by=self.config["accessibility"]["certified_by"])
 
     def style(self):
+        # deferred: only when the options are asked for
         from taidan.config.style import DEFAULT_SHAPES, Style
 
         style = self.config["style"]
@@ -176,6 +168,7 @@ def read(file: Path) -> dict:
     faces, notes = [], []
     for key in FONT_KEYS:
         if config["style"][key]:
+            # deferred: only a taidan.toml that names a font resolves one
             from taidan.config.style import FontNotFound, resolve_face
 
             try:
@@ -242,11 +235,3 @@ def find(start: Path | None = None) -> Project:
             return Project(root=folder, config=read(file), file=file)
     return Project(root=start)
 
-
-def shown(path: Path) -> Path:
-    """A project's path as people would type it from the working folder: relative when the
-    project is the working folder or above it (build, ../taidan.toml), else absolute."""
-    path, here = Path(path).resolve(), Path.cwd().resolve()
-    if path.is_relative_to(here) or (path.parent in here.parents and path.parent != Path(here.anchor)):
-        return Path(os.path.relpath(path, here))
-    return path

@@ -88,6 +88,7 @@ class Style:
 
 def warnings(m, style: Style) -> list:
     """Problems (warnings: the manuscript is valid) when speakers must share a shape."""
+    # deferred: only a manuscript with more speakers than shapes warns
     from taidan.errors import Problem
 
     if len(m.speakers) <= len(style.shapes):
@@ -198,7 +199,7 @@ def _family_files(family: str) -> tuple[dict[str, Path], dict[str, Path]]:
 
 
 def _family_hint(name: str) -> str:
-    import difflib
+    import difflib  # deferred: only a font name not found needs a suggestion
     import subprocess
 
     try:

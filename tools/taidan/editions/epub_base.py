@@ -11,7 +11,6 @@ Templates are looked up in the edition's folder, then ``templates/epub/``, then
 
 from __future__ import annotations
 
-import datetime
 import io
 import mimetypes
 import uuid
@@ -223,6 +222,7 @@ class EpubEdition:
         for number, (path, name) in enumerate(images.items(), 1):
             book.add_item(_item(f"image-{number}", name, path.read_bytes()))
         if embedded:
+            # deferred: fontTools' subsetter only with --embed-fonts
             from taidan.editions.epub_fonts import subset_woff
 
             text = "".join(_text_of(data) for data in rendered.values()) + css.decode("utf-8")
@@ -242,16 +242,11 @@ class EpubEdition:
 
         raw = io.BytesIO()
         # dcterms:modified: the manuscript's date, in UTC, never the clock
-        writer = _Writer(raw, book, {"mtime": self.modified(m), "epub3_landmark": False,
+        writer = _Writer(raw, book, {"mtime": m.meta.moment, "epub3_landmark": False,
                                              "epub3_pages": False, "raise_exceptions": True})
         writer.process()
         writer.write()
-        return epub_zip.reproducible(raw.getvalue(), self.modified(m).timetuple()[:6])
-
-    @staticmethod
-    def modified(m) -> datetime.datetime:
-        day = datetime.date.fromisoformat(m.meta.date)
-        return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+        return epub_zip.reproducible(raw.getvalue(), m.meta.moment.timetuple()[:6])
 
     def metadata(self, book: epub.EpubBook, m, certified_by: str = "") -> None:
         meta = m.meta

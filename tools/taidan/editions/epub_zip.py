@@ -7,9 +7,16 @@ manuscript's date), fixed permissions and compression; ``mimetype`` comes first,
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 import zipfile
 
 MIMETYPE = "mimetype"
+
+
+def package_document(package: zipfile.ZipFile) -> str:
+    """The path of an EPUB's package document (its .opf), as META-INF/container.xml names it."""
+    container = ET.fromstring(package.read("META-INF/container.xml"))
+    return container.find(".//{*}rootfile").get("full-path")
 
 
 def reproducible(archive: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:

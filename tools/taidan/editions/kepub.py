@@ -141,8 +141,7 @@ def kobo_document(xhtml: bytes) -> bytes:
 def kobo_package(data: bytes, date_time: tuple) -> bytes:
     """The EPUB ``data`` with every XHTML document of its manifest made for Kobo."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    container = etree.fromstring(source.read("META-INF/container.xml"))
-    opf_path = container.find(".//{*}rootfile").get("full-path")
+    opf_path = epub_zip.package_document(source)
     base = opf_path.rsplit("/", 1)[0] + "/" if "/" in opf_path else ""
     opf = etree.fromstring(source.read(opf_path))
     documents = {base + item.get("href") for item in opf.iter(f"{{{OPF_NS}}}item")
@@ -166,5 +165,5 @@ def produce(m, options) -> dict[str, bytes]:
     for edition, output in zip(sources, EDITIONS[NAME].outputs, strict=True):
         if output.applies(m):
             data = edition.package(m, options.embed_fonts, options.certified_by)
-            books[output.file(m)] = kobo_package(data, edition.modified(m).timetuple()[:6])
+            books[output.file(m)] = kobo_package(data, m.meta.moment.timetuple()[:6])
     return books

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import re
-from datetime import datetime, timezone
 
 from markupsafe import Markup
 from pypdf import PdfReader
@@ -206,8 +205,7 @@ def render_pdf(page, m, paper: str) -> bytes:
 
 
 def _pdf_date(m) -> str:
-    when = datetime.fromisoformat(str(m.meta.date)).replace(tzinfo=timezone.utc)
-    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
+    return m.meta.moment.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
 # Chromium's own /CreationDate and /ModDate: the clock, overwritten in place (same length)

@@ -47,7 +47,7 @@ def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
 
 def load(path: Path, publisher=None) -> Manuscript:
     """Reads and validates one manuscript; raises ProblemsFound with every problem.
-    ``publisher``: taidan.config.project.Publisher, what the front matter falls back on."""
+    ``publisher``: taidan.config.options.Publisher, what the front matter falls back on."""
     path = Path(path)
     source = read_source(path)
     problems = _control_characters(path, source.front.split("\n"), source.front_line)

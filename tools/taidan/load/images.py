@@ -21,6 +21,7 @@ def inspect(path: Path, src: str) -> tuple[str, str] | None:
     if path.suffix.lower() in (".svg", ".svgz"):
         return (f"the image '{src}' is SVG, which taidan does not accept",
                 "SVG can run scripts and load other files: export it as PNG")
+    # deferred: Pillow only for a manuscript with a raster image
     from PIL import Image, UnidentifiedImageError
 
     limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # we check the size ourselves

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import os
 import posixpath
-import sys
 from pathlib import Path
 
-from taidan.pipeline import cache, guard, parallel
+from taidan.pipeline import cache, guard, load, parallel
 from taidan.config.style import warnings as style_warnings
 from taidan.editions import EDITIONS, Options, edition, skip_reason
 from taidan.pipeline.output import clean_leftovers, locked, write_atomic
 from taidan.pipeline.progress import Progress
-from taidan.errors import EditionsFailed, Problem, ProblemsFound, WorkerFailure
+from taidan.render.templates_folder import TEMPLATES
+from taidan.errors import EditionsFailed, Problem, ProblemsFound, WorkerFailure, shown
 
 MARKUP = (".html", ".xhtml", ".htm", ".svg")
 
 
 def build(paths: list[Path], editions: list[str], out: Path, options: Options,
-          say=print, workers: int | None = None) -> list[Path]:
+          say=lambda line: None, workers: int | None = None,
+          warn=lambda line: None) -> list[Path]:
     """Builds every edition of every manuscript and returns the files written.
 
     An edition whose inputs are unchanged since it was last written (see taidan.pipeline.cache) is
@@ -31,7 +32,9 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     An invalid manuscript raises ProblemsFound before anything is written. A template
     at fault (ProblemsFound) or an edition that breaks (EditionsFailed) is raised after
     the other editions are written; the failed edition's earlier files stay as they were.
-    ``workers``: editions built at once (default: one per core)."""
+    ``workers``: editions built at once (default: one per core). ``say``: each line of
+    progress; ``warn``: a warning (the house style's) or a note (the command line prints
+    both; this module never prints)."""
     store = cache.BuildCache(out) if cache.enabled() else None
     project = cache.project_digest(options) if store else b""
     pending = []  # (path, edition, digest)
@@ -54,17 +57,15 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
     early = _early_engines(pending, workers)
     for engine in early:
         engine.start_early()
-    from taidan.load import load  # only now: a no-op build never imports the loader
-
     # like make -k: a bad manuscript is reported and writes nothing; the others are built
     for note in options.style.notes:  # the house faces' missing styles, once a build
-        print(note, file=sys.stderr)
+        warn(note)
     manuscripts, problems = {}, []
     for path in dict.fromkeys(path for path, _, _ in pending):
         try:
-            manuscripts[path] = load(path, options.publisher)
+            manuscripts[path] = load(path, options)
             for warning in manuscripts[path].warnings + style_warnings(manuscripts[path], options.style):
-                print(warning, file=sys.stderr)
+                warn(warning)
         except ProblemsFound as err:
             problems += err.problems
     jobs, digests, skips = [], {}, []
@@ -85,7 +86,7 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
             raise ProblemsFound(list(dict.fromkeys(problems)))
         return []
     written, failures = [], []
-    with locked(out, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
+    with locked(out, say=lambda s: warn(f"taidan: {s}")):
         clean_leftovers(out)
         store = cache.BuildCache(out) if store else None  # as the last build left it
         for path, name, digest, reason in skips if store else ():
@@ -141,6 +142,7 @@ def _manuscript_digest(path: Path) -> bytes | None:
         if not path.is_file():
             return None  # the loader says what it is
         if path.stat().st_size > 1024 * 1024:  # only then import the loader for its limit
+            # deferred: the loader only for a manuscript of 1 MB or more
             from taidan.load.source import MAX_BYTES
 
             if path.stat().st_size > MAX_BYTES:
@@ -160,11 +162,11 @@ def _produce_safely(name: str, m, options: Options):
     except Exception as err:  # noqa: BLE001 - reported once the others are built
         guard.refusals()
         if os.environ.get("TAIDAN_DEBUG"):
-            import traceback
+            import traceback  # deferred: only TAIDAN_DEBUG prints a traceback
 
             traceback.print_exc()
         if isinstance(err, OSError) and err.filename:  # a file taidan needs is missing or unreadable
-            return "failed", f"cannot read {_shown(err.filename)}: {err.strerror}"
+            return "failed", f"cannot read {shown(err.filename)}: {err.strerror}"
         if isinstance(err, FileNotFoundError):  # taidan's own message (a font: how to install it)
             return "failed", str(err)
         return "failed", f"{type(err).__name__}: {err}"
@@ -172,7 +174,7 @@ def _produce_safely(name: str, m, options: Options):
 
 def produce(name: str, m, options: Options) -> dict[str, bytes]:
     """One edition's files, in memory; ProblemsFound for a template's fault."""
-    import jinja2
+    import jinja2  # deferred: a no-op build never imports Jinja
 
     from taidan.render import jinja
     from taidan.engines.fonts import FontNotLoaded
@@ -190,7 +192,7 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     except FontNotLoaded as err:  # named by a stylesheet: where it is named
         raise ProblemsFound([_font_problem(url, name) for url in dict.fromkeys(err.urls)]) from None
     except jinja2.TemplateSyntaxError as err:
-        raise ProblemsFound([Problem(_shown(err.filename or err.name or name), err.lineno or 0,
+        raise ProblemsFound([Problem(shown(err.filename or err.name or name), err.lineno or 0,
                                          f"template error: {err.message}")]) from None
     except jinja2.TemplateError as err:
         file, line = _template_frame(err.__traceback__, name)
@@ -203,7 +205,7 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
 
 def _references(files: dict[str, bytes]) -> list[str]:
     """Resources outside the package that an output's documents make a reader load."""
-    import io
+    import io  # deferred: only an edition's output is read back
     import zipfile
 
     found = []
@@ -223,7 +225,7 @@ def _references(files: dict[str, bytes]) -> list[str]:
 
 
 def _font_problem(url: str, name: str) -> Problem:
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import unquote, urlsplit  # deferred: only a font at fault is named
 
     file, line = _find_in_templates(url, name)
     path = unquote(urlsplit(url).path) if url.startswith("file:") else url
@@ -239,7 +241,8 @@ def _refusal(url: str, name: str) -> Problem:
 
 def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
     """Where a template names ``url`` (or its file name), for the problem's FILE:LINE."""
-    from taidan.render.jinja import TEMPLATES, project_templates
+    # deferred: only a template at fault needs Jinja
+    from taidan.render.jinja import project_templates
 
     needles = [url, posixpath.basename(url.split("?")[0].rstrip("/")) or url]
     folders = [f for f in (project_templates(), TEMPLATES) if f]
@@ -252,44 +255,34 @@ def _find_in_templates(url: str, name: str) -> tuple[Path, int]:
                 continue
             for number, text in enumerate(lines, 1):
                 if needle in text:
-                    return _shown(path), number
-    return _shown(TEMPLATES / name), 0
+                    return shown(path), number
+    return shown(TEMPLATES / name), 0
 
 
 def _in_templates(filename) -> bool:
-    from taidan.render.jinja import TEMPLATES
-
     return Path(filename).is_relative_to(TEMPLATES)
 
 
 def _missing_template(name: str, filename) -> Problem:
     """A built-in template file that is not there: a broken installation or templates folder."""
-    from taidan.render.jinja import TEMPLATES
-
+    # deferred: only a broken installation needs it
     from taidan.render.strings import missing_template_hint
 
     path = Path(filename) if _in_templates(filename) else TEMPLATES / name / filename
-    return Problem(_shown(path), 0, "template missing", missing_template_hint())
+    return Problem(shown(path), 0, "template missing", missing_template_hint())
 
 
 def _template_frame(tb, name: str) -> tuple[Path, int]:
     """The innermost template line in a Jinja traceback (Jinja maps frames to templates)."""
-    from taidan.render.jinja import TEMPLATES, project_templates
+    # deferred: only a template at fault needs Jinja
+    from taidan.render.jinja import project_templates
 
-    found = (_shown(TEMPLATES / name), 0)
+    found = (shown(TEMPLATES / name), 0)
     folders = [f for f in (project_templates(), TEMPLATES) if f]
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if any(Path(filename).is_relative_to(folder) for folder in folders):
-            found = (_shown(filename), tb.tb_lineno)
+            found = (shown(filename), tb.tb_lineno)
         tb = tb.tb_next
     return found
 
-
-def _shown(filename) -> Path:
-    """A path as people type it: relative to the working folder when inside it."""
-    path = Path(filename)
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path

@@ -18,7 +18,7 @@ from pathlib import Path
 from taidan import __version__
 from taidan.engines import fonts
 from taidan.pipeline.output import write_atomic
-from taidan.render.strings import TEMPLATES
+from taidan.render.templates_folder import TEMPLATES
 
 CACHE_FILE = ".taidan-cache.json"
 PACKAGE = Path(__file__).resolve().parents[1]

@@ -30,6 +30,7 @@ RESOURCE_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", 
 
 def roots(m) -> list[Path]:
     """The folders (and font files) a build may read for manuscript ``m``."""
+    # deferred: the templates' folders come with Jinja, only when an edition is produced
     from taidan.render.jinja import TEMPLATES, house, project_templates
 
     folders = [m.path.resolve().parent, TEMPLATES.resolve()]
@@ -62,7 +63,7 @@ def refusals() -> list[str]:
 
 def weasyprint_fetcher(folders: list[Path]):
     """A WeasyPrint URL fetcher that serves only what ``allowed`` allows."""
-    from weasyprint import URLFetcher
+    from weasyprint import URLFetcher  # deferred: WeasyPrint only for a PDF edition
 
     class GuardedFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -77,7 +78,7 @@ def weasyprint_fetcher(folders: list[Path]):
 # ---- outputs that a reader's device will open ------------------------------------------
 
 def _css_urls(css: str, declarations: bool = False) -> list[str]:
-    import tinycss2
+    import tinycss2  # deferred: tinycss2 only when an edition's CSS is checked
 
     found = []
 

@@ -49,6 +49,6 @@ class Progress:
 
 
 def _width() -> int:
-    import shutil
+    import shutil  # deferred: only a terminal's progress line asks its width
 
     return shutil.get_terminal_size((80, 24)).columns

@@ -14,7 +14,6 @@ import io
 import json
 import posixpath
 import re
-import sys
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -22,7 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from taidan.editions.epub_zip import package_document
 from taidan.editions.registry import EDITIONS
+from taidan.publish import size_text
+from taidan.errors import EditionsFailed
+from taidan.pipeline import load
+from taidan.pipeline.build import build
 from taidan.pipeline.output import clean_leftovers, locked, write_atomic
 
 FOLDER = "catalog"
@@ -62,7 +66,7 @@ class Book:
 
     @property
     def updated(self) -> str:
-        return f"{self.m.meta.date}T00:00:00Z"
+        return self.m.meta.timestamp
 
 
 def editions() -> list[str]:
@@ -78,22 +82,19 @@ def download_files(m) -> list[tuple[str, str, str]]:
 
 
 def make(paths: list[Path], out: Path, options, title: str = "", workers: int | None = None,
-         say=print) -> list[Path]:
+         say=lambda line: None, warn=lambda line: None) -> list[Path]:
     """Builds the editions, then writes the catalog; returns the catalog's files written.
     Raises what build() raises (ProblemsFound, EditionsFailed) and OSError."""
-    from taidan.pipeline.build import EditionsFailed, build
-    from taidan.load import load
-
-    build(paths, editions(), out, options, say=say, workers=workers)
+    build(paths, editions(), out, options, say=say, workers=workers, warn=warn)
     books = []
     for path in paths:
-        m = load(path, options.publisher)
+        m = load(path, options)
         missing = [name for name in _expected(m) if not (out / name).is_file()]
         if missing:
             raise EditionsFailed([("catalog", path, FileNotFoundError(
                 f"{out / missing[0]} was not written"))])
         books.append(m)
-    written = write(books, out, title, options, say=say)
+    written = write(books, out, title, options, say=say, warn=warn)
     say(f"catalog of {_count(len(books), 'book')}: {out / FOLDER / 'index.html'}, opds.xml, "
         f"opds.json ({_count(len(written), 'file')} written)")
     return written
@@ -107,10 +108,12 @@ def _expected(m) -> list[str]:
     return [name for name, _, _ in download_files(m)]
 
 
-def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> list[Path]:
+def write(loaded: list, out: Path, title: str = "", options=None, say=lambda line: None,
+          warn=lambda line: None) -> list[Path]:
     """The catalog of books already built in ``out``: copies, covers, page and feeds.
     Returns the files written (those whose bytes changed). ``options``: the project's
     (its templates may override templates/catalog/)."""
+    # deferred: Jinja only when the catalog is written
     from taidan.render.jinja import configure, words
 
     if options is not None:
@@ -148,7 +151,7 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> 
     files["opds.xml"] = _render("opds.xml", context)
     files["opds.json"] = opds_json(books, title, updated)
     written = []
-    with locked(folder, say=lambda s: print(f"taidan: {s}", file=sys.stderr)):
+    with locked(folder, say=lambda s: warn(f"taidan: {s}")):
         for sub in (folder, folder / "books", folder / "covers"):
             clean_leftovers(sub)
         for name, data in files.items():
@@ -164,10 +167,6 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=print) -> 
     return written
 
 
-def size_text(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
-
-
 def _same(path: Path, data: bytes) -> bool:
     """Unchanged files are not rewritten (their times stay, a reading app's cache holds)."""
     try:
@@ -181,7 +180,7 @@ def _href(sub: str, name: str) -> str:
 
 
 def _render(template: str, context: dict) -> bytes:
-    from taidan.render.jinja import environment
+    from taidan.render.jinja import environment  # deferred: Jinja only when the catalog is written
 
     env = environment(FOLDER)
     return env.get_template(template).render(**context).encode("utf-8")
@@ -192,6 +191,7 @@ def _render(template: str, context: dict) -> bytes:
 def _identifier(m) -> str:
     """The EPUB edition's identifier; one that is not a URI (an atom:id must be) becomes a
     UUID derived from it."""
+    # deferred: EbookLib and Jinja only when the catalog is written
     from taidan.editions.epub import EDITION
 
     identifier = EDITION.identifier(m)
@@ -202,6 +202,7 @@ def _identifier(m) -> str:
 
 def description(m) -> list[str]:
     """What the EPUB says the book is about (its description, else the lead), as paragraphs."""
+    # deferred: EbookLib and Jinja only when the catalog is written
     from taidan.editions.epub_base import description as text
 
     return [line.strip() for line in text(m).split("\n") if line.strip()]
@@ -216,14 +217,13 @@ def _cover_of(epub: Path) -> tuple[bytes, str]:
     """The cover image inside an EPUB edition (the manuscript's, or the generated one), as an
     image type OPDS allows (JPEG, PNG or GIF; anything else becomes PNG)."""
     with zipfile.ZipFile(epub) as package:
-        container = ET.fromstring(package.read("META-INF/container.xml"))
-        opf_path = container.find(".//{*}rootfile").get("full-path")
+        opf_path = package_document(package)
         opf = ET.fromstring(package.read(opf_path))
         item = next(i for i in opf.iter("{http://www.idpf.org/2007/opf}item")
                     if "cover-image" in (i.get("properties") or "").split())
         data = package.read(posixpath.normpath(posixpath.join(posixpath.dirname(opf_path),
                                                               item.get("href"))))
-    from PIL import Image
+    from PIL import Image  # deferred: Pillow only for the covers
 
     with Image.open(io.BytesIO(data)) as image:
         if image.format in IMAGE_TYPES:
@@ -235,7 +235,7 @@ def _cover_of(epub: Path) -> tuple[bytes, str]:
 
 def _thumbnail(data: bytes) -> bytes:
     """A small JPEG of the cover; the same cover gives the same bytes."""
-    from PIL import Image
+    from PIL import Image  # deferred: Pillow only for the covers
 
     with Image.open(io.BytesIO(data)) as image:
         image = image.convert("L" if image.mode in ("1", "L", "LA") else "RGBA")
@@ -250,7 +250,7 @@ def _thumbnail(data: bytes) -> bytes:
 
 
 def _dimensions(data: bytes) -> dict:
-    from PIL import Image
+    from PIL import Image  # deferred: Pillow only for the covers
 
     with Image.open(io.BytesIO(data)) as image:
         return {"width": image.width, "height": image.height}
@@ -296,27 +296,3 @@ def _publication(b: Book) -> dict:
                    for i in (b.cover, b.thumbnail)],
     }
 
-
-# ---- the command ---------------------------------------------------------------------------
-
-def main(inputs: list[Path], out: Path | None) -> int:
-    from taidan.config import project
-    from taidan.cli import EXIT_PROBLEMS, _report, building
-    from taidan.errors import ProblemsFound
-
-    try:
-        book = project.around(inputs)  # a manuscript of another book: that book's build/
-    except ProblemsFound as err:  # taidan.toml at fault
-        return _report(err.problems)
-    paths, missing = project.gather(inputs) if inputs else (book.manuscripts(), [])
-    if missing:  # a folder without manuscripts: nothing is built, the catalog is unchanged
-        return _report(missing)
-    if not paths:
-        print(f"taidan: no manuscripts given and none in {project.shown(book.root / 'manuscript')}/*.md",
-              file=sys.stderr)
-        return EXIT_PROBLEMS
-    settings = book.settings({"out": out})  # the command line beats taidan.toml
-    out = settings["out"]
-    options = book.options(settings)  # the same files `taidan build` makes, with the house style
-    return building(lambda: make(paths, out, options, title=book.config["publisher"]["name"],
-                                 workers=settings["jobs"]), out)

@@ -14,14 +14,15 @@ import os
 import smtplib
 import socket
 import ssl
-import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from taidan.config.project import find
 from taidan.config.schema import PORTS
-from taidan.errors import Problem
+from taidan.publish import megabytes, size_text
+from taidan.errors import Problem, ProblemsFound, Refused, shown
 
 MAX_ATTACHMENTS = 25
 MAX_MESSAGE_BYTES = 50_000_000  # the whole message as sent: headers, body, encoded files
@@ -32,7 +33,7 @@ TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}  # .kepub.e
 PASSWORD_VARIABLE = "TAIDAN_SMTP_PASSWORD"
 
 
-class SendFailed(Exception):
+class SendFailed(Refused):
     """Something the user can fix: one line, exit status 2."""
 
 
@@ -49,8 +50,6 @@ class Settings:
 def settings(project) -> Settings:
     """The [send] table of the project's taidan.toml, checked for what sending needs.
     A missing key is a problem in taidan.toml (ProblemsFound)."""
-    from taidan.errors import ProblemsFound
-
     if project.file is None:
         raise SendFailed("no taidan.toml in this folder or above it: taidan send takes the mail "
                          "server from its [send] table (host, from ...; see the README)")
@@ -70,8 +69,6 @@ def settings(project) -> Settings:
 
 def _where(project) -> tuple[Path, int]:
     """taidan.toml and the line of its [send] table, for a setting that is missing."""
-    from taidan.config.project import shown
-
     lines = project.file.read_text(encoding="utf-8").splitlines()
     line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith("[send]")), 1)
     return shown(project.file), line
@@ -127,19 +124,15 @@ def batches(files: list[Path]) -> list[list[Path]]:
         media_type(path)
         need = encoded_size(path.stat().st_size)
         if need > limit:
-            raise SendFailed(f"{path}: too large to send ({_megabytes(path.stat().st_size)}, "
-                             f"{_megabytes(need)} encoded; a message may carry "
-                             f"{_megabytes(MAX_MESSAGE_BYTES)})")
+            raise SendFailed(f"{path}: too large to send ({megabytes(path.stat().st_size)}, "
+                             f"{megabytes(need)} encoded; a message may carry "
+                             f"{megabytes(MAX_MESSAGE_BYTES)})")
         if not groups or len(groups[-1]) == MAX_ATTACHMENTS or size + need > limit:
             groups.append([])
             size = 0
         groups[-1].append(path)
         size += need
     return groups
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
 
 
 def message(sender: str, to: str, files: list[Path], number: int, count: int) -> EmailMessage:
@@ -154,7 +147,7 @@ def message(sender: str, to: str, files: list[Path], number: int, count: int) ->
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     lines = ["Sent with taidan." if count == 1 else f"Sent with taidan: message {number} of {count}.",
              "", "Attached:"]
-    lines += [f"- {p.name} ({_size_text(p.stat().st_size)})" for p in files]
+    lines += [f"- {p.name} ({size_text(p.stat().st_size)})" for p in files]
     msg.set_content("\n".join(lines) + "\n")
     digest = hashlib.sha256()
     for path in files:
@@ -169,18 +162,14 @@ def message(sender: str, to: str, files: list[Path], number: int, count: int) ->
 
 def _now():
     """The only clock read: the Date header (and the Message-ID) of each message."""
-    import datetime
+    import datetime  # deferred: the one clock read, kept beside its reason
 
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def _size_text(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{max(1, round(size / 1000))} KB"
-
-
 # ---- talking to the server ----------------------------------------------------------------
 
-def send(files: list[Path], to: str, s: Settings, secret: str | None, say=print) -> int:
+def send(files: list[Path], to: str, s: Settings, secret: str | None, say=lambda line: None) -> int:
     """Sends every file to ``to``; returns the number of messages sent. Raises SendFailed."""
     if "@" not in to or any(c.isspace() for c in to):
         raise SendFailed(f"'{to}' is not an email address (e.g. name@kindle.com)")
@@ -260,21 +249,9 @@ def _partly(sent: int, total: int) -> str:
     return f" ({sent} of {total} messages were sent)" if sent else ""
 
 
-def main(files: list[Path], to: str) -> int:
-    """The command: 0 when every message went, 2 with one line on stderr otherwise."""
-    from taidan.errors import ProblemsFound
-    from taidan.config.project import find
-
-    try:
-        project = find()
-        s = settings(project)
-        batches(files)  # files are checked before asking for the password or connecting
-        send(files, to, s, password(s))
-    except ProblemsFound as err:  # taidan.toml itself is at fault
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
-        return 2
-    except SendFailed as err:
-        print(f"taidan: {err}", file=sys.stderr)
-        return 2
-    return 0
+def run(files: list[Path], to: str, say=lambda line: None) -> int:
+    """The command: every file to ``to``, with the project's [send] settings; returns the
+    number of messages sent. Raises ProblemsFound (taidan.toml at fault) or SendFailed."""
+    s = settings(find())
+    batches(files)  # files are checked before asking for the password or connecting
+    return send(files, to, s, password(s), say=say)

@@ -15,14 +15,14 @@ from pathlib import Path
 import jinja2
 
 from taidan.config.style import CSS as FACE_CSS
-
-from taidan.render.strings import TEMPLATES, strings, words  # noqa: F401  (the templates' words)
+from taidan.render.strings import strings, words  # noqa: F401  (the templates' words)
+from taidan.render.templates_folder import TEMPLATES
 
 
 def url_runs(text: str) -> list[tuple[str, str]]:
     """``text`` as (kind, piece) runs, kind "url" for a web address typed as text (never
     hyphenated by the PDF editions), "" for the rest."""
-    from taidan.load.smart import URL
+    from taidan.load.smart import URL  # deferred: the loader's pattern only when a template asks
 
     runs, at = [], 0
     for m in URL.finditer(text):
@@ -33,7 +33,7 @@ def url_runs(text: str) -> list[tuple[str, str]]:
 
 def url_breaks(url: str) -> list[str]:
     """A web address in the pieces a line may break between: after a slash, before a dot."""
-    import re
+    import re  # deferred: only a URL in the text is split
 
     return [piece for piece in re.split(r"(?<=/)(?=[^/])|(?<=[^/])(?=\.)", url) if piece]
 
@@ -50,6 +50,7 @@ _project: dict = {"templates": None, "style": None}
 
 def configure(options) -> None:
     """Renders what follows with ``options``' project templates and house style."""
+    # deferred: the house style, when an edition is configured
     from taidan.config.style import Style
 
     _project["templates"] = Path(options.templates).resolve() if getattr(options, "templates", "") else None
@@ -121,7 +122,7 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
 
 @lru_cache(maxsize=None)
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    import os
+    import os  # deferred: the cache's folder, read once
 
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -153,6 +154,7 @@ def _environment(edition: str, project: Path | None) -> jinja2.Environment:
 
 def house():
     """The house style (taidan.config.style.Style) the templates render with."""
+    # deferred: the house style, when an edition is configured
     from taidan.config.style import Style
 
     return _project["style"] or Style()

@@ -6,28 +6,21 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
-# The built-in templates travel inside the package (taidan/templates; in a checkout, a
-# symbolic link to the repository's templates/). TAIDAN_TEMPLATES: another templates folder
-# (a copy of this one, edited), e.g. for a series.
-TEMPLATES = Path(os.environ.get("TAIDAN_TEMPLATES")
-                 or Path(__file__).resolve().parents[1] / "templates").resolve()
+from taidan.errors import Problem, ProblemsFound, shown
+from taidan.render.templates_folder import TEMPLATES
 
 
 @lru_cache(maxsize=1)
 def strings() -> dict:
     """Words the templates print (contents, colophon ...), by language."""
-    import yaml  # here: a no-op build reads TEMPLATES only
+    import yaml  # deferred: a no-op build reads no words, and YAML is slow to import
 
     path = TEMPLATES / "shared" / "strings.yaml"
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:  # one FILE:LINE line with the fix, not a crash
-        from taidan.errors import ProblemsFound, Problem
-
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        raise ProblemsFound([Problem(shown, 0, f"cannot read it: {err.strerror}",
+        raise ProblemsFound([Problem(shown(path), 0, f"cannot read it: {err.strerror}",
                                          missing_template_hint())]) from None
 
 

@@ -12,60 +12,35 @@ from __future__ import annotations
 import shutil
 import signal
 import socket
-import sys
 import tempfile
 import threading
 from pathlib import Path
 
-from taidan.editions import Options
+from taidan.config import project
 from taidan.engines import fonts
-
-EXIT_PROBLEMS = 2
-EXIT_FAILED = 1
-
-
-def _project():
-    """The book project around the working folder (raises ProblemsFound for a
-    taidan.toml at fault)."""
-    from taidan.config import project
-
-    return project.find()
+from taidan.errors import CannotRun, Refused, shown
+from taidan.publish.catalog import FOLDER
+from taidan.render.templates_folder import TEMPLATES
 
 
 def finder(args: list[Path]):
     """What to serve, found again whenever taidan.toml changes or a manuscript appears:
-    (manuscripts, options, folders to watch recursively, files' folders watched flat)."""
-    from taidan.render.jinja import TEMPLATES
+    (manuscripts, options, folders to watch recursively, files' folders watched flat).
+    The project, its manuscripts and its options are found as `taidan build` finds them."""
 
     def find():
-        project = _project()
-        paths = []
-        for arg in args:
-            paths += sorted(arg.glob("*.md")) if arg.is_dir() else [arg]
-        if not args:
-            paths = project.manuscripts()
-        paths = [_shown(p) for p in paths]
+        book = project.around(args)  # raises ProblemsFound for a taidan.toml at fault
+        # a folder without manuscripts yet is watched: one may appear in it
+        paths = project.gather(args)[0] if args else book.manuscripts()
+        paths = [shown(p) for p in paths]
         trees = {p.resolve().parent for p in paths} | {p for p in args if p.is_dir()}
         trees |= {TEMPLATES} | set(fonts.folders())
-        if project.templates:  # the project's own templates, overriding the built-in ones
-            trees.add(Path(project.templates))
-        flat = {project.root}  # for taidan.toml
-        return paths, _options(project), sorted(p.resolve() for p in trees), sorted(flat)
+        if book.templates:  # the project's own templates, overriding the built-in ones
+            trees.add(Path(book.templates))
+        flat = {book.root}  # for taidan.toml
+        return paths, book.options(), sorted(p.resolve() for p in trees), sorted(flat)
 
     return find
-
-
-def _options(project) -> Options:
-    """The options `taidan build` would use (taidan.toml's [build])."""
-    return project.options()  # [build], the house style, the templates, publisher defaults
-
-
-def _shown(path: Path) -> Path:
-    """A path as `taidan check` shows it: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def lan_address() -> str:
@@ -78,47 +53,39 @@ def lan_address() -> str:
             return socket.gethostbyname(socket.gethostname())
 
 
-def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
+def run(args: list[Path], host: str, port: int, open_browser: bool, say=lambda line: None,
+        warn=lambda line: None) -> None:
+    """Serves the preview until Ctrl-C or SIGTERM; ``say``: what it does, ``warn``: the
+    manuscripts' problems. Raises ProblemsFound (taidan.toml), Refused (nothing to serve)
+    or CannotRun (the port)."""
     # Ctrl-C and SIGTERM only ask to stop, from the start: the server then stops at the
     # next moment it can, cleanly, whatever it was doing
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    # deferred until the signals are ours: these import watchfiles and Jinja
     from taidan.serve.preview import Preview
     from taidan.serve.server import Server
 
-    from taidan.publish.catalog import FOLDER
-    from taidan.errors import ProblemsFound
-
     for arg in args:
         if not arg.exists():
-            print(f"taidan: {arg}: no such file or folder", file=sys.stderr)
-            return EXIT_PROBLEMS
+            raise Refused(f"{arg}: no such file or folder")
     find = finder(args)
-    try:
-        project = _project()
-        if not find()[0]:
-            print("taidan: no manuscripts to serve (give a MANUSCRIPT or a folder, or run it "
-                  "where manuscript/*.md or taidan.toml is)", file=sys.stderr)
-            return EXIT_PROBLEMS
-    except ProblemsFound as err:  # taidan.toml at fault
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_PROBLEMS
-    build_dir = project.build_dir
+    if not find()[0]:
+        raise Refused("no manuscripts to serve (give a MANUSCRIPT or a folder, or run it "
+                      "where manuscript/*.md or taidan.toml is)")
+    build_dir = project.around(args).build_dir
     catalog = build_dir / FOLDER  # served from /catalog/ once `taidan catalog` has written it
     try:
         # bind first: a busy port is reported before any work starts
         server = Server((host, port), preview=None, catalog=catalog)
     except OSError as err:
-        print(f"taidan: cannot listen on {host}:{port}: {err.strerror} (try another --port)",
-              file=sys.stderr)
-        return EXIT_FAILED
+        raise CannotRun(f"cannot listen on {host}:{port}: {err.strerror} (try another --port)") from None
     if stop.is_set():
         server.server_close()
-        return 0
+        return
     folder = Path(tempfile.mkdtemp(prefix="taidan-serve-"))
-    preview = Preview(find, folder, ignored=[build_dir, folder])
+    preview = Preview(find, folder, ignored=[build_dir, folder], say=say, warn=warn)
     server.preview = preview
     thread = None
     try:
@@ -126,33 +93,32 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                   name="taidan-http", daemon=True)
         thread.start()
-        _announce(server, host, catalog, open_browser)
+        _announce(server, host, catalog, open_browser, say)
         while not stop.wait(0.25):
             pass
     finally:
-        print("taidan: stopping", flush=True)
+        say("taidan: stopping")
         preview.stop()
         if thread is not None:  # shutdown() waits for serve_forever(), so only once it runs
             server.shutdown()
         server.server_close()
         shutil.rmtree(folder, ignore_errors=True)  # the preview's own files, never build/
-    return 0
 
 
-def _announce(server, host: str, catalog: Path, open_browser: bool) -> None:
+def _announce(server, host: str, catalog: Path, open_browser: bool, say) -> None:
     port = server.server_address[1]
     local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
-    print(f"taidan: serving {local} (Ctrl-C stops)", flush=True)
+    say(f"taidan: serving {local} (Ctrl-C stops)")
     if host in ("0.0.0.0", ""):
         where = f"http://{lan_address()}:{port}/"
-        print(f"taidan: on this network: {where}", flush=True)
+        say(f"taidan: on this network: {where}")
         if (catalog / "opds.xml").is_file():
-            print(f"taidan: in a reading app (KOReader, Thorium, Foliate), add the catalog "
-                  f"{where}catalog/opds.xml", flush=True)
+            say(f"taidan: in a reading app (KOReader, Thorium, Foliate), add the catalog "
+                  f"{where}catalog/opds.xml")
         else:
-            print("taidan: no catalog yet: `taidan catalog` writes one, served at "
-                  f"{where}catalog/", flush=True)
+            say("taidan: no catalog yet: `taidan catalog` writes one, served at "
+                  f"{where}catalog/")
     if open_browser:
-        import webbrowser
+        import webbrowser  # deferred: only --open needs it
 
         webbrowser.open(local)

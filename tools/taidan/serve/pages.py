@@ -35,12 +35,13 @@ def _worker(conn) -> None:
     # First of all: SIGTERM (the server's stop, when a build takes too long) unwinds like
     # the end of the loop, at any point, so temporary files and the fonts' folder go too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # deferred: in the print worker, after its signal handler is set
     from taidan.pipeline import parallel
 
     parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
     weasy = None
     try:
-        from taidan.engines.weasyprint import pdf
+        from taidan.engines.weasyprint import pdf  # deferred: WeasyPrint, once, in the print worker
 
         from taidan.engines.weasyprint import fast_import  # noqa: F401 - WeasyPrint, once, for every build to come
 
@@ -66,10 +67,11 @@ def _worker(conn) -> None:
 
 def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
     """("ok", details), ("invalid", problem lines) or ("failed", what broke)."""
+    # deferred: these run in the print worker, never in the server's own process
     from taidan.render import jinja
+    from taidan.pipeline import load
     from taidan.pipeline.build import produce
     from taidan.engines.weasyprint import pdf
-    from taidan.load import load
     from taidan.pipeline.output import write_atomic
     from taidan.errors import ProblemsFound
 
@@ -79,7 +81,7 @@ def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
         pdf.keep_fonts()
     start, cpu = time.perf_counter(), time.process_time()
     try:
-        (filename, data), = produce("print", load(path), options).items()
+        (filename, data), = produce("print", load(path, options), options).items()
     except ProblemsFound as err:
         return "invalid", [str(p) for p in err.problems]
     except Exception as err:  # noqa: BLE001 - shown in the gallery, the server goes on

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import watchfiles
 
+from taidan.errors import ProblemsFound
 from taidan.pipeline.output import TEMP_PREFIX
 from taidan.serve.pages import Gallery
 
@@ -80,12 +80,12 @@ class Preview:
     manuscript appears."""
 
     def __init__(self, find, folder: Path, ignored: list[Path], gallery: bool = True,
-                 say=print, warn=None):
+                 say=lambda line: None, warn=lambda line: None):
         self.find = find
         self.folder = folder
         self.ignored = ignored
         self.say = say
-        self.warn = warn or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.warn = warn
         self.epoch = secrets.token_hex(4)  # a restarted server makes open pages reload
         self.version = 1
         self.entries: dict[str, Entry] = {}
@@ -148,8 +148,6 @@ class Preview:
     def _scan(self) -> None:
         """Reads the project again: its manuscripts, options and the folders to watch.
         While taidan.toml has problems, they are shown and the last good reading stays."""
-        from taidan.errors import ProblemsFound
-
         try:
             self.paths, self.options, self.trees, self.files = self.find()
         except ProblemsFound as err:
@@ -233,10 +231,10 @@ class Preview:
 
     def _build(self, names: set[str], fresh: bool) -> None:
         """Rebuilds the proofs of ``names`` (the html edition) with the project's pipeline."""
+        # deferred: Jinja and the loader are imported once the server listens
         from taidan.render import jinja
+        from taidan.pipeline import load
         from taidan.pipeline.build import produce
-        from taidan.load import load
-        from taidan.errors import ProblemsFound
 
         if fresh:  # templates or taidan.toml changed: no cached template may outlive them
             jinja.strings.cache_clear()
@@ -245,7 +243,7 @@ class Preview:
             entry = self.entries[name]
             start = time.perf_counter()
             try:
-                m = load(entry.path)
+                m = load(entry.path, self.options)
                 (_, data), = produce("html", m, self.options).items()
             except ProblemsFound as err:
                 self._problems(entry, [str(p) for p in err.problems])

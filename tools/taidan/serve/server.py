@@ -43,7 +43,7 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         """One line on the terminal, not a traceback (the preview goes on)."""
-        import sys
+        import sys  # deferred: only an error reads it
 
         error = sys.exc_info()[1]
         print(f"taidan: a request from {client_address[0]} failed: {type(error).__name__}: {error}",

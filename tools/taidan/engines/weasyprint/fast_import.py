@@ -27,7 +27,7 @@ import ctypes.util
 import re
 import sys
 
-from taidan.engines.weasyprint import Patches, require_pinned
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 PATCH = Patches("fast_import")
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -74,7 +74,7 @@ def install() -> None:
     if "weasyprint" not in sys.modules:
         _import()
     require_pinned("weasyprint")
-    from weasyprint.text.ffi import ffi
+    from weasyprint.text.ffi import ffi  # deferred: only after the quick import above
 
     _parse_types_quickly(ffi)
 

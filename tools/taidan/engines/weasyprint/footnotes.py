@@ -22,7 +22,7 @@ import textwrap
 from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
 from weasyprint import layout
 
-from taidan.engines.weasyprint import Patches, require_pinned
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 _STOCK = "overflow = last_child_bottom > footnote_area_bottom"
 _FIXED = "overflow = last_child_bottom > footnote_area_bottom + 0.01  # px: not rounding"

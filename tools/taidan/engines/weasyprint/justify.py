@@ -52,7 +52,7 @@ from weasyprint.layout import inline
 from weasyprint.text.ffi import TO_UNITS, ffi, pango
 from weasyprint.text.line_break import Layout
 
-from taidan.engines.weasyprint import Patches, require_pinned
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 LATIN_CAP = 0.08  # em: the widest gap pdftotext still reads as no space (measured ~0.1)
 

@@ -23,7 +23,8 @@ from weasyprint.layout import inline
 from weasyprint.layout.leader import leader_index
 from weasyprint.text.line_break import create_layout
 
-from taidan.engines.weasyprint import Patches, justify, require_pinned
+from taidan.engines.weasyprint import justify
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 PATCH = Patches("leaders")
 disabled = PATCH.disabled  # WeasyPrint's own leaders inside the block (to compare with)

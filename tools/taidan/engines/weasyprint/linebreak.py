@@ -22,7 +22,7 @@ from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrin
 from weasyprint.layout import inline
 from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
 
-from taidan.engines.weasyprint import Patches, require_pinned
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 COLLAPSING = ("normal", "nowrap", "pre-line")  # white-space values whose spaces collapse
 

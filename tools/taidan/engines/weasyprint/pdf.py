@@ -8,7 +8,6 @@ gives the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from contextlib import contextmanager
 
@@ -17,16 +16,6 @@ from taidan.engines.fonts import FontNotLoaded, font
 from taidan.pipeline import guard
 
 _kept_fonts = None  # a FontConfiguration a long-lived process keeps (see keep_fonts)
-
-
-def source_date(m) -> str:
-    """The manuscript's date as a W3C date-time at midnight UTC (SOURCE_DATE_EPOCH's day)."""
-    day = dt.date.fromisoformat(m.meta.date)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def source_date_epoch(m) -> int:
-    return int(dt.datetime.fromisoformat(source_date(m).replace("Z", "+00:00")).timestamp())
 
 
 def font_url(role: str) -> str:

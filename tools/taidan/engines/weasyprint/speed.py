@@ -27,7 +27,7 @@ from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrin
 import pydyf
 from weasyprint.layout import page
 
-from taidan.engines.weasyprint import Patches, require_pinned
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 PATCH = Patches("speed")
 disabled = PATCH.disabled  # WeasyPrint's own steps inside the block (to compare with)

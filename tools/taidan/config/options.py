@@ -1,0 +1,30 @@
+"""What an edition is produced under: the command line's choices and the book project's
+settings (taidan.toml), as one value every edition, the cache and the preview read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from taidan.config.paper import DEFAULT_PAPER
+from taidan.config.style import Style
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """[publisher]: what a manuscript's front matter says when it says nothing itself."""
+    name: str = ""
+    rights: str = ""
+    credits: tuple[tuple[str, str], ...] = ()  # (role, name)
+
+
+@dataclass(frozen=True)
+class Options:
+    paper: str = DEFAULT_PAPER  # print edition: a name of taidan.config.paper.PAPERS
+    press: bool = False  # print edition: 3 mm bleed and crop marks
+    embed_fonts: bool = False  # EPUB editions: embed subset fonts
+    # from the book project (taidan.config.project): its templates folder overriding the built-in
+    # files one by one, its house style, publisher defaults and accessibility certifier
+    templates: str = ""
+    style: Style = field(default_factory=Style)
+    publisher: Publisher = field(default_factory=Publisher)
+    certified_by: str = ""
