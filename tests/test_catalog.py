@@ -1,6 +1,6 @@
 """``taidan catalog``: the real command on three manuscripts, its feeds validated against the
 official schemas (jing, jsonschema), its page read in Chromium without JavaScript, over HTTP
-under /catalog/ and from file://. Leaves build/catalog-page.png to look at."""
+under /catalog/ and from file://. Leaves catalog-page.png in the artefacts folder to look at."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from conftest import BUILD, INTERVIEW, ROOT
+from conftest import INTERVIEW, ROOT
 
 import opds_validate
 from taidan.publish import catalog
@@ -259,7 +259,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_the_page_served_under_catalog_without_javascript(browser, served, folder, manuscripts):
+def test_the_page_served_under_catalog_without_javascript(browser, served, folder, manuscripts,
+                                                          artefacts):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 900})
     page = context.new_page()
     assert page.goto(served).ok
@@ -296,8 +297,7 @@ def test_the_page_served_under_catalog_without_javascript(browser, served, folde
     # the feeds are a link away for a reading app's browser
     for href in ("opds.xml", "opds.json"):
         assert page.request.get(served + href).ok
-    BUILD.mkdir(exist_ok=True)
-    page.screenshot(path=str(BUILD / "catalog-page.png"), full_page=True)
+    page.screenshot(path=str(artefacts / "catalog-page.png"), full_page=True)
     context.close()
 
 

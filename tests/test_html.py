@@ -8,7 +8,6 @@ import pytest
 
 from taidan.model import plain_text
 
-from conftest import BUILD
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -96,7 +95,7 @@ Ann: <script>alert(2)</script> [click](javascript:alert(3)) <a href="x" onclick=
     assert "<script>alert(2)</script>" in body and "click" in body
 
 
-def test_speakers_differ_without_colour(page_path):
+def test_speakers_differ_without_colour(page_path, artefacts):
     """In the rendered page the labels of the three speakers differ in shape, not only hue."""
     from playwright.sync_api import sync_playwright
 
@@ -113,8 +112,7 @@ def test_speakers_differ_without_colour(page_path):
             .map(e => Math.round(e.getBoundingClientRect().left))""")
         text_left = page.evaluate("""() => [...document.querySelectorAll('.turn .says')]
             .map(e => Math.round(e.getBoundingClientRect().left))""")
-        BUILD.mkdir(exist_ok=True)
-        page.screenshot(path=str(BUILD / "html-screenshot.png"))
+        page.screenshot(path=str(artefacts / "html-screenshot.png"))
         browser.close()
     assert len({tuple(s[:4]) for s in styles}) == 3, styles  # three distinct shapes
     assert all(int(s[4]) >= 600 for s in styles)  # labels are bold

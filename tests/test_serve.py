@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, INTERVIEW, ROOT
+from conftest import INTERVIEW, ROOT
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -141,7 +141,7 @@ def test_the_index_lists_the_manuscript(server):
     assert f'href="/{NAME}/"' in body.decode() and "「AIは親切なエイリアン」" in body.decode()
 
 
-def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, page):
+def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, page, artefacts):
     frame = "document.getElementById('proof').contentWindow"
     page.evaluate(f"{frame}.scrollTo(0, 1500)")
     page.wait_for_timeout(200)  # the page notes the position as it scrolls
@@ -154,11 +154,10 @@ def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, pa
     assert abs(page.evaluate(f"{frame}.scrollY") - 1500) <= 2
     # the proof's links to the web open in a new tab, never inside the frame
     assert page.evaluate(f"{frame}.document.querySelector('a[href^=\"https://\"]').target") == "_blank"
-    BUILD.mkdir(exist_ok=True)
-    page.screenshot(path=str(BUILD / "serve-preview.png"))
+    page.screenshot(path=str(artefacts / "serve-preview.png"))
 
 
-def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, page):
+def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, page, artefacts):
     edit(project, "サム：日本はAIを", "ボブ：日本はAIを")
     page.locator("#problems li").first.wait_for(timeout=5000)
     checked = subprocess.run([sys.executable, "-m", "taidan", "check", f"manuscript/{NAME}.md"],
@@ -169,7 +168,7 @@ def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, pa
     assert page.locator("#problems").is_visible()
     proof_has(page, "編集部が書き足したこの一文", 1)  # the last good version, below them
     server.wait_for(re.escape(expected[0]), server.err, 5)  # and in the terminal
-    page.screenshot(path=str(BUILD / "serve-problems.png"))
+    page.screenshot(path=str(artefacts / "serve-problems.png"))
     edit(project, "ボブ：日本はAIを", "サム：日本はAIを")
     page.locator("#problems").wait_for(state="hidden", timeout=5000)
     server.wait_for(rf"manuscript/{NAME}\.md: fixed", server.out, 5)
@@ -223,7 +222,7 @@ def test_other_files_in_the_project_folder_change_nothing(server, project):
     assert json.loads(server.request("GET", "/_taidan/state")[2])["version"] == version
 
 
-def test_the_page_gallery_follows_the_print_edition(server, project, page):
+def test_the_page_gallery_follows_the_print_edition(server, project, page, artefacts):
     gallery = page.locator("#pages")
     page.wait_for_function("document.getElementById('pages').dataset.serial > 0", timeout=60000)
     page.wait_for_function("!document.getElementById('pages').classList.contains('stale')",
@@ -233,7 +232,7 @@ def test_the_page_gallery_follows_the_print_edition(server, project, page):
     # stale while the print edition is rebuilt, then the new pages
     page.wait_for_function("document.getElementById('pages').classList.contains('stale')",
                            timeout=5000, polling=10)
-    page.screenshot(path=str(BUILD / "serve-gallery-updating.png"))
+    page.screenshot(path=str(artefacts / "serve-gallery-updating.png"))
     page.wait_for_function(f"document.getElementById('pages').dataset.serial > {before}"
                            " && !document.getElementById('pages').classList.contains('stale')",
                            timeout=60000)
@@ -247,7 +246,7 @@ def test_the_page_gallery_follows_the_print_edition(server, project, page):
     assert status == 200 and headers["Content-Type"] == "application/pdf"
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
     assert "（Rev2）" in text
-    page.screenshot(path=str(BUILD / "serve-gallery.png"))
+    page.screenshot(path=str(artefacts / "serve-gallery.png"))
 
 
 CATALOG = {
