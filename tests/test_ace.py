@@ -21,7 +21,8 @@ from test_epub import books  # noqa: F401  (the session's books)
 
 ACE = ROOT / "tools" / "ace" / "node_modules" / "@daisy" / "ace" / "bin" / "ace.js"
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed"),
+              pytest.mark.ace, pytest.mark.slow]  # Ace drives Chromium, a book at a time
 
 
 def _ace(epub: Path, out: Path) -> dict:

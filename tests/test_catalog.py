@@ -27,6 +27,8 @@ from taidan.publish import catalog
 from taidan.editions import EDITIONS
 from taidan.load import load
 
+pytestmark = [pytest.mark.slow]  # the catalog command builds three books' editions
+
 SAMPLES = [INTERVIEW, ROOT / "tests" / "epub_samples" / "small-ja.md",
            ROOT / "tests" / "epub_samples" / "small-en.md"]
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -87,6 +89,7 @@ def expected_files(m) -> dict[str, str]:
 
 # ---- the feeds against the official schemas ------------------------------------------------
 
+@pytest.mark.jing
 def test_opds_xml_is_valid_opds_1_2_for_jing(folder, tmp_path):
     assert opds_validate.jing(folder / "opds.xml") == (0, [])
     # and jing does find faults: an HTML summary and an acquisition link without a type
@@ -259,6 +262,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.mark.chromium
 def test_the_page_served_under_catalog_without_javascript(browser, served, folder, manuscripts,
                                                           artefacts):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 900})
@@ -301,6 +305,7 @@ def test_the_page_served_under_catalog_without_javascript(browser, served, folde
     context.close()
 
 
+@pytest.mark.chromium
 def test_the_page_from_a_file_on_a_narrow_screen(browser, folder):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 700})
     page = context.new_page()

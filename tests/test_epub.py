@@ -141,6 +141,7 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
             for key, copy in copies.items()}
 
 
+@pytest.mark.slow
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
     # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts, house fonts x1;
     # kepubs: interview, small-ja x2, small-en x1
@@ -596,6 +597,7 @@ def _layout(browser, book: Book, folder: Path, href: str, screenshot: Path | Non
     return result
 
 
+@pytest.mark.chromium
 def test_vertical_text_flows_top_to_bottom_right_to_left(books, browser, tmp_path, artefacts):
     book = books[("interview-2025-10-06", "epub-vertical")]
     first_section = book.spine[4]
@@ -628,6 +630,7 @@ def test_vertical_text_flows_top_to_bottom_right_to_left(books, browser, tmp_pat
     assert set(got["upright"]) <= {"upright"}
 
 
+@pytest.mark.chromium
 def test_horizontal_edition_layout(books, browser, tmp_path, artefacts):
     book = books[("interview-2025-10-06", "epub")]
     got = _layout(browser, book, tmp_path, "text/s1.xhtml", artefacts / "epub-screenshot.png")
@@ -646,6 +649,7 @@ def test_horizontal_edition_layout(books, browser, tmp_path, artefacts):
     assert label[0] < lines[1][0][0] - 20
 
 
+@pytest.mark.chromium
 def test_speakers_differ_by_label_shape_and_weight_not_colour(books, browser, tmp_path):
     book = books[("interview-2025-10-06", "epub")]
     got = _layout(browser, book, tmp_path, "text/s4.xhtml", None)
@@ -659,6 +663,7 @@ def test_speakers_differ_by_label_shape_and_weight_not_colour(books, browser, tm
     assert len({next(iter(s)) for s in shapes.values()}) == len(shapes)  # one shape each
 
 
+@pytest.mark.chromium
 def test_ruby_sits_on_the_right_in_vertical_and_above_in_horizontal(books, browser, tmp_path):
     vertical = _layout(browser, books[("small-ja", "epub-vertical")], tmp_path / "v", "text/s1.xhtml", None)
     horizontal = _layout(browser, books[("small-ja", "epub")], tmp_path / "h", "text/s1.xhtml", None)

@@ -42,6 +42,7 @@ def eight(build_once):
     return {**build_once("html", EIGHT), **build_once("print", EIGHT), **build_once("epub", EIGHT)}
 
 
+@pytest.mark.chromium
 def test_eight_speakers_have_eight_shapes_in_chromium_and_stay_in_their_column(eight, artefacts):
     from playwright.sync_api import sync_playwright
 
@@ -108,6 +109,7 @@ def _page_with(pdf: Path, needle: str) -> int:
     return next(n for n, page in enumerate(text.split("\f"), 1) if needle in page)
 
 
+@pytest.mark.mupdf
 def test_eight_speakers_have_eight_shapes_in_the_print_pdf(eight, artefacts):
     pdf = eight["eight-speakers.pdf"]
     page = _page_with(pdf, "Let us go round")
@@ -123,6 +125,7 @@ def test_eight_speakers_have_eight_shapes_in_the_print_pdf(eight, artefacts):
                     str(artefacts / "eight-speakers-print")], check=True)
 
 
+@pytest.mark.mupdf
 def test_mupdf_draws_every_shape_of_the_epub(eight, tmp_path):
     """MuPDF lays the EPUB out (mutool convert, as its readers do): each of the eight labels
     gets its own rules drawn (it would drop a double, dashed or dotted border)."""

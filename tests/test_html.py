@@ -95,6 +95,7 @@ Ann: <script>alert(2)</script> [click](javascript:alert(3)) <a href="x" onclick=
     assert "<script>alert(2)</script>" in body and "click" in body
 
 
+@pytest.mark.chromium
 def test_speakers_differ_without_colour(page_path, artefacts):
     """In the rendered page the labels of the three speakers differ in shape, not only hue."""
     from playwright.sync_api import sync_playwright

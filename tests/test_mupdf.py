@@ -17,7 +17,8 @@ from PIL import Image
 
 from test_epub import EPUB_TYPE, NS, books  # noqa: F401  (the session's books)
 
-pytestmark = pytest.mark.skipif(shutil.which("mutool") is None, reason="mupdf-tools is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("mutool") is None, reason="mupdf-tools is not installed"),
+              pytest.mark.mupdf]
 
 DPI = 96
 PAGES = 6

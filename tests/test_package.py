@@ -17,6 +17,8 @@ from pdfread import body_text, missing_in_order, pages, source_sentences
 
 import taidan
 
+pytestmark = [pytest.mark.slow]  # a wheel built and installed in a new venv
+
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 

@@ -30,6 +30,8 @@ from taidan.engines import chromium
 from taidan.editions.print_vertical import text_runs, vertical_quotes
 from taidan.engines.fonts import font
 
+pytestmark = [pytest.mark.chromium]  # the edition is Chromium's
+
 MM = 72 / 25.4
 
 FEATURES = """\
