@@ -121,8 +121,8 @@ def run(args: list[Path], host: str, port: int, open_browser: bool) -> int:
     # One folder holds everything the preview writes, and is removed at the end: the pages it
     # serves (preview/) and, as TMPDIR, every temporary file of this process and of the print
     # worker, which inherits it. WeasyPrint keeps @font-face files in a folder of its own that
-    # only its FontConfiguration's __del__ removes, which a worker stopped mid-build may never
-    # reach; here the folder goes with the server's, however the worker ended.
+    # only its FontConfiguration's __del__ removes, which a worker killed mid-build never
+    # reaches; inside this folder, it goes with the server's however the worker ended.
     own = Path(tempfile.mkdtemp(prefix="taidan-serve-"))
     folder, temp = own / "preview", own / "tmp"
     folder.mkdir()

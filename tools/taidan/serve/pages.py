@@ -154,7 +154,9 @@ class Gallery:
         self._thread.join(3)
 
     def _spawn(self) -> bool:
-        """Starts a worker, unless the gallery is stopping (False then)."""
+        """Starts a worker, unless the gallery is stopping (False then): a worker started by
+        the gallery's thread after stop() would be waited for by no one, and killed mid-build
+        when the server exits (WeasyPrint's fonts' folder left behind)."""
         # spawn, not fork: the server has threads by now, and a fork copies their locks
         context = multiprocessing.get_context("spawn")
         with self._lock:
