@@ -1,5 +1,5 @@
 # The two commands: `make` sets everything up and builds the sample; `make test` runs the tests.
-.PHONY: all setup build test images bench
+.PHONY: all setup build test test-fast images bench
 
 all: setup build
 
@@ -11,6 +11,11 @@ build:
 
 test:
 	.venv/bin/python -m pytest
+
+# the unit and edition tests, without those needing an outside tool or marked slow
+# (markers: pyproject.toml's [tool.pytest.ini_options])
+test-fast:
+	.venv/bin/python -m pytest -m "not (chromium or calibre or ace or jing or mupdf or slow)"
 
 images:   # the README's page images: docs/images/
 	sh tools/page_images.sh

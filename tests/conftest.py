@@ -1,4 +1,12 @@
-"""Shared fixtures: each sample is built once per test session, into a temporary folder."""
+"""Shared fixtures: each sample is built once per test session, into a temporary folder.
+
+A test run leaves the user's files alone:
+- what is worth a look (page images, screenshots, summaries) goes to the ``artefacts``
+  folder: $TAIDAN_TEST_ARTEFACTS, else one under pytest's basetemp, named at the end of the run;
+- the repository's build/ must be as it was at the start, or the run fails (untouched.py;
+  the folders are listed in pyproject.toml's [tool.pytest.ini_options]);
+- taidan's cache (XDG_CACHE_HOME) is a folder of this run's, removed at its end.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +14,57 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from taidan.pipeline.build import build
-from taidan.editions import Options
-from taidan.load import load
+# Before taidan is imported, so that nothing it caches lands in the user's ~/.cache/taidan;
+# the commands the tests start inherit it.
+CACHE = Path(tempfile.mkdtemp(prefix="taidan-tests-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(CACHE)
+
+from taidan.pipeline.build import build  # noqa: E402
+from taidan.editions import Options  # noqa: E402
+from taidan.load import load  # noqa: E402
+
+pytest_plugins = ["untouched"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERVIEW = ROOT / "manuscript" / "interview-2025-10-06.md"
 # the article the manuscript was made from (see manuscript/source/README)
 SOURCE = ROOT / "manuscript" / "source" / "interview-2025-10-06.txt"
-BUILD = ROOT / "build"  # page images and screenshots for people to look at
+ARTEFACTS_VARIABLE = "TAIDAN_TEST_ARTEFACTS"
+_artefacts = pytest.StashKey[Path]()
+
+
+def pytest_configure(config):
+    chosen = os.environ.get(ARTEFACTS_VARIABLE)
+    for untouched in config.getini("untouched") if chosen else []:
+        if Path(chosen).resolve().is_relative_to(untouched.resolve()):
+            raise pytest.UsageError(f"${ARTEFACTS_VARIABLE} ({chosen}) is inside {untouched}, "
+                                    "which the tests must leave alone: choose another folder")
+
+
+@pytest.fixture(scope="session")
+def artefacts(tmp_path_factory, pytestconfig) -> Path:
+    """The folder for page images, screenshots and summaries for people to look at."""
+    chosen = os.environ.get(ARTEFACTS_VARIABLE)
+    folder = Path(chosen).resolve() if chosen else tmp_path_factory.getbasetemp() / "artefacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    pytestconfig.stash[_artefacts] = folder
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    folder = config.stash.get(_artefacts, None)
+    if folder is not None and any(folder.iterdir()):
+        terminalreporter.write_line(f"page images and screenshots to look at: {folder} "
+                                    f"(${ARTEFACTS_VARIABLE} chooses another folder)")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

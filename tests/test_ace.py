@@ -2,7 +2,7 @@
 
 Ace is installed by tools/setup.sh into tools/ace/ (npm, pinned) and drives Debian's chromium
 (no browser is downloaded). One Ace process per book, several at a time: most of its time is
-spent waiting for the browser. The counts are written to build/ace-summary.txt.
+spent waiting for the browser. The counts are written to ace-summary.txt in the artefacts folder (conftest.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import pytest
 
 from taidan.engines.chromium import find as find_chromium
 
-from conftest import BUILD, ROOT
+from conftest import ROOT
 from test_epub import books  # noqa: F401  (the session's books)
 
 ACE = ROOT / "tools" / "ace" / "node_modules" / "@daisy" / "ace" / "bin" / "ace.js"
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed"),
+              pytest.mark.ace, pytest.mark.slow]  # Ace drives Chromium, a book at a time
 
 
 def _ace(epub: Path, out: Path) -> dict:
@@ -42,7 +43,7 @@ def _violations(report: dict) -> list[tuple[str, str, str]]:
             if t["earl:result"]["earl:outcome"] == "fail"]
 
 
-def test_daisy_ace_finds_no_violation_in_any_epub_edition(books, tmp_path):  # noqa: F811
+def test_daisy_ace_finds_no_violation_in_any_epub_edition(books, tmp_path, artefacts):  # noqa: F811
     # every EPUB edition, and the interview's kepubs (the koboSpans change no semantics)
     chosen = {key: book for key, book in books.items() if not key[1].endswith("+fonts")
               and (not key[1].startswith("kepub") or key[0] == "interview-2025-10-06")}
@@ -56,8 +57,7 @@ def test_daisy_ace_finds_no_violation_in_any_epub_edition(books, tmp_path):  # n
         assert len(report["data"].get("images", [])) >= 1, key  # the cover, at least
         violations = _violations(report)
         lines.append(f"{key[0]} {key[1]}: {len(violations)} violations {violations}")
-    BUILD.mkdir(exist_ok=True)
-    (BUILD / "ace-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (artefacts / "ace-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for key, report in reports.items():
         assert _violations(report) == [], key
         assert report["earl:result"]["earl:outcome"] == "pass", key

@@ -24,6 +24,8 @@ from taidan.pipeline.output import LOCK_NAME, TEMP_PREFIX
 
 from conftest import INTERVIEW, ROOT
 
+pytestmark = [pytest.mark.slow]  # builds killed at several moments
+
 EDITIONS = ["html", "epub", "print"]  # print (WeasyPrint) is the slow one: seconds of layout
 DELAYS = [0.5, 2.0, 4.0]  # seconds after start: loading, rendering, laying out pages
 MID_WRITE = 3  # kills the instant a temporary output file is seen, for successive files

@@ -21,7 +21,8 @@ from PIL import Image, ImageChops, ImageStat
 
 from test_epub import NS, books  # noqa: F401  (the session's books)
 
-pytestmark = pytest.mark.skipif(shutil.which("ebook-meta") is None, reason="calibre is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("ebook-meta") is None, reason="calibre is not installed"),
+              pytest.mark.calibre]
 
 # what calibre must show, per manuscript: authors (the speakers), series, identifiers
 EXPECTED = {

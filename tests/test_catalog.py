@@ -1,6 +1,6 @@
 """``taidan catalog``: the real command on three manuscripts, its feeds validated against the
 official schemas (jing, jsonschema), its page read in Chromium without JavaScript, over HTTP
-under /catalog/ and from file://. Leaves build/catalog-page.png to look at."""
+under /catalog/ and from file://. Leaves catalog-page.png in the artefacts folder to look at."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from conftest import BUILD, INTERVIEW, ROOT
+from conftest import INTERVIEW, ROOT
 
 import opds_validate
 from taidan.publish import catalog
 from taidan.editions import EDITIONS
 from taidan.engines.chromium import find as find_chromium
 from taidan.load import load
+
+pytestmark = [pytest.mark.slow]  # the catalog command builds three books' editions
 
 SAMPLES = [INTERVIEW, ROOT / "tests" / "epub_samples" / "small-ja.md",
            ROOT / "tests" / "epub_samples" / "small-en.md"]
@@ -89,6 +91,7 @@ def expected_files(m) -> dict[str, str]:
 
 # ---- the feeds against the official schemas ------------------------------------------------
 
+@pytest.mark.jing
 def test_opds_xml_is_valid_opds_1_2_for_jing(folder, tmp_path):
     assert opds_validate.jing(folder / "opds.xml") == (0, [])
     # and jing does find faults: an HTML summary and an acquisition link without a type
@@ -261,7 +264,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_the_page_served_under_catalog_without_javascript(browser, served, folder, manuscripts):
+@pytest.mark.chromium
+def test_the_page_served_under_catalog_without_javascript(browser, served, folder, manuscripts,
+                                                          artefacts):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 900})
     page = context.new_page()
     assert page.goto(served).ok
@@ -298,11 +303,11 @@ def test_the_page_served_under_catalog_without_javascript(browser, served, folde
     # the feeds are a link away for a reading app's browser
     for href in ("opds.xml", "opds.json"):
         assert page.request.get(served + href).ok
-    BUILD.mkdir(exist_ok=True)
-    page.screenshot(path=str(BUILD / "catalog-page.png"), full_page=True)
+    page.screenshot(path=str(artefacts / "catalog-page.png"), full_page=True)
     context.close()
 
 
+@pytest.mark.chromium
 def test_the_page_from_a_file_on_a_narrow_screen(browser, folder):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 700})
     page = context.new_page()

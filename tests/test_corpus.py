@@ -21,6 +21,8 @@ from taidan.load import load
 from taidan.pipeline.output import TEMP_PREFIX
 from taidan.model import Text
 
+pytestmark = [pytest.mark.chromium, pytest.mark.slow]  # every edition of the corpus, in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))

@@ -18,6 +18,8 @@ from taidan.editions import EDITIONS
 
 from conftest import INTERVIEW
 
+pytestmark = [pytest.mark.chromium, pytest.mark.slow]  # every edition, in subprocesses
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 # Far-apart zones and hash seeds; an ASCII-only C locale with UTF-8 mode off (any

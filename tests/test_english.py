@@ -26,7 +26,7 @@ from taidan.engines.fonts import font
 from taidan.load import load, smart
 from taidan.model import plain_text
 
-from conftest import BUILD, ROOT
+from conftest import ROOT
 from pdfread import fonts, justified_gaps
 
 ENGLISH = ROOT / "tests" / "manuscripts" / "english-repair.md"
@@ -64,16 +64,15 @@ def handout(build_once):
 
 
 @pytest.fixture(scope="session")
-def page_images(book, handout):
-    """The English print pages and handout, as PNGs in build/ to look at."""
-    BUILD.mkdir(exist_ok=True)
-    for old in BUILD.glob("english-*-page-*.png"):
+def page_images(book, handout, artefacts):
+    """The English print pages and handout, as PNGs in the artefacts folder to look at."""
+    for old in artefacts.glob("english-*-page-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "6", str(book()),
-                    str(BUILD / "english-print-page")], check=True)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(handout), str(BUILD / "english-handout-page")],
+                    str(artefacts / "english-print-page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(handout), str(artefacts / "english-handout-page")],
                    check=True)
-    return sorted(BUILD.glob("english-*-page-*.png"))
+    return sorted(artefacts.glob("english-*-page-*.png"))
 
 
 # ---- the model: typographic punctuation --------------------------------------------------
@@ -317,7 +316,7 @@ def test_cover_wraps_and_clips_at_word_boundaries(english):
     assert cover._clip("OpenAI サム・アルトマン氏が残した言葉とは何だったのか", 20) == "OpenAI サム・アルトマン氏が残し…"
 
 
-def test_the_epub_cover_is_set_in_the_latin_faces(build_once, english, interview):
+def test_the_epub_cover_is_set_in_the_latin_faces(build_once, english, interview, artefacts):
     assert cover.roles(english) == {"kicker": "sans-bold", "title": "serif-bold",
                                     "subtitle": "serif-italic", "name": "sans-bold",
                                     "role": "serif", "foot": "sans"}
@@ -326,8 +325,7 @@ def test_the_epub_cover_is_set_in_the_latin_faces(build_once, english, interview
     with zipfile.ZipFile(path) as epub:
         png = epub.read("EPUB/images/cover.png")
     assert png == cover.generate(english)
-    BUILD.mkdir(exist_ok=True)
-    (BUILD / "english-cover.png").write_bytes(png)
+    (artefacts / "english-cover.png").write_bytes(png)
 
 
 def test_page_images_for_people_to_look_at(page_images):

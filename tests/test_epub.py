@@ -31,7 +31,7 @@ from taidan.editions.epub_vertical import vertical_runs
 from taidan.engines.chromium import find as find_chromium
 from taidan.load import load
 
-from conftest import BUILD, INTERVIEW, ROOT
+from conftest import INTERVIEW, ROOT
 
 SAMPLES = ROOT / "tests" / "epub_samples"
 SMALL_JA = SAMPLES / "small-ja.md"
@@ -142,6 +142,7 @@ def epubcheck_reports(books, tmp_path_factory) -> dict:
             for key, copy in copies.items()}
 
 
+@pytest.mark.slow
 def test_every_book_passes_epubcheck_without_errors_or_warnings(books, epubcheck_reports):
     # interview, small-ja, edge-zh x2; small-en, fonts, English+fonts, house fonts x1;
     # kepubs: interview, small-ja x2, small-en x1
@@ -289,7 +290,7 @@ def test_direction_and_writing_mode(books):
             assert writing == []
 
 
-def test_spine_cover_and_document_order(books, interview):
+def test_spine_cover_and_document_order(books, interview, artefacts):
     book = books[(interview.name, "epub")]
     sections = [f"text/{s.anchor}.xhtml" for s in interview.sections]
     assert book.spine == ["text/cover.xhtml", "text/titlepage.xhtml", "text/nav.xhtml",
@@ -298,8 +299,7 @@ def test_spine_cover_and_document_order(books, interview):
     cover = book.item_with("cover-image")
     image = Image.open(io.BytesIO(book.read(cover.get("href"))))
     assert image.size == (1600, 2560) and cover.get("media-type") == "image/png"
-    BUILD.mkdir(exist_ok=True)
-    image.save(BUILD / "epub-cover.png")  # the generated cover, for people to look at
+    image.save(artefacts / "epub-cover.png")  # the generated cover, for people to look at
     # typeset, not blank: the title band is dark, the page light, the text somewhere between
     assert image.convert("L").getpixel((800, 60)) < 60 and image.convert("L").getpixel((800, 2400)) > 200
     assert len(image.convert("L").getcolors()) >= 8
@@ -593,17 +593,17 @@ def _layout(browser, book: Book, folder: Path, href: str, screenshot: Path | Non
     page.goto((root / href).as_uri())
     result = page.evaluate(LAYOUT)
     if screenshot:
-        BUILD.mkdir(exist_ok=True)
         page.screenshot(path=str(screenshot))
     page.close()
     return result
 
 
-def test_vertical_text_flows_top_to_bottom_right_to_left(books, browser, tmp_path):
+@pytest.mark.chromium
+def test_vertical_text_flows_top_to_bottom_right_to_left(books, browser, tmp_path, artefacts):
     book = books[("interview-2025-10-06", "epub-vertical")]
     first_section = book.spine[4]
     assert first_section == "text/s1.xhtml"
-    got = _layout(browser, book, tmp_path, first_section, BUILD / "epub-vertical-screenshot.png")
+    got = _layout(browser, book, tmp_path, first_section, artefacts / "epub-vertical-screenshot.png")
     assert got["writing"] == "vertical-rl"
     lines = _lines(got["chars"], vertical=True)
     assert len(lines) >= 3 and sum(map(len, lines)) > 100
@@ -631,9 +631,10 @@ def test_vertical_text_flows_top_to_bottom_right_to_left(books, browser, tmp_pat
     assert set(got["upright"]) <= {"upright"}
 
 
-def test_horizontal_edition_layout(books, browser, tmp_path):
+@pytest.mark.chromium
+def test_horizontal_edition_layout(books, browser, tmp_path, artefacts):
     book = books[("interview-2025-10-06", "epub")]
-    got = _layout(browser, book, tmp_path, "text/s1.xhtml", BUILD / "epub-screenshot.png")
+    got = _layout(browser, book, tmp_path, "text/s1.xhtml", artefacts / "epub-screenshot.png")
     assert got["writing"] == "horizontal-tb"
     lines = _lines(got["chars"], vertical=False)
     assert len(lines) >= 3
@@ -649,6 +650,7 @@ def test_horizontal_edition_layout(books, browser, tmp_path):
     assert label[0] < lines[1][0][0] - 20
 
 
+@pytest.mark.chromium
 def test_speakers_differ_by_label_shape_and_weight_not_colour(books, browser, tmp_path):
     book = books[("interview-2025-10-06", "epub")]
     got = _layout(browser, book, tmp_path, "text/s4.xhtml", None)
@@ -662,6 +664,7 @@ def test_speakers_differ_by_label_shape_and_weight_not_colour(books, browser, tm
     assert len({next(iter(s)) for s in shapes.values()}) == len(shapes)  # one shape each
 
 
+@pytest.mark.chromium
 def test_ruby_sits_on_the_right_in_vertical_and_above_in_horizontal(books, browser, tmp_path):
     vertical = _layout(browser, books[("small-ja", "epub-vertical")], tmp_path / "v", "text/s1.xhtml", None)
     horizontal = _layout(browser, books[("small-ja", "epub")], tmp_path / "h", "text/s1.xhtml", None)

@@ -26,6 +26,8 @@ import tinyhtml5
 
 from taidan.editions import EDITIONS
 
+pytestmark = [pytest.mark.chromium]  # every edition, print-vertical too
+
 HOSTILE = Path(__file__).resolve().parent / "corpus" / "hostile.md"
 CHECKER = Path(__file__).resolve().parent / "epubcheck" / "EpubCheckMany.java"
 SAFE_SCHEMES = ("https://", "http://", "mailto:", "#", "data:image/")

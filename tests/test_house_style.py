@@ -16,7 +16,7 @@ import pytest
 from taidan.config.style import DEFAULT_SHAPES, SHAPES, Style
 from taidan.engines.chromium import find as find_chromium
 
-from conftest import BUILD, ROOT
+from conftest import ROOT
 from pdfread import filled_sides, rules_around
 
 EIGHT = ROOT / "tests" / "manuscripts" / "eight-speakers.md"
@@ -42,7 +42,8 @@ def eight(build_once):
     return {**build_once("html", EIGHT), **build_once("print", EIGHT), **build_once("epub", EIGHT)}
 
 
-def test_eight_speakers_have_eight_shapes_in_chromium_and_stay_in_their_column(eight):
+@pytest.mark.chromium
+def test_eight_speakers_have_eight_shapes_in_chromium_and_stay_in_their_column(eight, artefacts):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -66,8 +67,7 @@ def test_eight_speakers_have_eight_shapes_in_chromium_and_stay_in_their_column(e
             left: box(li.querySelector('.label')).left, nameLeft: box(li.querySelector('.name')).left}));
           return {turns, cast, columnLeft: column.left, columnRight: column.right};
         }""")
-        BUILD.mkdir(exist_ok=True)
-        page.screenshot(path=str(BUILD / "eight-speakers-html.png"), full_page=True)
+        page.screenshot(path=str(artefacts / "eight-speakers-html.png"), full_page=True)
         browser.close()
     shapes = {}
     for turn in got["turns"]:
@@ -109,7 +109,8 @@ def _page_with(pdf: Path, needle: str) -> int:
     return next(n for n, page in enumerate(text.split("\f"), 1) if needle in page)
 
 
-def test_eight_speakers_have_eight_shapes_in_the_print_pdf(eight):
+@pytest.mark.mupdf
+def test_eight_speakers_have_eight_shapes_in_the_print_pdf(eight, artefacts):
     pdf = eight["eight-speakers.pdf"]
     page = _page_with(pdf, "Let us go round")
     signatures = _signatures(_words(pdf, page), filled_sides(pdf, page))
@@ -121,9 +122,10 @@ def test_eight_speakers_have_eight_shapes_in_the_print_pdf(eight):
     assert {side for side, _ in signatures["Cai"]} == {"bottom"}
     assert {side for side, _ in signatures["Hal"]} == {"top"}
     subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", str(page), "-l", str(page), str(pdf),
-                    str(BUILD / "eight-speakers-print")], check=True)
+                    str(artefacts / "eight-speakers-print")], check=True)
 
 
+@pytest.mark.mupdf
 def test_mupdf_draws_every_shape_of_the_epub(eight, tmp_path):
     """MuPDF lays the EPUB out (mutool convert, as its readers do): each of the eight labels
     gets its own rules drawn (it would drop a double, dashed or dotted border)."""

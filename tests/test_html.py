@@ -8,7 +8,6 @@ import pytest
 
 from taidan.engines.chromium import find as find_chromium
 
-from conftest import BUILD
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -95,7 +94,8 @@ Ann: <script>alert(2)</script> [click](javascript:alert(3)) <a href="x" onclick=
     assert "<script>alert(2)</script>" in body and "click" in body
 
 
-def test_speakers_differ_without_colour(page_path):
+@pytest.mark.chromium
+def test_speakers_differ_without_colour(page_path, artefacts):
     """In the rendered page the labels of the three speakers differ in shape, not only hue."""
     from playwright.sync_api import sync_playwright
 
@@ -112,8 +112,7 @@ def test_speakers_differ_without_colour(page_path):
             .map(e => Math.round(e.getBoundingClientRect().left))""")
         text_left = page.evaluate("""() => [...document.querySelectorAll('.turn .says')]
             .map(e => Math.round(e.getBoundingClientRect().left))""")
-        BUILD.mkdir(exist_ok=True)
-        page.screenshot(path=str(BUILD / "html-screenshot.png"))
+        page.screenshot(path=str(artefacts / "html-screenshot.png"))
         browser.close()
     assert len({tuple(s[:4]) for s in styles}) == 3, styles  # three distinct shapes
     assert all(int(s[4]) >= 600 for s in styles)  # labels are bold

@@ -25,7 +25,7 @@ from taidan.load import load
 from taidan.render.jinja import words
 from taidan.engines.weasyprint import justify
 
-from conftest import BUILD, INTERVIEW, ROOT
+from conftest import INTERVIEW, ROOT
 
 EDGE = 0.5  # pt
 SAMPLE = ROOT / "tests" / "manuscripts" / "typeset.md"
@@ -408,17 +408,16 @@ def test_emphasis_dots_are_drawn_not_text(pdfs):
     assert shading  # the dots are painted (a radial gradient per character)
 
 
-def test_page_images_for_people_to_look_at(pdfs):
-    """build/typeset-*.png: the sample's text page (ruby, dots, brackets) and a page of the
-    interview's print edition, justified."""
-    BUILD.mkdir(exist_ok=True)
+def test_page_images_for_people_to_look_at(pdfs, artefacts):
+    """typeset-*.png in the artefacts folder: the sample's text page (ruby, dots, brackets)
+    and a page of the interview's print edition, justified."""
     for pdf, text, name in ((pdfs("sample"), "約物どうし", "typeset-sample"),
                             (pdfs("print"), "巨大市場", "typeset-print"),
                             (pdfs("handout"), "巨大市場", "typeset-handout")):
         page = page_with(pdf, text)
         subprocess.run(["pdftoppm", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile",
-                        "-png", str(pdf), str(BUILD / name)], check=True)
-        assert (BUILD / f"{name}.png").stat().st_size > 20_000
+                        "-png", str(pdf), str(artefacts / name)], check=True)
+        assert (artefacts / f"{name}.png").stat().st_size > 20_000
 
 
 def test_pairs_close_up_in_a_font_with_halt(tmp_path):

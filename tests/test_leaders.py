@@ -7,8 +7,12 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from taidan.engines.fonts import font
 from taidan.engines.weasyprint import leaders
+
+pytestmark = [pytest.mark.mupdf]  # mutool draw
 
 ENTRIES = ["短い", "もう少し長い見出し", "Latin title", "「括弧」で始まる見出しの、かなり長いもの"]
 

@@ -1,9 +1,9 @@
 """The EPUB editions in MuPDF (`mutool`), the engine inside many reading apps.
 
 MuPDF has no vertical writing and skips @supports and @media blocks: the vertical books must
-come out as readable horizontal pages. The first pages of each book are saved as
-build/mupdf-<book>-<edition>-p<N>.png to look at; the text and glyph positions come from
-`mutool draw -F txt` and `-F stext`, the shapes from the page images.
+come out as readable horizontal pages. The first pages of each book are saved in the
+artefacts folder as mupdf-<book>-<edition>-p<N>.png to look at; the text and glyph positions
+come from `mutool draw -F txt` and `-F stext`, the shapes from the page images.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
-from conftest import BUILD
 from test_epub import EPUB_TYPE, NS, books  # noqa: F401  (the session's books)
 
-pytestmark = pytest.mark.skipif(shutil.which("mutool") is None, reason="mupdf-tools is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("mutool") is None, reason="mupdf-tools is not installed"),
+              pytest.mark.mupdf]
 
 DPI = 96
 PAGES = 6
@@ -33,15 +33,14 @@ def _mutool(*args) -> str:
 
 
 @pytest.fixture(scope="module")
-def drawn(books):  # noqa: F811
+def drawn(books, artefacts):  # noqa: F811
     """key -> (page images, page texts, stext pages) of the first pages."""
-    BUILD.mkdir(exist_ok=True)
     out = {}
     for key in EDITIONS:
         path = books[key].path
         stem = f"mupdf-{key[0]}-{key[1]}"
-        _mutool("-r", str(DPI), "-o", str(BUILD / f"{stem}-p%d.png"), str(path), f"1-{PAGES}")
-        images = [Image.open(BUILD / f"{stem}-p{n}.png").convert("L") for n in range(1, PAGES + 1)]
+        _mutool("-r", str(DPI), "-o", str(artefacts / f"{stem}-p%d.png"), str(path), f"1-{PAGES}")
+        images = [Image.open(artefacts / f"{stem}-p{n}.png").convert("L") for n in range(1, PAGES + 1)]
         texts = [_mutool("-F", "txt", "-o", "-", str(path), str(n)) for n in range(1, PAGES + 1)]
         stext = [ET.fromstring(_mutool("-F", "stext", "-o", "-", str(path), str(n)))
                  for n in range(1, PAGES + 1)]

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.chromium]  # every edition of a Japanese book, print-vertical too
+
 
 ROOT = Path(__file__).resolve().parents[1]
 CSS = ["html/html.css", "epub/book.css", "epub-vertical/book.css", "print/print.css",

@@ -10,11 +10,14 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
 
 from conftest import INTERVIEW, ROOT, SOURCE, clean_env, run
 from pdfread import body_text, missing_in_order, pages, source_sentences
 
 import taidan
+
+pytestmark = [pytest.mark.slow]  # a wheel built and installed in a new venv
 
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"

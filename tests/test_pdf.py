@@ -16,7 +16,7 @@ from taidan.editions import Options, edition
 from taidan.engines.fonts import font
 from taidan.model import plain_text
 
-from conftest import BUILD, SOURCE
+from conftest import SOURCE
 from pdfread import (body_lines, body_text, fonts, kinsoku_faults, missing_in_order,
                      normal, pages, rows, source_sentences, text_band)
 
@@ -308,13 +308,12 @@ def test_handout_is_set_in_two_columns(doc):
 # ---- pictures for people to look at -----------------------------------------------------
 
 @pytest.mark.parametrize("name, first_pages", [("print", 6), ("handout", 2)])
-def test_page_images_for_review(name, first_pages, pdf):
-    for old in BUILD.glob(f"{name}-page-*.png"):
+def test_page_images_for_review(name, first_pages, pdf, artefacts):
+    for old in artefacts.glob(f"{name}-page-*.png"):
         old.unlink()
-    BUILD.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", str(first_pages),
-                    str(pdf(name)), str(BUILD / f"{name}-page")], check=True)
-    images = sorted(BUILD.glob(f"{name}-page-*.png"))
+                    str(pdf(name)), str(artefacts / f"{name}-page")], check=True)
+    images = sorted(artefacts.glob(f"{name}-page-*.png"))
     assert len(images) == first_pages
     from PIL import Image
 

@@ -22,13 +22,15 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import BUILD, ROOT, SOURCE
+from conftest import ROOT, SOURCE
 from pdfread import missing_in_order
 from taidan.pipeline import guard
 from taidan.editions import Options, print_vertical
 from taidan.engines import chromium
 from taidan.editions.print_vertical import text_runs, vertical_quotes
 from taidan.engines.fonts import font
+
+pytestmark = [pytest.mark.chromium]  # the edition is Chromium's
 
 MM = 72 / 25.4
 
@@ -314,16 +316,15 @@ def test_running_heads_and_page_numbers(book, interview):
     assert margin_text(book, pages, "bottom") == ""  # the colophon
 
 
-def test_page_images_read_from_right_to_left(book):
+def test_page_images_read_from_right_to_left(book, artefacts):
     """Writes the first pages for people to look at, and checks where the ink is: the
     title page's title on the right, the first text page's lines (page 4, after the part's
     page) filling from the right."""
-    BUILD.mkdir(exist_ok=True)
-    for old in BUILD.glob("print-vertical-page-*.png"):
+    for old in artefacts.glob("print-vertical-page-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "4", str(book),
-                    str(BUILD / "print-vertical-page")], check=True)
-    images = sorted(BUILD.glob("print-vertical-page-*.png"))
+                    str(artefacts / "print-vertical-page")], check=True)
+    images = sorted(artefacts.glob("print-vertical-page-*.png"))
     assert len(images) == 4
     for path in (images[0], images[3]):
         grey = Image.open(path).convert("L")

@@ -78,6 +78,7 @@ def test_found_by_walking_up_and_the_command_line_beats_the_file(tmp_path):
 SMALL = "---\ntitle: {title}\ndate: 2025-01-02\nlang: {lang}\nspeakers:\n  - {{id: ann, name: Ann}}\n---\n\n{body}\n"
 
 
+@pytest.mark.chromium
 def test_a_batch_builds_every_good_manuscript_and_reports_each_bad_one(tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()

@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import tinyhtml5
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,8 @@ from taidan.editions import EDITIONS, Options
 
 from pdfread import (body_height, missing_in_order, opens_a_note, overlapping_words, pages,
                      reading_order, rows)
+
+pytestmark = [pytest.mark.slow]  # generated manuscripts built in every edition
 
 EXAMPLES = int(os.environ.get("TAIDAN_HYPOTHESIS_EXAMPLES", "3"))
 # the default run draws the same examples every time, so CI passes or fails reproducibly;

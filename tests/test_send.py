@@ -2,7 +2,7 @@
 
 Each test runs the real command in a process of its own, in a project folder whose
 taidan.toml points [send] at the server. The last received message's headers are saved
-in build/send-received-headers.txt for people to look at.
+in send-received-headers.txt in the artefacts folder, for people to look at.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, INTERVIEW
+from conftest import INTERVIEW
 
 aiosmtpd = pytest.importorskip("aiosmtpd")
 # login over a plain connection is what the tests of "security = none" need
@@ -137,7 +137,7 @@ def books(build_once):
     return [epub, pdf]
 
 
-def test_books_arrive_byte_for_byte_after_a_login(server, tmp_path, books):
+def test_books_arrive_byte_for_byte_after_a_login(server, tmp_path, books, artefacts):
     inbox, port = server(login=True)
     result = run(project(tmp_path, port, user=USER), *books, "--to", KINDLE, password=PASSWORD)
     assert result.returncode == 0, result.stderr
@@ -154,11 +154,11 @@ def test_books_arrive_byte_for_byte_after_a_login(server, tmp_path, books):
     body = msg.get_body(("plain",)).get_content()
     assert body.startswith("Sent with taidan.") and f"- {books[0].name} (" in body
     assert PASSWORD.encode() not in raw
-    BUILD.mkdir(exist_ok=True)  # what arrived, the files' base64 left out
+    # what arrived, for people to look at (the files' base64 left out)
     shown = [f"{k}: {v}" for k, v in msg.items()]
     for part in msg.iter_parts():
         shown += ["", *(f"  {k}: {v}" for k, v in part.items())]
-    (BUILD / "send-received-headers.txt").write_text("\n".join(shown) + "\n", encoding="utf-8")
+    (artefacts / "send-received-headers.txt").write_text("\n".join(shown) + "\n", encoding="utf-8")
 
 
 def test_the_password_file_and_two_sends_give_the_same_bytes_but_date_and_id(server, tmp_path, books):

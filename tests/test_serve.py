@@ -1,7 +1,9 @@
 """taidan serve: the real server process in a temporary project, driven by HTTP and Chromium.
 
 One server serves the interview for the whole module (its warm print worker is part of
-what is tested); the tests run in file order and the last one stops it with SIGTERM.
+what is tested). The tests pass in any order: each puts back the files it edits and waits
+for the server to be quiet before it relies on what it shows; the tests that stop a server
+start their own, in a project of their own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import pytest
 
 from taidan.engines.chromium import find as find_chromium
 
-from conftest import BUILD, INTERVIEW, ROOT
+from conftest import INTERVIEW, ROOT
+
+pytestmark = [pytest.mark.chromium, pytest.mark.slow]  # servers started and driven in Chromium
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -39,9 +43,10 @@ class Served:
         env = {**os.environ, "TMPDIR": str(project / "tmp"), "PYTHONUNBUFFERED": "1",
                "TAIDAN_TEMPLATES": str(project / "house-templates")}
         (project / "tmp").mkdir(exist_ok=True)
+        # a process group of its own, as in a terminal: Ctrl-C (SIGINT) reaches all of it
         self.proc = subprocess.Popen([sys.executable, "-m", "taidan", "serve", "--port", "0", *args],
                                      cwd=project, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.out: list[str] = []
         self.err: list[str] = []
         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
@@ -74,10 +79,48 @@ class Served:
         conn.close()
         return response.status, dict(response.getheaders()), body
 
+    def state(self) -> dict:
+        return json.loads(self.request("GET", "/_taidan/state")[2])
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("serve")
+    def quiet(self, timeout: float = 120) -> dict:
+        """The state once the proof and the pages are built and nothing changed for a
+        second (longer than the watcher's debounce: an edit just made has been seen)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.state()
+            pages = state["manuscripts"][0]["pages"]
+            if not pages["building"] and pages["serial"] > 0:
+                time.sleep(1)
+                if self.state()["version"] == state["version"]:
+                    return state
+            else:
+                time.sleep(0.1)
+        raise AssertionError(f"the server never settled: {self.state()}")
+
+    def stop(self, signum: int) -> int:
+        """Sends ``signum`` (to the whole group for SIGINT, as a terminal's Ctrl-C does);
+        the exit status, once every process of the group has ended."""
+        if signum == signal.SIGINT:
+            os.killpg(self.proc.pid, signum)
+        else:
+            self.proc.send_signal(signum)
+        status = self.proc.wait(30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the print worker, multiprocessing's tracker
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("processes of the server's group are still running")
+        time.sleep(0.2)  # the output readers finish
+        return status
+
+
+def new_project(root: Path) -> Path:
+    """The interview as manuscript/talk.md, its own copy of the templates, and a build/
+    with an earlier output and a catalog that must never change."""
     (root / "manuscript").mkdir()
     shutil.copy(INTERVIEW, root / "manuscript" / f"{NAME}.md")
     shutil.copytree(ROOT / "templates", root / "house-templates")  # TAIDAN_TEMPLATES
@@ -91,6 +134,27 @@ def project(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return new_project(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture(autouse=True)
+def put_back(project):
+    """The files a test edits, as they were before it (written only if they changed)."""
+    edited = [manuscript(project), project / "house-templates" / "html" / "html.css",
+              project / "taidan.toml"]
+    before = {path: path.read_bytes() if path.exists() else None for path in edited}
+    yield
+    for path, data in before.items():
+        if (path.read_bytes() if path.exists() else None) == data:
+            continue
+        if data is None:
+            path.unlink()
+        else:
+            path.write_bytes(data)
+
+
 def outputs(project) -> dict[str, bytes]:
     return {str(p.relative_to(project / "build")): p.read_bytes()
             for p in sorted((project / "build").rglob("*")) if p.is_file()}
@@ -101,8 +165,12 @@ def server(project):
     served = Served(project)
     yield served
     if served.proc.poll() is None:
-        served.proc.kill()
-        served.proc.wait()
+        served.proc.terminate()
+        try:
+            served.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            served.proc.kill()
+            served.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +210,9 @@ def test_the_index_lists_the_manuscript(server):
     assert f'href="/{NAME}/"' in body.decode() and "「AIは親切なエイリアン」" in body.decode()
 
 
-def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, page):
+def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, page, artefacts):
+    server.quiet()
+    proof_has(page, LAST_LINE, 5)
     frame = "document.getElementById('proof').contentWindow"
     page.evaluate(f"{frame}.scrollTo(0, 1500)")
     page.wait_for_timeout(200)  # the page notes the position as it scrolls
@@ -155,11 +225,12 @@ def test_an_edit_appears_without_reload_and_keeps_the_scroll(server, project, pa
     assert abs(page.evaluate(f"{frame}.scrollY") - 1500) <= 2
     # the proof's links to the web open in a new tab, never inside the frame
     assert page.evaluate(f"{frame}.document.querySelector('a[href^=\"https://\"]').target") == "_blank"
-    BUILD.mkdir(exist_ok=True)
-    page.screenshot(path=str(BUILD / "serve-preview.png"))
+    page.screenshot(path=str(artefacts / "serve-preview.png"))
 
 
-def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, page):
+def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, page, artefacts):
+    server.quiet()
+    proof_has(page, LAST_LINE, 5)
     edit(project, "サム：日本はAIを", "ボブ：日本はAIを")
     page.locator("#problems li").first.wait_for(timeout=5000)
     checked = subprocess.run([sys.executable, "-m", "taidan", "check", f"manuscript/{NAME}.md"],
@@ -168,9 +239,9 @@ def test_a_broken_manuscript_shows_its_problems_and_recovers(server, project, pa
     assert checked.returncode == 2 and expected and expected[0].startswith(f"manuscript/{NAME}.md:")
     assert page.locator("#problems li").all_inner_texts() == expected  # the same lines as check
     assert page.locator("#problems").is_visible()
-    proof_has(page, "編集部が書き足したこの一文", 1)  # the last good version, below them
+    proof_has(page, LAST_LINE, 1)  # the last good version, below them
     server.wait_for(re.escape(expected[0]), server.err, 5)  # and in the terminal
-    page.screenshot(path=str(BUILD / "serve-problems.png"))
+    page.screenshot(path=str(artefacts / "serve-problems.png"))
     edit(project, "ボブ：日本はAIを", "サム：日本はAIを")
     page.locator("#problems").wait_for(state="hidden", timeout=5000)
     server.wait_for(rf"manuscript/{NAME}\.md: fixed", server.out, 5)
@@ -197,7 +268,8 @@ def test_taidan_toml_problems_show_and_recover(server, project, page):
 
 
 def test_saves_during_a_build_are_coalesced(server, project, page):
-    proofs = lambda: json.loads(server.request("GET", "/_taidan/state")[2])["manuscripts"][0]["proof"]
+    proofs = lambda: server.state()["manuscripts"][0]["proof"]
+    server.quiet()
     before = proofs()
     for n in range(1, 9):  # eight saves 30 ms apart: a proof takes longer than that to build
         edit(project, "期待しています" + "。" * n, "期待しています" + "。" * (n + 1))
@@ -212,29 +284,24 @@ def test_saves_during_a_build_are_coalesced(server, project, page):
 def test_other_files_in_the_project_folder_change_nothing(server, project):
     """Only taidan.toml is watched in the project's folder (a log of the server's own
     output written there once made it rebuild for ever)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the rebuilds of the tests before have finished
-        state = json.loads(server.request("GET", "/_taidan/state")[2])
-        if not state["manuscripts"][0]["pages"]["building"]:
-            break
-        time.sleep(0.1)
-    version = state["version"]
+    version = server.quiet()["version"]
     (project / "serve.log").write_text("taidan: serving ...\n", encoding="utf-8")
     time.sleep(1)
-    assert json.loads(server.request("GET", "/_taidan/state")[2])["version"] == version
+    assert server.state()["version"] == version
 
 
-def test_the_page_gallery_follows_the_print_edition(server, project, page):
+def test_the_page_gallery_follows_the_print_edition(server, project, page, artefacts):
+    server.quiet()
     gallery = page.locator("#pages")
     page.wait_for_function("document.getElementById('pages').dataset.serial > 0", timeout=60000)
     page.wait_for_function("!document.getElementById('pages').classList.contains('stale')",
                            timeout=60000)
     before = int(gallery.get_attribute("data-serial"))
-    edit(project, "編集部が書き足したこの一文", "編集部が書き足したこの一文（Rev2）")
+    edit(project, LAST_LINE, LAST_LINE.replace("。", "（Rev2）。"))
     # stale while the print edition is rebuilt, then the new pages
     page.wait_for_function("document.getElementById('pages').classList.contains('stale')",
                            timeout=5000, polling=10)
-    page.screenshot(path=str(BUILD / "serve-gallery-updating.png"))
+    page.screenshot(path=str(artefacts / "serve-gallery-updating.png"))
     page.wait_for_function(f"document.getElementById('pages').dataset.serial > {before}"
                            " && !document.getElementById('pages').classList.contains('stale')",
                            timeout=60000)
@@ -248,7 +315,7 @@ def test_the_page_gallery_follows_the_print_edition(server, project, page):
     assert status == 200 and headers["Content-Type"] == "application/pdf"
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
     assert "（Rev2）" in text
-    page.screenshot(path=str(BUILD / "serve-gallery.png"))
+    page.screenshot(path=str(artefacts / "serve-gallery.png"))
 
 
 CATALOG = {
@@ -284,10 +351,12 @@ TRAVERSALS = ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
 
 
 def test_nothing_outside_what_it_publishes(server, project):
-    folder, = (project / "tmp").glob("taidan-serve-*")  # the preview's own folder (TMPDIR)
-    (folder / NAME / "out.txt").symlink_to("/etc/hostname")
-    (folder / NAME / "etc").symlink_to("/etc")
-    (folder / NAME / "in.html").symlink_to(folder / NAME / "proof.html")
+    own, = (project / "tmp").glob("taidan-serve-*")  # the preview's own folder (TMPDIR)
+    folder = own / "preview" / NAME
+    for name, target in (("out.txt", Path("/etc/hostname")), ("etc", Path("/etc")),
+                         ("in.html", folder / "proof.html")):
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(target)
     for path in TRAVERSALS:
         status, _, body = server.request("GET", path)
         assert status == 404, path
@@ -298,6 +367,7 @@ def test_nothing_outside_what_it_publishes(server, project):
 def test_the_gallery_pdf_is_the_print_edition(server, project, tmp_path):
     """The warm worker (one FontConfiguration kept between builds) writes the same bytes
     as `taidan build`."""
+    server.quiet()
     subprocess.run([sys.executable, "-m", "taidan", "build", f"manuscript/{NAME}.md", "--edition",
                     "print", "--out", str(tmp_path)], cwd=project, check=True, capture_output=True,
                    env={**os.environ, "TAIDAN_TEMPLATES": str(project / "house-templates")})
@@ -305,6 +375,7 @@ def test_the_gallery_pdf_is_the_print_edition(server, project, tmp_path):
 
 
 def test_head_range_and_headers(server):
+    server.quiet()
     status, headers, body = server.request("GET", f"/{NAME}/{NAME}.pdf")
     size = len(body)
     assert status == 200 and int(headers["Content-Length"]) == size > 10000
@@ -328,6 +399,7 @@ def test_head_range_and_headers(server):
 
 def test_200_concurrent_requests(server):
     paths = [f"/{NAME}/proof.html", f"/{NAME}/{NAME}.pdf", "/_taidan/state", "/", f"/{NAME}/"]
+    server.quiet()
     expected = {p: server.request("GET", p)[2] for p in paths[:2]}
     start = threading.Barrier(200)
 
@@ -345,22 +417,32 @@ def test_200_concurrent_requests(server):
             assert body == expected[path]
 
 
-def test_sigterm_stops_cleanly_and_keeps_every_output(server, project):
-    written = manuscript(project).read_bytes()
-    before = outputs(project)
-    folder, = (project / "tmp").glob("taidan-serve-*")
-    server.proc.send_signal(signal.SIGTERM)
-    assert server.proc.wait(15) == 0
-    time.sleep(0.2)  # the output readers finish
-    assert not any("Traceback" in line for line in server.err + server.out), server.err
-    assert manuscript(project).read_bytes() == written
-    assert outputs(project) == before and b"%PDF- an earlier build's output" in before.values()
-    assert not folder.exists()  # its own temporary folder, and only that, is gone
-    assert list((project / "tmp").iterdir()) == []  # the print worker's fonts' folder too
+def test_sigterm_stops_cleanly_and_keeps_every_output(tmp_path):
+    """SIGTERM once the print worker has built (WeasyPrint's fonts' folder exists): every
+    output stays, and every folder the server made in TMPDIR goes."""
+    project = new_project(tmp_path)
+    served = Served(project)
+    try:
+        served.wait_for(rf"pages of manuscript/{NAME}\.md", served.out, 120)
+        written = manuscript(project).read_bytes()
+        before = outputs(project)
+        # the print worker's temporary files are inside the server's own folder
+        own, = (project / "tmp").iterdir()
+        assert own.name.startswith("taidan-serve-")
+        assert any(p.name.startswith("weasyprint-") for p in (own / "tmp").iterdir())
+        assert served.stop(signal.SIGTERM) == 0
+        assert not any("Traceback" in line for line in served.err + served.out), served.err
+        assert manuscript(project).read_bytes() == written
+        assert outputs(project) == before and b"%PDF- an earlier build's output" in before.values()
+        assert list((project / "tmp").iterdir()) == []  # its own folder, and only that, is gone
+    finally:
+        if served.proc.poll() is None:
+            served.proc.kill()
 
 
-def test_ctrl_c_and_the_network_address(project):
-    """--host 0.0.0.0 prints the address to type on another device; SIGINT stops it."""
+def test_ctrl_c_and_the_network_address(tmp_path):
+    """--host 0.0.0.0 prints the address to type on another device; Ctrl-C stops it."""
+    project = new_project(tmp_path)
     served = Served(project, "--host", "0.0.0.0")
     try:
         lan = served.wait_for(r"on this network: http://([\d.]+):(\d+)/", served.out, 10)
@@ -368,9 +450,7 @@ def test_ctrl_c_and_the_network_address(project):
         conn = http.client.HTTPConnection(lan.group(1), int(lan.group(2)), timeout=10)
         conn.request("GET", "/")
         assert conn.getresponse().status == 200
-        served.proc.send_signal(signal.SIGINT)
-        assert served.proc.wait(15) == 0
-        time.sleep(0.2)
+        assert served.stop(signal.SIGINT) == 0
         assert not any("Traceback" in line for line in served.err), served.err
         assert list((project / "tmp").iterdir()) == []  # its temporary folders are gone
     finally:
@@ -378,14 +458,17 @@ def test_ctrl_c_and_the_network_address(project):
             served.proc.kill()
 
 
-def test_stopped_while_starting(project):
-    """SIGINT while the first proof is built and the print worker imports WeasyPrint."""
+def test_stopped_while_starting(tmp_path):
+    """Ctrl-C while the first proof is built and the print worker imports WeasyPrint."""
+    project = new_project(tmp_path)
+    (project / "tmp").mkdir()
     env = {**os.environ, "TMPDIR": str(project / "tmp"), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "taidan", "serve", "--port", "0"], cwd=project,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     first = proc.stdout.readline()  # printed before the server listens
     assert first.startswith("proof of manuscript/"), first
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # the server, and its print worker as it starts
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err + out, err
     assert list((project / "tmp").iterdir()) == []

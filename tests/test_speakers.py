@@ -158,6 +158,7 @@ def pdf_text(pdf: Path) -> str:
                           text=True).stdout
 
 
+@pytest.mark.chromium
 def test_the_print_editions_print_joint_labels_once(build_once):
     en = pdf_text(build_once("print", EN)["speakers-en.pdf"])
     for label in ("Ann & Bob We both heard it.", "Ann, Bob & Cy And so did the printer.",

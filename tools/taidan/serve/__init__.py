@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -84,11 +85,21 @@ def run(args: list[Path], host: str, port: int, open_browser: bool, say=lambda l
     if stop.is_set():
         server.server_close()
         return
-    folder = Path(tempfile.mkdtemp(prefix="taidan-serve-"))
-    preview = Preview(find, folder, ignored=[build_dir, folder], say=say, warn=warn)
-    server.preview = preview
+    # One folder holds everything the preview writes, and is removed at the end: the pages it
+    # serves (preview/) and, as TMPDIR, every temporary file of this process and of the print
+    # worker, which inherits it. WeasyPrint keeps @font-face files in a folder of its own that
+    # only its FontConfiguration's __del__ removes, which a worker killed mid-build never
+    # reaches; inside this folder, it goes with the server's however the worker ended.
+    own = Path(tempfile.mkdtemp(prefix="taidan-serve-"))
+    folder, temp = own / "preview", own / "tmp"
+    folder.mkdir()
+    temp.mkdir()
+    before = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(temp)
     thread = None
     try:
+        preview = Preview(find, folder, ignored=[build_dir, own], say=say, warn=warn)
+        server.preview = preview
         preview.start()
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                   name="taidan-http", daemon=True)
@@ -98,11 +109,17 @@ def run(args: list[Path], host: str, port: int, open_browser: bool, say=lambda l
             pass
     finally:
         say("taidan: stopping")
-        preview.stop()
+        if server.preview is not None:
+            server.preview.stop()  # the print worker is gone once it returns
         if thread is not None:  # shutdown() waits for serve_forever(), so only once it runs
             server.shutdown()
         server.server_close()
-        shutil.rmtree(folder, ignore_errors=True)  # the preview's own files, never build/
+        shutil.rmtree(own, ignore_errors=True)  # the preview's own files, never build/
+        if before[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before[0]
+        tempfile.tempdir = before[1]
 
 
 def _announce(server, host: str, catalog: Path, open_browser: bool, say) -> None:

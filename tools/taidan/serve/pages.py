@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 RESOLUTION = 60  # dots per inch of the page images: an A5 page is 350 x 496 pixels
@@ -34,12 +35,13 @@ def _worker(conn) -> None:
     """The worker's loop: one job in, one result out, until told to stop."""
     # First of all: SIGTERM (the server's stop, when a build takes too long) unwinds like
     # the end of the loop, at any point, so temporary files and the fonts' folder go too.
+    # (Whatever a harder end leaves is in the server's own TMPDIR, removed after this process.)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # deferred: in the print worker, after its signal handler is set
     from taidan.pipeline import parallel
 
     parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
-    weasy = None
+    pdf = None
     try:
         from taidan.engines.weasyprint import pdf  # deferred: WeasyPrint, once, in the print worker
 
@@ -61,7 +63,7 @@ def _worker(conn) -> None:
                 return
             conn.send(_build(*job))
     finally:
-        if weasy is not None:
+        if pdf is not None:  # its fonts' folder goes now, not at interpreter exit
             pdf.keep_fonts(False)
 
 
@@ -134,29 +136,50 @@ class Gallery:
             return name in self._pending
 
     def stop(self) -> None:
-        self._stopping = True
+        """Returns once the worker is gone: nothing writes in the server's folders after."""
+        with self._lock:  # from now on no worker is started (see _spawn)
+            self._stopping = True
+            process, conn = self._process, self._conn
         self._wake.set()
-        # the gallery's thread drops the worker when it dies (Ctrl-C reaches it too): hold it
-        process, conn = self._process, self._conn
         if process is not None:
             try:
                 conn.send(None)
             except (OSError, ValueError):
                 pass
             process.join(2)
-            if process.is_alive():
+            if process.is_alive():  # in a build: SIGTERM unwinds it
                 process.terminate()
                 process.join(2)
+            if process.is_alive():  # not back to Python in time (a long C call)
+                process.kill()
+                process.join()
         self._thread.join(3)
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> bool:
+        """Starts a worker, unless the gallery is stopping (False then): a worker started by
+        the gallery's thread after stop() would be waited for by no one, and killed mid-build
+        when the server exits (WeasyPrint's fonts' folder left behind)."""
         # spawn, not fork: the server has threads by now, and a fork copies their locks
         context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_worker, args=(child,), name="taidan-print",
-                                        daemon=True)
-        self._process.start()
-        child.close()
+        with self._lock:
+            if self._stopping:
+                return False
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=_worker, args=(child,), name="taidan-print",
+                                            daemon=True)
+            # SIGINT blocked while it starts, and so for its whole life (a signal mask is
+            # inherited): a terminal's Ctrl-C reaches every process of the group, even one
+            # still starting Python, and stopping is the server's to decide. multiprocessing
+            # starts its resource tracker the same way, then unblocks SIGINT: it is started
+            # first, so that the mask holds when the worker starts.
+            resource_tracker.ensure_running()
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            child.close()
+            return True
 
     def _loop(self) -> None:
         while True:
@@ -182,8 +205,8 @@ class Gallery:
     def _call(self, name: str, path: Path, options, fresh: bool):
         self._serial += 1
         folder = self.folder / name
-        if self._process is None or not self._process.is_alive():
-            self._spawn()
+        if (self._process is None or not self._process.is_alive()) and not self._spawn():
+            return "failed", "the preview is stopping"
         try:
             self._conn.send((path, options, folder, self._serial, fresh))
             status, value = self._conn.recv()
