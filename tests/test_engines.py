@@ -106,10 +106,45 @@ def test_every_patch_is_installed_and_runs_in_a_print_build(tmp_path):
         "leaders": {"replaced": ["handle_leader"], "ran": ["handle_leader"]},
         "speed": {"replaced": ["page_references", "set_page_type_computed_styles"],
                   "ran": ["page_references", "set_page_type_computed_styles"]},
+        "images": {"replaced": ["__init__"], "ran": []},  # the interview has no picture: see below
     }
     # the book itself: its footnote is printed
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
     assert "ショートフィルムの音声より" in text.replace(" ", "")
+
+
+SAME_BOOK_ELSEWHERE = """
+import shutil, sys
+from pathlib import Path
+from taidan.editions import Options
+from taidan.engines.weasyprint import images, install
+from taidan.load import load
+from taidan.pipeline.build import produce
+
+install()
+source, work = Path(sys.argv[1]), Path(sys.argv[2])
+pdfs = []
+for folder in ("here", "elsewhere/deeper"):
+    copy = work / folder
+    shutil.copytree(source.parent / "images", copy / "images")
+    shutil.copy(source, copy / source.name)
+    m = load(copy / source.name)
+    pdfs.append(produce("print", m, Options())[m.name + ".pdf"])
+    with images.disabled():
+        pdfs.append(produce("print", m, Options())[m.name + ".pdf"])
+print(pdfs[0] == pdfs[2], pdfs[1] == pdfs[3], sorted(images.PATCH.ran))
+"""
+
+
+def test_the_same_book_in_another_folder_gives_the_same_pdf(tmp_path):
+    """A book with a picture, built in two folders: the same bytes. WeasyPrint's own names
+    (the images patch switched off) differ, so the test can fail."""
+    done = subprocess.run([sys.executable, "-c", SAME_BOOK_ELSEWHERE,
+                           str(ROOT / "tests" / "corpus" / "ok-image.md"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=600,
+                          env=clean_env(PYTHONPATH=str(ROOT / "tools")))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "['__init__']"]
 
 
 # ---- dependencies declared ----------------------------------------------------------------

@@ -9,7 +9,8 @@
   overflows;
 - ``footnotes``: no footnote sent to a later page by a rounding error;
 - ``leaders``: a contents page's dot leaders drawn as one text box a line;
-- ``speed``: no step whose cost grows with the square of the page count.
+- ``speed``: no step whose cost grows with the square of the page count;
+- ``images``: an image's PDF name from its bytes, not from its path.
 
 The patches reach into the internals of one version of each library, so ``require_pinned``
 refuses any other: ``PINS`` must equal pyproject.toml's pins (tests/test_engines.py).
@@ -28,7 +29,7 @@ def install() -> None:
 
     fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
     # deferred: they import WeasyPrint, which fast_import imports the quick way first
-    from taidan.engines.weasyprint import footnotes, justify, leaders, linebreak, speed
+    from taidan.engines.weasyprint import footnotes, images, justify, leaders, linebreak, speed
 
-    for module in (justify, linebreak, footnotes, leaders, speed):
+    for module in (justify, linebreak, footnotes, leaders, speed, images):
         module.install()
