@@ -206,3 +206,20 @@ def test_a_house_style_font_is_readable_and_invalidates_the_cache(tmp_path):
     assert cache.project_digest(options) == before
     own.write_bytes(own.read_bytes() + b"\0")  # another size: another key
     assert cache.project_digest(options) != before
+
+
+def test_a_parallel_build_leaves_no_folder_of_fonts(tmp_path):
+    """WeasyPrint keeps each document's @font-face files in a folder that only its
+    FontConfiguration's __del__ removes; forked workers never run it. After a build of two
+    PDF editions side by side, TMPDIR is as empty as before."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = subprocess.run([sys.executable, "-m", "taidan", "build", str(INTERVIEW), "--edition",
+                           "print", "handout", "--jobs", "2", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600,
+                          env=clean_env(PYTHONPATH=str(ROOT / "tools"), TMPDIR=str(temp),
+                                        TAIDAN_NO_CACHE="1"))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".pdf") == [
+        INTERVIEW.stem + "-handout.pdf", INTERVIEW.stem + ".pdf"]
+    assert list(temp.iterdir()) == []

@@ -15,7 +15,7 @@ from hashlib import md5
 from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
 from weasyprint.images import RasterImage
 
-from taidan.engines.weasyprint import Patches, require_pinned
+from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 PATCH = Patches("images")
 disabled = PATCH.disabled  # WeasyPrint's own image names inside the block (to compare with)

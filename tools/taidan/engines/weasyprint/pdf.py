@@ -48,11 +48,27 @@ def write_pdf(html: str, m) -> bytes:
     # one guard for every engine: refusals become problems in the build (taidan.pipeline.guard)
     fetcher = guard.weasyprint_fetcher(guard.roots(m))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-    with _font_failures() as failed:
-        pdf = document.write_pdf(font_config=_kept_fonts or FontConfiguration(), pdf_tags=True)
+    config = _kept_fonts or FontConfiguration()
+    try:
+        with _font_failures() as failed:
+            pdf = document.write_pdf(font_config=config, pdf_tags=True)
+    finally:
+        if config is not _kept_fonts:
+            _release(config)
     if failed:
         raise FontNotLoaded(failed)
     return pdf
+
+
+def _release(config) -> None:
+    """Removes the folder of @font-face files a FontConfiguration made. WeasyPrint removes it
+    only in ``__del__``, which a forked worker ending with os._exit never reaches: every
+    parallel build left two folders of fonts in TMPDIR."""
+    import shutil  # deferred: only a PDF build has a folder of fonts to remove
+
+    folder, config._folder = getattr(config, "_folder", None), None
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
