@@ -1,4 +1,16 @@
-"""A footnote fix for WeasyPrint 70: no footnote sent to a later page by a rounding error.
+"""Footnote fixes for WeasyPrint 70: no footnote lost, none sent to a later page by a
+rounding error.
+
+**A line kept by moving notes away.** When a line does not fit at the foot of a page,
+``_linebox_layout`` (``weasyprint/layout/block.py``) first tries to make room by moving the
+page's last notes to the next page; if the line then fits, it is kept, but the notes its
+own calls refer to are never laid out: the call is printed and its note is lost (an English
+book in B6, 80 notes: note 43 was nowhere). ``install()`` lays out that line's notes
+before keeping it, moving them to the next page if they do not fit. And it keeps notes on
+the page of their calls: a line that does not fit goes to the next page, as in any book,
+instead of the page's last notes (with 80 notes, every paper and face had one to seven notes
+a page after their calls). With ``footnote-policy: line`` in the print and handout
+stylesheets, a line whose own note does not fit goes to the next page with its note.
 
 Each time a footnote is added to a page, ``LayoutContext._update_footnote_area``
 (``weasyprint/layout/__init__.py``) lays out the footnote area again and calls it an
@@ -9,7 +21,7 @@ moved to the next page, and so is every later note of that page, one page each; 
 past the last page were lost (English print editions with three notes on a page printed
 one, the others on the colophon or nowhere).
 
-``install()`` compares with a tolerance of 1/100 px. Upstream: the comparison in
+**Rounding.** ``install()`` compares with a tolerance of 1/100 px. Upstream: the comparison in
 ``_update_footnote_area`` should allow for rounding. Pinned to WeasyPrint 70.0 like
 ``taidan.engines.weasyprint.justify``.
 """
@@ -21,11 +33,30 @@ import textwrap
 
 from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
 from weasyprint import layout
+from weasyprint.layout import block
 
 from taidan.engines.weasyprint.patching import Patches, require_pinned
 
 _STOCK = "overflow = last_child_bottom > footnote_area_bottom"
 _FIXED = "overflow = last_child_bottom > footnote_area_bottom + 0.01  # px: not rounding"
+
+# In _linebox_layout: the line kept once notes were moved away, its own notes laid out first
+_KEPT = """                if not context.overflows_page(bottom_space, new_position_y + offset_y):
+                    new_children.append(line)
+"""
+_KEPT_WITH_NOTES = """                if not context.overflows_page(bottom_space, new_position_y + offset_y):
+                    for descendant in line.descendants():  # taidan: this line's own notes
+                        if descendant.footnote in context.footnotes:
+                            if context.layout_footnote(descendant.footnote):
+                                context.report_footnote(descendant.footnote)
+                            new_footnotes.append(descendant.footnote)
+                    new_children.append(line)
+"""
+
+# ... and notes stay on the page of their calls: an overflowing line goes to the next page
+# rather than the page's last notes (which left a call on one page, its note on the next)
+_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
+_NO_REPORT = "report = False  # taidan: notes stay on the page of their calls"
 
 PATCH = Patches("footnotes")
 disabled = PATCH.disabled  # WeasyPrint's own comparison inside the block (to compare with)
@@ -53,3 +84,20 @@ def install() -> None:
         return fixed(self)
 
     PATCH.replace(layout.LayoutContext, "_update_footnote_area", _update_footnote_area)
+
+    source = inspect.getsource(block._linebox_layout)
+    if source.count(_KEPT) != 1 or source.count(_REPORT) != 1:
+        raise RuntimeError("taidan.engines.weasyprint.footnotes: weasyprint.layout.block."
+                           "_linebox_layout is not the one this module was written for")
+    namespace = dict(vars(block))
+    exec(compile(source.replace(_KEPT, _KEPT_WITH_NOTES).replace(_REPORT, _NO_REPORT), inspect.getsourcefile(block), "exec"),  # noqa: S102
+         namespace)  # WeasyPrint's own source, the kept line's notes laid out
+    stock_linebox, fixed_linebox = block._linebox_layout, namespace["_linebox_layout"]
+
+    def _linebox_layout(*args, **kwargs):
+        if not PATCH.enabled:
+            return stock_linebox(*args, **kwargs)
+        PATCH.ran.add("_linebox_layout")
+        return fixed_linebox(*args, **kwargs)
+
+    PATCH.replace(block, "_linebox_layout", _linebox_layout)
