@@ -41,6 +41,12 @@ def not_text(value: str) -> tuple[str, str] | None:
     return None
 
 
+def _is_text(value) -> bool:
+    """A value a field of text may hold: text, a number YAML read, or nothing (not a
+    mapping, a list or true/false, which would print as Python's own text)."""
+    return value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool))
+
+
 def _did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(choices)
@@ -308,6 +314,11 @@ class FrontMatter:
             for name in item:
                 if name not in fields:
                     self._unknown(node, name, key, fields)
+            shaped = [f for f in fields if not _is_text(item.get(f))]
+            if shaped:
+                self._problem(_field(node, shaped[0]),
+                              f"the field '{shaped[0]}' of an entry of '{key}' must be text")
+                continue
             missing = [f for f in fields if not str(item.get(f) or "").strip()]
             if missing:
                 self._problem(node, f"an entry of '{key}' has no {missing[0]}")
@@ -340,6 +351,11 @@ class FrontMatter:
         for name in item:
             if name not in SPEAKER_FIELDS:
                 self._unknown(item_node, name, "speaker", SPEAKER_FIELDS)
+        shaped = [f for f in SPEAKER_FIELDS if not _is_text(item.get(f))]
+        if shaped:
+            self._problem(_field(item_node, shaped[0]),
+                          f"the speaker field '{shaped[0]}' must be text")
+            return
         fields = {f: str(item.get(f) or "").strip() for f in SPEAKER_FIELDS}
         if not fields["id"] or not fields["name"]:
             self._problem(item_node, "a speaker needs at least an id and a name")
