@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -96,8 +97,37 @@ def _report(problems) -> int:
     return EXIT_PROBLEMS
 
 
+# Where Python swallows an exception (printing "Exception ignored") and goes on: an object's
+# __del__, a weak reference's callback, logging's fork handlers
+_SWALLOWING = {"__del__", "remove", "_releaseLock", "_acquireLock", "_after_at_fork_child_reinit_locks"}
+
+
+def _interrupted(signum, frame) -> None:
+    """Ctrl-C or SIGTERM: the command stops where it is (KeyboardInterrupt), and what it
+    started is cleaned up. Landing where Python would swallow the exception, the signal is
+    sent again a moment later, when the program is back in its own code."""
+    if frame is not None and frame.f_code.co_name in _SWALLOWING or _in_del(frame):
+        import threading  # deferred: only a signal landing in such a place needs it
+
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
+    for each in (signal.SIGINT, signal.SIGTERM):  # once: the cleanup is not interrupted again
+        signal.signal(each, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _in_del(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # taidan serve sets its own
+        signal.signal(signum, _interrupted)
     command = {"new": _new, "check": _check, "build": _build, "serve": _serve, "send": _send,
                "catalog": _catalog}[args.command]
     try:
@@ -111,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(err)
     except BrokenPipeError:  # the reader of our output went away (| head)
         return EXIT_OK
+    except KeyboardInterrupt:
+        warn("taidan: interrupted")
+        return EXIT_INTERRUPTED
+    finally:  # past the command, a signal ends the process as usual (no traceback at exit)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _project(inputs: list[Path]):

@@ -100,14 +100,38 @@ class ChromiumFailed(RuntimeError):
     """Chromium ended, crashed, timed out or refused a command."""
 
 
+# The process groups of the browsers this process started and has not yet killed.
+RUNNING: set[int] = set()
+
+
+def kill_all() -> None:
+    """Kills every browser this process started, at once (a build's worker being stopped:
+    no time to ask them to quit)."""
+    for group in list(RUNNING):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        RUNNING.discard(group)
+
+
+SOCKET_FOLDER_MAX = 48  # TMPDIR's length that leaves room for Chromium's socket's own path
+
+
 def _environment(folder: Path) -> dict[str, str]:
     """Chromium's environment: a home inside its temporary folder, so that what it writes
     beside the profile (~/.config/chromium/Crash Reports, ~/.cache/dconf) goes with it. The
     user's fonts stay visible: XDG_DATA_HOME (fontconfig's fonts folder) is the user's."""
     home = folder / "home"
     data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    # Chromium makes its singleton socket in a folder under TMPDIR and aborts (status -6)
+    # when the socket's path passes the 107 bytes a Unix socket's name may have: a deep
+    # TMPDIR (a build's own scratch folder inside pytest's, say) gives it /tmp instead
+    temp = os.environ.get("TMPDIR") or "/tmp"
+    if len(temp) > SOCKET_FOLDER_MAX:
+        temp = "/tmp"
     return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": data}
+            "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": data, "TMPDIR": temp}
 
 
 class Browser:
@@ -126,6 +150,7 @@ class Browser:
                  *ARGS, "--remote-debugging-pipe", f"--user-data-dir={folder / 'profile'}"],
                 stdin=commands_read, stdout=answers_write, stderr=log, env=_environment(folder),
                 start_new_session=True)  # its own group: killed as one, Ctrl-C stays with us
+        RUNNING.add(self.process.pid)
         os.close(commands_read)
         os.close(answers_write)
         self.buffer = b""
@@ -273,6 +298,7 @@ class Browser:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        RUNNING.discard(self.process.pid)
         for fd in (self.commands, self.answers):
             try:
                 os.close(fd)

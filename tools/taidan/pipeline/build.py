@@ -14,7 +14,7 @@ from pathlib import Path
 from taidan.pipeline import cache, guard, load, parallel
 from taidan.config.style import warnings as style_warnings
 from taidan.editions import EDITIONS, Options, edition, skip_reason
-from taidan.pipeline.output import clean_leftovers, locked, write_atomic
+from taidan.pipeline.output import clean_leftovers, locked, scratch, write_atomic
 from taidan.pipeline.progress import Progress
 from taidan.render.templates_folder import TEMPLATES
 from taidan.errors import EditionsFailed, Problem, ProblemsFound, WorkerFailure, shown
@@ -53,10 +53,22 @@ def build(paths: list[Path], editions: list[str], out: Path, options: Options,
                 pending.append((path, name, digest))
     if not pending:
         return []
-    # an engine that can start ahead of need starts now, while the manuscript is loaded
-    early = _early_engines(pending, workers)
-    for engine in early:
-        engine.start_early()
+    # every temporary file of this build, its workers and its engines goes in one folder,
+    # removed when the build ends however it ends (an error, Ctrl-C, SIGTERM)
+    with scratch():
+        # an engine that can start ahead of need starts now, while the manuscript is loaded
+        early = _early_engines(pending, workers)
+        try:
+            for engine in early:
+                engine.start_early()
+            return _build_pending(pending, out, options, store, early, say, warn, workers)
+        finally:
+            for engine in early:
+                engine.close_early()
+
+
+def _build_pending(pending, out, options, store, early, say, warn, workers) -> list[Path]:
+    """build() from the loading of the manuscripts on (see build)."""
     # like make -k: a bad manuscript is reported and writes nothing; the others are built
     for note in options.style.notes:  # the house faces' missing styles, once a build
         warn(note)

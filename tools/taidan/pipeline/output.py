@@ -67,3 +67,29 @@ def locked(folder: Path, say=print):
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def scratch():
+    """A temporary folder of the process's own, made TMPDIR for it and the workers it forks,
+    removed at the end: whatever a worker killed mid-edition or an engine's profile leaves in
+    it goes with it."""
+    import shutil  # deferred: only a build that has work to do removes the folder
+    import time
+
+    folder = tempfile.mkdtemp(prefix="taidan-build-")
+    before = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    try:
+        yield Path(folder)
+    finally:
+        if before[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before[0]
+        tempfile.tempdir = before[1]
+        for _ in range(20):  # an engine a stopped worker started may still be writing in it
+            shutil.rmtree(folder, ignore_errors=True)
+            if not os.path.exists(folder):
+                break
+            time.sleep(0.1)

@@ -21,6 +21,7 @@ import gc
 import importlib
 import os
 import signal
+import sys
 
 from taidan.editions.registry import EDITIONS
 from taidan.pipeline.output import LOCK_NAME
@@ -50,13 +51,23 @@ def _init_worker() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
     except OSError:
         pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, _stopped)  # the parent ends the build
     for fd in os.listdir("/proc/self/fd"):  # the lock belongs to the parent alone
         try:
             if os.readlink(f"/proc/self/fd/{fd}").endswith(LOCK_NAME):
                 os.close(int(fd))
         except OSError:
             pass
+
+
+def _stopped(signum, frame) -> None:
+    """A worker asked to stop ends at once, and so does a browser it started, so that
+    nothing writes in the build's scratch folder as the parent removes it."""
+    chromium = sys.modules.get("taidan.engines.chromium")  # loaded only where a browser ran
+    if chromium is not None:
+        chromium.kill_all()
+    os._exit(128 + signum)
 
 
 def budget_mb() -> int:
@@ -166,7 +177,11 @@ def _run(jobs: list[tuple], work, started, workers: int | None):
                     process.join()
                 yield jobs[index], result
     finally:
+        for _, process in running.values():  # what a worker leaves goes with the build's
+            process.terminate()                 # scratch folder (pipeline.output.scratch)
         for connection, (_, process) in running.items():
-            process.kill()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
             connection.close()
         _jobs = []
