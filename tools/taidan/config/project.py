@@ -66,6 +66,7 @@ class Publisher:
     name: str = ""
     rights: str = ""
     credits: tuple[tuple[str, str], ...] = ()  # (role, name)
+    date_format: str = ""  # a style or CLDR pattern (taidan.render.dates); "": the language's long form
 
 
 @dataclass
@@ -116,7 +117,8 @@ class Project:
         return Options(**chosen, templates=str(templates) if templates else "",
                        style=self.style(),
                        publisher=Publisher(publisher["name"], publisher["rights"],
-                                           tuple((c["role"], c["name"]) for c in publisher["credits"])),
+                                           tuple((c["role"], c["name"]) for c in publisher["credits"]),
+                                           publisher["date_format"]),
                        certified_by=self.config["accessibility"]["certified_by"])
 
     def style(self):

@@ -177,6 +177,24 @@ class Font(Kind):
         return Text().check(value)
 
 
+class DatePattern(Text):
+    words = ('one of "short", "medium", "long", "full" (the language\'s own forms), or a CLDR '
+             'date pattern such as "d MMMM y"')
+
+    def check(self, value):
+        text, fault = super().check(value)
+        if fault:
+            return None, fault
+        # deferred: Babel is read only when taidan.toml sets a date format
+        from taidan.render.dates import pattern_fault
+
+        why = pattern_fault(text)
+        if why:
+            return None, (f"'{text}' {why}", "e.g. \"d MMMM y\" (3 November 2025) or \"MMMM d, y\" "
+                          "(November 3, 2025); see https://babel.pocoo.org/en/latest/dates.html")
+        return text, None
+
+
 class Colour(Kind):
     words = 'a colour, "#rrggbb" or "#rgb"'
 
@@ -282,6 +300,15 @@ SETTINGS = (
     Setting("publisher", "name", Text(), "", "the publisher, when the front matter names none",
             example="Your Press"),
     Setting("publisher", "rights", Text(), "", "the rights statement", example="© 2026 Your Press"),
+    Setting("publisher", "date_format", DatePattern(), "",
+            "how dates are printed, in the manuscript's language", example="long",
+            doc="The title page, colophon, handout, cover and EPUB print the date as readers "
+                "of the manuscript's language write it (Babel's \"long\" form: 3 November 2025, "
+                "November 3, 2025 for en-US, 2025年11月3日, 3. November 2025, 3 novembre 2025; "
+                "plain en is written day first). A CLDR pattern (d day, M month, y year, E "
+                "weekday, text in 'quotes') gives a form of its own in that language. "
+                "Machine-readable dates (the EPUB's and PDF's metadata) stay YYYY-MM-DD.",
+            default_text='"long"'),
     Setting("publisher", "credits", Credits(), [], "who did what, besides the interviewees",
             example=[{"role": "Editing", "name": "Your Name"}]),
     Setting("accessibility", "certified_by", Text(), "",

@@ -176,7 +176,8 @@ class FrontMatter:
                     publisher=strings["publisher"], credits=credits, contacts=contacts,
                     source=strings["source"], identifier=strings["identifier"],
                     rights=strings["rights"], cover=strings["cover"],
-                    description=strings["description"], isbn=isbn_digits, series=series)
+                    description=strings["description"], isbn=isbn_digits, series=series,
+                    date_format=self.publisher.date_format if self.publisher else "")
         return meta, speakers
 
     def _isbn(self, node) -> str:
