@@ -227,6 +227,18 @@ def test_word_gaps_of_the_handout(handout):
     assert len(loose) <= 0.02 * len(lines), [(line.text, round(line.widest / space, 2)) for line in loose]
 
 
+@pytest.mark.parametrize("paper, sheet", [("A5", (210, 297)), ("Letter", (215.9, 279.4))])
+def test_the_handout_is_on_the_office_paper_that_goes_with_the_book(build_once, paper, sheet):
+    """--paper sets the handout too: A4 for A5, B6 and A4 books, Letter for a Letter book."""
+    pdf = build_once("handout", ENGLISH, paper=paper)[f"{NAME}-handout.pdf"]
+    reader = PdfReader(pdf)
+    for page in reader.pages:
+        box = page.mediabox
+        assert [float(box.width) * 25.4 / 72, float(box.height) * 25.4 / 72] == \
+            pytest.approx(sheet, abs=0.05), paper
+    assert "Let’s start with the obvious question" in " ".join(text_of(pdf).split())
+
+
 # ---- the B6 line: no break after a turn's first word --------------------------------------
 
 @pytest.mark.parametrize("paper", list(PAPERS))

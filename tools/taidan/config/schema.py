@@ -282,7 +282,7 @@ SETTINGS = (
             example=edition_names, default_text="all",
             option="--edition", commands=("build",)),
     Setting("build", "paper", OneOf(lambda: tuple(PAPERS)), DEFAULT_PAPER,
-            "page size of the print editions",
+            "page size of the print editions; the handout is A4, or Letter for Letter",
             doc="The sizes: " + ", ".join(f"{p.name} ({p.width:g} x {p.height:g} {p.unit})"
                                           for p in PAPERS.values()) + "; B6 is the Japanese (JIS) B6.",
             option="--paper", commands=("build",)),
