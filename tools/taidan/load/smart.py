@@ -6,6 +6,7 @@ edition gets the same characters:
     "quote"  'quote'   ->  “quote”  ‘quote’    (de: „quote“ ‚quote‘; fr: « quote » “quote”)
     it's  '90s  'em    ->  it’s  ’90s  ’em     (the apostrophe is ’ in every language)
     --  ---  ...       ->  –  —  …
+    300 km  6 a.m.  p. 12  Mr. X  ->  the space no-break (NBSP): a line never parts them
 
 A quote opens after a space, the start of a paragraph or an opening mark, and closes
 otherwise; the character before an inline element (emphasis, a link) counts, so
@@ -36,6 +37,22 @@ OPENERS = set(" \t\n\u00a0\u202f([{<\u201c\u2018\u201e\u201a\u00ab\u2039\u2014\u
 ELISIONS = re.compile(r"(?:\d\d(?!\d)|em\b|tis\b|twas\b|til\b|cause\b|n\b|round\b)", re.I)
 URL = re.compile(r"(?:https?://|mailto:|www\.)[^\s\"'<>]*[^\s\"'<>.,;:!?)\]]")
 DASHES = [("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026")]
+NBSP = "\u00a0"
+# Units a number keeps on its line. Single letters that are also words, grades or easily
+# misread (a, A, B, I, t, l) are left out; so is "in" (a word far more often than inches).
+UNITS = ("mm cm m km µm nm g kg mg µg lb lbs oz ml mL cl dl L ft yd mi mph kph km/h "
+         "s ms µs min h hr hrs "
+         "Hz kHz MHz GHz W kW MW GW Wh kWh mAh V mV kV mA dB kB KB MB GB TB bit bits bps kbps "
+         "Mbps px pt pc rpm cal kcal ha °C °F ° % ‰ "
+         "a.m. p.m. am pm AM PM BC BCE AD CE").split()
+_BEFORE_UNIT = re.compile(r"(?<=\d) (?=(?:" + "|".join(
+    re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w°%]))")
+# Abbreviations that belong with the number or name after them: p. 12, No. 7, S. 12 (de),
+# § 3; Mr. X, Dr Okafor (British usage drops the stop).
+_BEFORE_NUMBER = re.compile(r"(?:(?<![\w.])(?:pp?|[Nn]o|[Nn]os|[Nn]r|[Vv]ol|[Cc]h|[Ff]ig|[Ss]ec|"
+                            r"[Aa]rt|[Pp]ara|S)\.|§§?) (?=\d)")
+_BEFORE_NAME = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Mt|Sr|Jr|Capt|Col|Gen|Lt|Sgt|"
+                          r"Rev|Hon|Fr|Mme|Mlle|Hr|Frau)\.? (?=[A-ZÀ-ÖØ-Þ])")
 
 
 def applies(lang: str) -> bool:
@@ -95,14 +112,23 @@ def _closes_later(text: str, i: int) -> bool:
     return bool(m) and len(m.group(1)) > 3
 
 
+def _together(text: str) -> str:
+    """``text`` with a no-break space where a line must not part two words: a number and
+    its unit (300 km, 6 a.m.), an abbreviation and its number (p. 12), a title and the
+    name after it (Mr. X)."""
+    for pattern in (_BEFORE_UNIT, _BEFORE_NUMBER, _BEFORE_NAME):
+        text = pattern.sub(lambda m: m.group(0)[:-1] + NBSP, text)
+    return text
+
+
 def _text(text: str, ctx: _Context) -> str:
     out, at = [], 0
     for m in URL.finditer(text):
-        out.append(_words(text[at:m.start()], ctx))
+        out.append(_together(_words(text[at:m.start()], ctx)))
         out.append(m.group(0))
         ctx.prev = m.group(0)[-1]
         at = m.end()
-    out.append(_words(text[at:], ctx))
+    out.append(_together(_words(text[at:], ctx)))
     result = "".join(out)
     if ctx.marks[0].endswith(NNBSP):  # « quote »: one narrow space inside, whatever was typed
         result = re.sub(r"\u00ab\u202f[ \u00a0]+", "\u00ab\u202f", result)
