@@ -121,14 +121,15 @@ def _together(text: str) -> str:
     return text
 
 
-def _text(text: str, ctx: _Context) -> str:
+def _text(text: str, ctx: _Context, together: bool = True) -> str:
+    keep = _together if together else str
     out, at = [], 0
     for m in URL.finditer(text):
-        out.append(_together(_words(text[at:m.start()], ctx)))
+        out.append(keep(_words(text[at:m.start()], ctx)))
         out.append(m.group(0))
         ctx.prev = m.group(0)[-1]
         at = m.end()
-    out.append(_together(_words(text[at:], ctx)))
+    out.append(keep(_words(text[at:], ctx)))
     result = "".join(out)
     if ctx.marks[0].endswith(NNBSP):  # « quote »: one narrow space inside, whatever was typed
         result = re.sub(r"\u00ab\u202f[ \u00a0]+", "\u00ab\u202f", result)
@@ -166,14 +167,33 @@ def inlines(nodes: list, lang: str) -> list:
     return _nodes(nodes, _Context(lang))
 
 
-def text(value: str, lang: str) -> str:
-    """A plain string (a title, a caption) with typographic punctuation."""
+def text(value: str, lang: str, together: bool = True) -> str:
+    """A plain string (a title, a caption) with typographic punctuation; ``together``: and
+    the no-break spaces of _together, which the front matter goes without (it is the
+    books' metadata too, where a library searches and sorts it)."""
     if not value or not applies(lang):
         return value
-    return _text(value, _Context(lang))
+    return _text(value, _Context(lang), together)
 
 
 def meta(m: model.Meta) -> model.Meta:
-    """The front matter's display texts (title, subtitle, kicker, description) set."""
-    return dataclasses.replace(m, **{key: text(getattr(m, key), m.lang)
-                                     for key in ("title", "subtitle", "kicker", "description")})
+    """The front matter's display texts set: title, subtitle, kicker, description,
+    publisher, rights, and the credits' and contacts' names, so that a name prints the same
+    in the text, the cast list, the colophon, the cover and the metadata."""
+    def set_(value: str) -> str:
+        return text(value, m.lang, together=False)
+
+    return dataclasses.replace(
+        m, **{key: set_(getattr(m, key))
+              for key in ("title", "subtitle", "kicker", "description", "publisher", "rights")},
+        credits=[model.Credit(set_(c.role), set_(c.name)) for c in m.credits],
+        contacts=[dataclasses.replace(c, name=set_(c.name)) for c in m.contacts])
+
+
+def speakers(declared: list, lang: str) -> list:
+    """The speakers' names, labels and roles set like the text (Zoë O’Neill): the labels a
+    manuscript types are matched whatever their apostrophes (load.structure.fold)."""
+    return [dataclasses.replace(sp, name=text(sp.name, lang, together=False),
+                                label=text(sp.label, lang, together=False),
+                                role=text(sp.role, lang, together=False))
+            for sp in declared]
