@@ -14,8 +14,8 @@ from functools import lru_cache
 STYLES = ("short", "medium", "long", "full")
 DEFAULT_STYLE = "long"
 # A language without a region gets this region's habits: plain "en" is written day first
-# (3 November 2025), as most of the English-speaking world writes it and as the catalog
-# always has; en-US gets November 3, 2025.
+# (3 November 2025), as most of the English-speaking world writes it; en-US gets
+# November 3, 2025.
 DEFAULT_REGION = {"en": "GB"}
 # The CLDR pattern letters that a day alone can fill: era, years, quarters, months, weeks,
 # days and weekdays (hours, minutes and time zones need a time).
