@@ -226,6 +226,36 @@ def test_word_gaps_of_the_handout(handout):
     assert len(loose) <= 0.02 * len(lines), [(line.text, round(line.widest / space, 2)) for line in loose]
 
 
+@pytest.mark.parametrize("paper, sheet", [("A5", (210, 297)), ("Letter", (215.9, 279.4))])
+def test_the_handout_is_on_the_office_paper_that_goes_with_the_book(build_once, paper, sheet):
+    """--paper sets the handout too: A4 for A5, B6 and A4 books, Letter for a Letter book."""
+    pdf = build_once("handout", ENGLISH, paper=paper)[f"{NAME}-handout.pdf"]
+    reader = PdfReader(pdf)
+    for page in reader.pages:
+        box = page.mediabox
+        assert [float(box.width) * 25.4 / 72, float(box.height) * 25.4 / 72] == \
+            pytest.approx(sheet, abs=0.05), paper
+    assert "Let’s start with the obvious question" in " ".join(text_of(pdf).split())
+
+
+@pytest.mark.parametrize("paper", list(PAPERS))
+def test_a_part_opens_a_right_hand_page(paper, book, english):
+    """A part (#) starts a new page, an odd (right-hand) one: its title is the first text on
+    it, under the running head alone."""
+    pdf = book(paper)
+    heads = {english.meta.title} | {s.title_text for s in english.sections}
+    for part in english.parts:
+        found = []
+        for number in range(1, len(PdfReader(pdf).pages) + 1):
+            lines = [line.strip() for line in text_of(pdf, "-f", str(number), "-l", str(number)).splitlines()]
+            if part.title_text in lines:
+                found.append((number, [line for line in lines[:lines.index(part.title_text)] if line]))
+        assert len(found) == 1, (part.title_text, found)
+        number, above = found[0]
+        assert number % 2 == 1, f"{part.title_text!r} on page {number}, a left-hand page ({paper})"
+        assert len(above) <= 1 and set(above) <= heads, (paper, number, above)
+
+
 # ---- the B6 line: no break after a turn's first word --------------------------------------
 
 @pytest.mark.parametrize("paper", list(PAPERS))

@@ -29,7 +29,6 @@ from taidan.editions import EDITIONS, Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
 from taidan.editions.epub_vertical import vertical_runs
 from taidan.engines.chromium import find as find_chromium
-from taidan.load import load
 
 from conftest import INTERVIEW, ROOT
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,6 +138,38 @@ def test_taidan_new_makes_a_valid_project_and_never_overwrites_one(tmp_path):
     assert (tmp_path / "English Book" / "manuscript" / "english-book.md").read_text().count("lang: en") == 1
 
 
+def test_taidan_new_lang_en_makes_an_english_project_that_builds_without_skipping(tmp_path):
+    """Latin faces in its taidan.toml, only the editions for English (a build reports no
+    vertical edition skipped), a sample without Japanese-only syntax, built for real."""
+    run = subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    book = tmp_path / "book"
+    toml = (book / "taidan.toml").read_text(encoding="utf-8")
+    assert toml == schema.skeleton("en")
+    assert '# body_font = "Linux Libertine O"' in toml and "BIZ UD" not in toml
+    config = project.read(book / "taidan.toml")
+    assert config["build"]["editions"] == [name for name, e in EDITIONS.items() if e.langs is None]
+    sample = (book / "manuscript" / "book.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    for japanese_only in (r"\{[^}|]+\|", "《《", r"\^\d+\^", "──"):  # ruby, dots, tate-chu-yoko
+        assert not re.search(japanese_only, sample), japanese_only
+    assert not any("\u3040" <= c <= "\u9fff" for c in sample)  # no kana or kanji
+    run = subprocess.run(TAIDAN + ["build"], cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "skipped" not in run.stdout + run.stderr, run.stdout
+    assert sorted(p.name for p in (book / "build").iterdir() if not p.name.startswith(".")) == [
+        "book-handout.pdf", "book.epub", "book.html", "book.kepub.epub", "book.pdf"]
+    html = (book / "build" / "book.html").read_text(encoding="utf-8")
+    for mark in ('class="narration"', 'class="stage-direction"', "<figcaption>", 'class="scene-break"',
+                 'class="noteref"', "In short: the reader’s eye", 'class="part-title"', "(laughs)",
+                 "<em>One</em>", "<strong>That</strong>", "15 January 2026"):
+        assert mark in html, mark
+    for japanese in ("<ruby>", 'class="dots"', 'class="tcy"'):
+        assert japanese not in html, japanese
+    fonts = subprocess.run(["pdffonts", str(book / "build" / "book.pdf")], capture_output=True,
+                           text=True, check=True).stdout
+    assert "+Latin-Text " in fonts and "+Latin-Text-Italic " in fonts and "BIZ" not in fonts, fonts
+
+
 def test_an_overriding_css_file_loads_a_font_beside_it_or_says_why_not(tmp_path):
     """One file of the project's templates/ overrides the built-in print.css; its relative
     url() resolves beside it (not beside the manuscript), and a font that cannot be loaded
@@ -173,13 +206,13 @@ def test_fonts_named_in_taidan_toml_reach_the_pdf_from_anywhere_on_the_machine(t
     book = tmp_path / "book"
     toml = book / "taidan.toml"
     text = toml.read_text(encoding="utf-8")
-    toml.write_text(text.replace('# label_font = "BIZ UDPGothic"', 'label_font = "IPAexGothc"'), encoding="utf-8")
+    toml.write_text(text.replace('# label_font = "Linux Biolinum O"', 'label_font = "IPAexGothc"'), encoding="utf-8")
     run = subprocess.run(TAIDAN + ["check"], cwd=book, capture_output=True, text=True)
     line = next(n for n, t in enumerate(toml.read_text().splitlines(), 1) if t.startswith("label_font"))
     assert (run.returncode, run.stderr) == (
         2, f"taidan.toml:{line}: no installed font family 'IPAexGothc' (did you mean 'IPAexGothic'?)\n")
-    toml.write_text(text.replace('# label_font = "BIZ UDPGothic"', 'label_font = "IPAexGothic"')
-                    .replace('# body_font = "BIZ UDPMincho"',
+    toml.write_text(text.replace('# label_font = "Linux Biolinum O"', 'label_font = "IPAexGothic"')
+                    .replace('# body_font = "Linux Libertine O"',
                              'body_font = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"')
                     .replace('# accent = "#8a1c1c"', 'accent = "#8a1c1c"'), encoding="utf-8")
     run = subprocess.run(TAIDAN + ["build", "--edition", "print", "handout"], cwd=book, capture_output=True, text=True)

@@ -246,6 +246,16 @@ class Meta:
     description: str
     isbn: str = ""  # digits only (and X), checked: ISBN-10 or ISBN-13
     series: Series | None = None
+    date_format: str = ""  # taidan.toml's [publisher] date_format: "" is the language's long form
+
+    @property
+    def written_date(self) -> str:
+        """The date as readers of the book's language write it (3 November 2025,
+        2025年11月3日): what the pages print. ``date`` stays ISO for the metadata."""
+        # deferred: Babel is needed only by the editions that print a date
+        from taidan.render.dates import written
+
+        return written(self.date, self.lang, self.date_format)
 
     @property
     def moment(self) -> datetime.datetime:

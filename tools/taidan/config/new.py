@@ -1,7 +1,8 @@
 """``taidan new DIR``: a new book project, ready to build (like ``mkdocs new``).
 
-DIR gets taidan.toml (every key, commented: written from taidan.config.schema), manuscript/<DIR's name>.md (a short interview
-that uses every part of the format), manuscript/images/ with the sample's picture, and a
+DIR gets taidan.toml (every key, commented: written from taidan.config.schema for the
+project's language), manuscript/<DIR's name>.md (a short interview that uses every part of
+the format its language uses), manuscript/images/ with the sample's picture, and a
 .gitignore for build/. An existing project is never overwritten.
 """
 
@@ -34,7 +35,7 @@ def create(folder: Path, lang: str = "ja") -> list[Path]:
             raise Refused(f"{folder / existing} already exists: taidan new does not "
                           "overwrite a book project (choose a new folder)")
     files = {
-        folder / "taidan.toml": skeleton().encode("utf-8"),
+        folder / "taidan.toml": skeleton(lang).encode("utf-8"),
         folder / ".gitignore": (SKELETON / "gitignore").read_bytes(),
         folder / "manuscript" / f"{manuscript_name(folder)}.md": (SKELETON / f"{lang}.md").read_bytes(),
         folder / "manuscript" / "images" / "sample.png": (SKELETON / "images" / "sample.png").read_bytes(),

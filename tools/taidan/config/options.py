@@ -15,6 +15,7 @@ class Publisher:
     name: str = ""
     rights: str = ""
     credits: tuple[tuple[str, str], ...] = ()  # (role, name)
+    date_format: str = ""  # a style or CLDR pattern (taidan.render.dates); "": the language's long form
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 taidan.toml's ``[build] paper`` and ``taidan build --paper`` take the names; the print
 and print-vertical stylesheets get the dimensions (``paper_size``) and keep only their
-typesetting per size (type size, margins, characters per line).
+typesetting per size (type size, margins, characters per line). The handout is printed on
+the office paper that goes with the book's size: A4, or Letter for a Letter book.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Paper:
     width: float
     height: float
     unit: str  # "mm" or "in": as the paper is defined (US Letter is 8.5 x 11 inches)
+    handout: str  # the handout's sheet for a book on this paper: the office paper of its region
 
     @property
     def css(self) -> str:
@@ -38,9 +40,9 @@ class Paper:
 
 
 PAPERS = {paper.name: paper for paper in (
-    Paper("A5", 148, 210, "mm"),
-    Paper("B6", 128, 182, "mm"),  # JIS B6, the Japanese B6 (ISO B6 is 125 x 176 mm)
-    Paper("A4", 210, 297, "mm"),
-    Paper("Letter", 8.5, 11, "in"),
+    Paper("A5", 148, 210, "mm", handout="A4"),
+    Paper("B6", 128, 182, "mm", handout="A4"),  # JIS B6, the Japanese B6 (ISO B6 is 125 x 176 mm)
+    Paper("A4", 210, 297, "mm", handout="A4"),
+    Paper("Letter", 8.5, 11, "in", handout="Letter"),
 )}
 DEFAULT_PAPER = "A5"

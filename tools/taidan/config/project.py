@@ -107,7 +107,8 @@ class Project:
         return Options(**chosen, templates=str(templates) if templates else "",
                        style=self.style(),
                        publisher=Publisher(publisher["name"], publisher["rights"],
-                                           tuple((c["role"], c["name"]) for c in publisher["credits"])),
+                                           tuple((c["role"], c["name"]) for c in publisher["credits"]),
+                                           publisher["date_format"]),
                        certified_by=self.config["accessibility"]["certified_by"])
 
     def style(self):

@@ -26,11 +26,12 @@ SECURITY = tuple(PORTS)
 FONT_KEYS = ("body_font", "heading_font", "label_font", "latin_body_font", "latin_heading_font")
 
 
-def edition_names() -> tuple[str, ...]:
+def edition_names(lang: str = "") -> tuple[str, ...]:
+    """The editions, all of them or (``lang``) those for a book in that language."""
     # deferred: taidan.editions imports taidan.config (its Options hold a Publisher and a Style)
     from taidan.editions import EDITIONS
 
-    return tuple(EDITIONS)
+    return tuple(name for name, e in EDITIONS.items() if not lang or e.langs is None or lang in e.langs)
 
 
 def hint(word: str, choices) -> str:
@@ -177,6 +178,24 @@ class Font(Kind):
         return Text().check(value)
 
 
+class DatePattern(Text):
+    words = ('one of "short", "medium", "long", "full" (the language\'s own forms), or a CLDR '
+             'date pattern such as "d MMMM y"')
+
+    def check(self, value):
+        text, fault = super().check(value)
+        if fault:
+            return None, fault
+        # deferred: Babel is read only when taidan.toml sets a date format
+        from taidan.render.dates import pattern_fault
+
+        why = pattern_fault(text)
+        if why:
+            return None, (f"'{text}' {why}", "e.g. \"d MMMM y\" (3 November 2025) or \"MMMM d, y\" "
+                          "(November 3, 2025); see https://babel.pocoo.org/en/latest/dates.html")
+        return text, None
+
+
 class Colour(Kind):
     words = 'a colour, "#rrggbb" or "#rgb"'
 
@@ -214,6 +233,8 @@ class Setting:
     example: object = None  # shown in the skeleton instead of a default that is empty (or a
     # function giving it, called when needed: the editions are known late)
     default_text: str = ""  # the default in words, where its value does not say it
+    latin_example: object = None  # shown instead of example in the skeleton of a project in
+    # a Latin-script language (taidan new --lang en): its faces are Latin ones
     option: str = ""  # the command-line option that beats the key, e.g. "--paper"
     commands: tuple[str, ...] = ()  # the commands taking the option
 
@@ -236,6 +257,10 @@ class Setting:
             return self.default
         return list(self.example()) if callable(self.example) else self.example
 
+    def sample_for(self, latin: bool):
+        """The value the skeleton of a Japanese or (``latin``) a Latin-script project shows."""
+        return self.latin_example if latin and self.latin_example is not None else self.sample
+
 
 # The tables, in the order of the skeleton and the reference page, with what each is for.
 TABLES = {
@@ -249,12 +274,13 @@ TABLES = {
             "comes from the TAIDAN_SMTP_PASSWORD environment variable or password_file.",
 }
 
-_FONTS = {
-    "body_font": ("BIZ UDPMincho", "the body text's font"),
-    "heading_font": ("BIZ UDPGothic", "the headings' font"),
-    "label_font": ("BIZ UDPGothic", "the speaker labels' font"),
-    "latin_body_font": ("EB Garamond", "set ahead of body_font for Latin letters"),
-    "latin_heading_font": ("Linux Biolinum O", "set ahead of heading_font for Latin letters"),
+_FONTS = {  # key: (the Japanese built-in face, the Latin one, help)
+    "body_font": ("BIZ UDPMincho", "Linux Libertine O", "the body text's font"),
+    "heading_font": ("BIZ UDPGothic", "Linux Biolinum O", "the headings' font"),
+    "label_font": ("BIZ UDPGothic", "Linux Biolinum O", "the speaker labels' font"),
+    "latin_body_font": ("EB Garamond", "EB Garamond", "set ahead of body_font for Latin letters"),
+    "latin_heading_font": ("Linux Biolinum O", "Linux Biolinum O",
+                           "set ahead of heading_font for Latin letters"),
 }
 
 SETTINGS = (
@@ -264,7 +290,7 @@ SETTINGS = (
             example=edition_names, default_text="all",
             option="--edition", commands=("build",)),
     Setting("build", "paper", OneOf(lambda: tuple(PAPERS)), DEFAULT_PAPER,
-            "page size of the print editions",
+            "page size of the print editions; the handout is A4, or Letter for Letter",
             doc="The sizes: " + ", ".join(f"{p.name} ({p.width:g} x {p.height:g} {p.unit})"
                                           for p in PAPERS.values()) + "; B6 is the Japanese (JIS) B6.",
             option="--paper", commands=("build",)),
@@ -282,15 +308,24 @@ SETTINGS = (
     Setting("publisher", "name", Text(), "", "the publisher, when the front matter names none",
             example="Your Press"),
     Setting("publisher", "rights", Text(), "", "the rights statement", example="© 2026 Your Press"),
+    Setting("publisher", "date_format", DatePattern(), "",
+            "how dates are printed, in the manuscript's language", example="long",
+            doc="The title page, colophon, handout, cover and EPUB print the date as readers "
+                "of the manuscript's language write it (Babel's \"long\" form: 3 November 2025, "
+                "November 3, 2025 for en-US, 2025年11月3日, 3. November 2025, 3 novembre 2025; "
+                "plain en is written day first). A CLDR pattern (d day, M month, y year, E "
+                "weekday, text in 'quotes') gives a form of its own in that language. "
+                "Machine-readable dates (the EPUB's and PDF's metadata) stay YYYY-MM-DD.",
+            default_text='"long"'),
     Setting("publisher", "credits", Credits(), [], "who did what, besides the interviewees",
             example=[{"role": "Editing", "name": "Your Name"}]),
     Setting("accessibility", "certified_by", Text(), "",
             "who vouches for the EPUB's accessibility (a11y:certifiedBy)", example="Your Press"),
-    *(Setting("style", key, Font(), None, help, example=example,
+    *(Setting("style", key, Font(), None, help, example=example, latin_example=latin,
               doc="Without it, each edition uses its built-in font. A family name brings its "
                   "italic, bold and bold italic files (fontconfig finds them); a style it lacks "
                   "is a warning, and the PDF engine slants or thickens the regular file.")
-      for key, (example, help) in _FONTS.items()),
+      for key, (example, latin, help) in _FONTS.items()),
     Setting("style", "accent", Colour(), None, "the colour of rules and headings' lines",
             example="#8a1c1c",
             doc="Never the one thing that tells speakers apart: their labels' shapes do that, "
@@ -375,16 +410,23 @@ def _comment(text: str) -> list[str]:
                          break_on_hyphens=False)
 
 
-def skeleton() -> str:
-    """The taidan.toml that ``taidan new`` writes: every table and key, commented out."""
+def skeleton(lang: str = "ja") -> str:
+    """The taidan.toml that ``taidan new`` writes: every table and key, commented out. For a
+    project in ``lang``, the faces shown are its script's, and the editions (set, not
+    commented) are those for its language when some are not (a vertical edition would only
+    be reported skipped at each build)."""
+    latin = lang.split("-")[0].lower() not in ("ja", "zh")  # as Manuscript.cjk
     lines = SKELETON_HEAD.splitlines()
     for table, keys in SCHEMA.items():
         lines += ["", f"[{table}]"]
         lines += _comment(TABLES[table])
         for setting in keys.values():
-            line = f"# {setting.key} = {toml(setting.sample)}"
+            line = f"# {setting.key} = {toml(setting.sample_for(latin))}"
             note = setting.help
-            if setting.example is not None and setting.default_text \
+            if setting.key == "editions" and edition_names(lang) != edition_names():
+                line = f"{setting.key} = {toml(list(edition_names(lang)))}"
+                note += f" (default: {setting.default_text}; the vertical ones are for Japanese and Chinese)"
+            elif setting.example is not None and setting.default_text \
                     and setting.default_text != toml(setting.sample):
                 note += f" (default: {setting.default_text})"
             if isinstance(setting.kind, OneOf) and not isinstance(setting.kind, ListOf):

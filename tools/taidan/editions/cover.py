@@ -167,7 +167,7 @@ def generate(m) -> bytes:
                 draw.text((x, y + 26), speaker.role, font=role_face, fill=INK)
         y += 130
 
-    foot = (" ・ " if m.cjk else " · ").join(part for part in (meta.publisher, meta.date) if part)
+    foot = (" ・ " if m.cjk else " · ").join(part for part in (meta.publisher, meta.written_date) if part)
     if foot:
         foot_face = _face(role["foot"], 54)
         draw.rectangle((0, SIZE[1] - 230, SIZE[0], SIZE[1] - 222), fill=INK)

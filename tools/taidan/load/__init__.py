@@ -59,6 +59,7 @@ def load(path: Path, publisher=None) -> Manuscript:
     problems += front.problems
     if meta is None:
         raise ProblemsFound(problems)
+    speakers = smart.speakers(speakers, meta.lang)
     try:
         lang = words(meta.lang or "en")
     except (OSError, yaml.YAMLError):  # a broken templates folder: the editions report it

@@ -64,7 +64,7 @@ class FrontMatter:
     """Parses the YAML and records every problem with the file's own line numbers."""
 
     def __init__(self, path: Path, text: str, first_line: int, publisher=None):
-        self.publisher = publisher  # taidan.config.project.Publisher: taidan.toml's defaults
+        self.publisher = publisher  # taidan.config.options.Publisher: taidan.toml's defaults
         self.path = path
         self.text = text
         self.first_line = first_line
@@ -182,7 +182,8 @@ class FrontMatter:
                     publisher=strings["publisher"], credits=credits, contacts=contacts,
                     source=strings["source"], identifier=strings["identifier"],
                     rights=strings["rights"], cover=strings["cover"],
-                    description=strings["description"], isbn=isbn_digits, series=series)
+                    description=strings["description"], isbn=isbn_digits, series=series,
+                    date_format=self.publisher.date_format if self.publisher else "")
         return meta, speakers
 
     def _isbn(self, node) -> str:

@@ -6,6 +6,7 @@ edition gets the same characters:
     "quote"  'quote'   ->  “quote”  ‘quote’    (de: „quote“ ‚quote‘; fr: « quote » “quote”)
     it's  '90s  'em    ->  it’s  ’90s  ’em     (the apostrophe is ’ in every language)
     --  ---  ...       ->  –  —  …
+    300 km  6 a.m.  p. 12  Mr. X  ->  the space no-break (NBSP): a line never parts them
 
 A quote opens after a space, the start of a paragraph or an opening mark, and closes
 otherwise; the character before an inline element (emphasis, a link) counts, so
@@ -36,6 +37,22 @@ OPENERS = set(" \t\n\u00a0\u202f([{<\u201c\u2018\u201e\u201a\u00ab\u2039\u2014\u
 ELISIONS = re.compile(r"(?:\d\d(?!\d)|em\b|tis\b|twas\b|til\b|cause\b|n\b|round\b)", re.I)
 URL = re.compile(r"(?:https?://|mailto:|www\.)[^\s\"'<>]*[^\s\"'<>.,;:!?)\]]")
 DASHES = [("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026")]
+NBSP = "\u00a0"
+# Units a number keeps on its line. Single letters that are also words, grades or easily
+# misread (a, A, B, I, t, l) are left out; so is "in" (a word far more often than inches).
+UNITS = ("mm cm m km µm nm g kg mg µg lb lbs oz ml mL cl dl L ft yd mi mph kph km/h "
+         "s ms µs min h hr hrs "
+         "Hz kHz MHz GHz W kW MW GW Wh kWh mAh V mV kV mA dB kB KB MB GB TB bit bits bps kbps "
+         "Mbps px pt pc rpm cal kcal ha °C °F ° % ‰ "
+         "a.m. p.m. am pm AM PM BC BCE AD CE").split()
+_BEFORE_UNIT = re.compile(r"(?<=\d) (?=(?:" + "|".join(
+    re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w°%]))")
+# Abbreviations that belong with the number or name after them: p. 12, No. 7, S. 12 (de),
+# § 3; Mr. X, Dr Okafor (British usage drops the stop).
+_BEFORE_NUMBER = re.compile(r"(?:(?<![\w.])(?:pp?|[Nn]o|[Nn]os|[Nn]r|[Vv]ol|[Cc]h|[Ff]ig|[Ss]ec|"
+                            r"[Aa]rt|[Pp]ara|S)\.|§§?) (?=\d)")
+_BEFORE_NAME = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Mt|Sr|Jr|Capt|Col|Gen|Lt|Sgt|"
+                          r"Rev|Hon|Fr|Mme|Mlle|Hr|Frau)\.? (?=[A-ZÀ-ÖØ-Þ])")
 
 
 def applies(lang: str) -> bool:
@@ -95,14 +112,24 @@ def _closes_later(text: str, i: int) -> bool:
     return bool(m) and len(m.group(1)) > 3
 
 
-def _text(text: str, ctx: _Context) -> str:
+def _together(text: str) -> str:
+    """``text`` with a no-break space where a line must not part two words: a number and
+    its unit (300 km, 6 a.m.), an abbreviation and its number (p. 12), a title and the
+    name after it (Mr. X)."""
+    for pattern in (_BEFORE_UNIT, _BEFORE_NUMBER, _BEFORE_NAME):
+        text = pattern.sub(lambda m: m.group(0)[:-1] + NBSP, text)
+    return text
+
+
+def _text(text: str, ctx: _Context, together: bool = True) -> str:
+    keep = _together if together else str
     out, at = [], 0
     for m in URL.finditer(text):
-        out.append(_words(text[at:m.start()], ctx))
+        out.append(keep(_words(text[at:m.start()], ctx)))
         out.append(m.group(0))
         ctx.prev = m.group(0)[-1]
         at = m.end()
-    out.append(_words(text[at:], ctx))
+    out.append(keep(_words(text[at:], ctx)))
     result = "".join(out)
     if ctx.marks[0].endswith(NNBSP):  # « quote »: one narrow space inside, whatever was typed
         result = re.sub(r"\u00ab\u202f[ \u00a0]+", "\u00ab\u202f", result)
@@ -140,14 +167,33 @@ def inlines(nodes: list, lang: str) -> list:
     return _nodes(nodes, _Context(lang))
 
 
-def text(value: str, lang: str) -> str:
-    """A plain string (a title, a caption) with typographic punctuation."""
+def text(value: str, lang: str, together: bool = True) -> str:
+    """A plain string (a title, a caption) with typographic punctuation; ``together``: and
+    the no-break spaces of _together, which the front matter goes without (it is the
+    books' metadata too, where a library searches and sorts it)."""
     if not value or not applies(lang):
         return value
-    return _text(value, _Context(lang))
+    return _text(value, _Context(lang), together)
 
 
 def meta(m: model.Meta) -> model.Meta:
-    """The front matter's display texts (title, subtitle, kicker, description) set."""
-    return dataclasses.replace(m, **{key: text(getattr(m, key), m.lang)
-                                     for key in ("title", "subtitle", "kicker", "description")})
+    """The front matter's display texts set: title, subtitle, kicker, description,
+    publisher, rights, and the credits' and contacts' names, so that a name prints the same
+    in the text, the cast list, the colophon, the cover and the metadata."""
+    def set_(value: str) -> str:
+        return text(value, m.lang, together=False)
+
+    return dataclasses.replace(
+        m, **{key: set_(getattr(m, key))
+              for key in ("title", "subtitle", "kicker", "description", "publisher", "rights")},
+        credits=[model.Credit(set_(c.role), set_(c.name)) for c in m.credits],
+        contacts=[dataclasses.replace(c, name=set_(c.name)) for c in m.contacts])
+
+
+def speakers(declared: list, lang: str) -> list:
+    """The speakers' names, labels and roles set like the text (Zoë O’Neill): the labels a
+    manuscript types are matched whatever their apostrophes (load.structure.fold)."""
+    return [dataclasses.replace(sp, name=text(sp.name, lang, together=False),
+                                label=text(sp.label, lang, together=False),
+                                role=text(sp.role, lang, together=False))
+            for sp in declared]

@@ -48,8 +48,6 @@ DOWNLOADS = {
 }
 OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 THUMBNAIL = (240, 384)  # twice the size index.html shows it at, the cover's 1:1.6
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]  # English dates: 6 October 2025
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}  # what OPDS allows
 
 
@@ -157,7 +155,7 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=lambda lin
     feed_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'taidan:catalog:' + title)}"
     context = dict(books=books, title=title, lang=lang, updated=updated, feed_id=feed_id,
                    w=words(lang), words=words, OPDS_ACQUISITION=OPDS_ACQUISITION,
-                   size_text=size_text, months=MONTHS)
+                   size_text=size_text)
     files["index.html"] = _render("index.html", context)
     files["opds.xml"] = _render("opds.xml", context)
     files["opds.json"] = opds_json(books, title, updated)
