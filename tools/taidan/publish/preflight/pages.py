@@ -64,15 +64,15 @@ def boxes(number: int, page: pikepdf.Page) -> Iterator[Finding]:
                       "TrimBox (taidan: build with --press)")
 
 
-def _fonts(resources, seen: set, depth: int = 0) -> Iterator[pikepdf.Dictionary]:
+def _fonts(resources, seen: set, depth: int = 0) -> Iterator[tuple[str, pikepdf.Dictionary]]:
     """The fonts of a resource dictionary, those of its forms and Type 3 glyphs too."""
     if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
         return
-    for font in resources.get("/Font", pikepdf.Dictionary()).values():
+    for key, font in resources.get("/Font", pikepdf.Dictionary()).items():
         if isinstance(font, pikepdf.Dictionary) and font.objgen not in seen:
             if font.objgen != (0, 0):
                 seen.add(font.objgen)
-            yield font
+            yield key, font
             yield from _fonts(font.get("/Resources"), seen, depth + 1)
     for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
         if (isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form
@@ -94,8 +94,8 @@ def fonts(number: int, page: pikepdf.Page, seen: set, type3_allowed: bool) -> It
     """Every font embedded (ISO 15930-4, 6.3.5; ISO 15930-7, 6.3.5; ISO 14289-1, 7.21.4.1)
     and no Type 3 font, which the shops' RIPs refuse or print as bitmaps (their guides).
     Each font is reported on the first page that uses it."""
-    for font in _fonts(page.obj.get("/Resources"), seen):
-        name = str(font.get("/BaseFont", font.get("/Name", "without a name"))).lstrip("/")
+    for key, font in _fonts(page.obj.get("/Resources"), seen):
+        name = str(font.get("/BaseFont", font.get("/Name", key))).lstrip("/")  # Type 3: often no name
         if font.get("/Subtype") == pikepdf.Name.Type3:
             if not type3_allowed:
                 yield Finding(number, f"the font {name} is a Type 3 font",
