@@ -177,6 +177,9 @@ def test_rgb_is_refused_by_pdf_x1a_only(clean, tmp_path):
     path = made(clean.parent, "rgb-picture", body=f'{TEXT}<img src="{tmp_path / "red.png"}" style="width: 20mm">')
     assert found(path) == []
     assert (1, "an RGB picture, which PDF/X-1a forbids", False) in found(path, "pdf/x-1a")
+    inline = edited(clean, "inline-rgb", lambda pdf: add_content(
+        pdf, b"q 20 0 0 20 10 10 cm BI /W 2 /H 2 /CS /RGB /BPC 8 ID " + bytes(12) + b" EI Q"))
+    assert (1, "an RGB picture, which PDF/X-1a forbids", False) in found(inline, "pdf/x-1a")
 
 
 def test_version_keys_and_output_intent(clean):
@@ -184,8 +187,8 @@ def test_version_keys_and_output_intent(clean):
     assert "0: the file says it is PDF/X-4, not PDF/X-1a" in as_x1a
     assert "0: the file is PDF 1.6; PDF/X-1a is PDF 1.4 at most" in as_x1a
     no_intent = made(clean.parent, "no-intent", profile=None)
-    assert found(no_intent)[0][:2] == (0, "no output intent: PDF/X-4 names the printing condition "
-                                          "with an ICC profile (an OutputIntent of type GTS_PDFX)")
+    assert found(no_intent) == [(0, "no output intent: the file names no printing condition and "
+                                    "no ICC profile, which PDF/X-4 requires", False)]
     rgb_intent = made(clean.parent, "rgb-intent", profile=RGB_PROFILE)
     assert found(rgb_intent) == []  # PDF/X-4 allows an RGB printing condition
     assert "0: the output intent's ICC profile is for RGB, not a CMYK or grey press" in messages(rgb_intent, "pdf/x-1a")

@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
         "would reject", description="Reads each PDF and prints one line per finding, "
         "FILE:PAGE: message (what to do); page 0 is the document as a whole. Exit status 2 "
         "when any finding is an error. Needs Ghostscript (ink) and pdftotext (the safe zone).")
-    check_pdf.add_argument("files", nargs="+", type=Path, metavar="FILE.pdf")
+    check_pdf.add_argument("files", nargs="+", type=Path, metavar="FILE.pdf",
+                           help="the PDFs to check, taidan's or any other's")
     check_pdf.add_argument("--standard", choices=preflight.STANDARDS, default=preflight.DEFAULT_STANDARD,
                            help="the rules to check: pdf/x-4 and pdf/x-1a (a print shop: boxes and "
                            "bleed, fonts, colours, version keys and output intent, total ink, "

@@ -171,10 +171,11 @@ def _walk(content, resources, state: State, found: Page, forms: set, depth: int)
         elif op == "Do":
             _draw(operands[0], resources, state, found, forms, depth)
         elif op == "INLINE IMAGE":
-            image = operands[0]
+            image, space = operands[0], operands[0].colorspace
+            named = isinstance(space, str) and space.startswith("/")  # else a list: indexed, ICC
             if not image.image_mask:
                 _image(found, state, image.width, image.height,
-                       family(pikepdf.Name(str(image.colorspace)) if image.colorspace else None, resources))
+                       family(pikepdf.Name(space), resources) if named else "other")
 
 
 def _on_page(ctm, x: float, y: float) -> tuple[float, float]:

@@ -65,8 +65,8 @@ def _output_intent(pdf: pikepdf.Pdf, standard: str) -> Iterator[Finding]:
     intents = [i for i in pdf.Root.get("/OutputIntents", pikepdf.Array())
                if isinstance(i, pikepdf.Dictionary) and i.get("/S") == pikepdf.Name.GTS_PDFX]
     if not intents:
-        yield Finding(0, f"no output intent: {CLAIM[standard]} names the printing condition "
-                      "with an ICC profile (an OutputIntent of type GTS_PDFX)",
+        yield Finding(0, "no output intent: the file names no printing condition and no ICC "
+                      f"profile, which {CLAIM[standard]} requires",
                       "export it as PDF/X with the shop's profile, e.g. Japan Color 2001 Coated "
                       "or FOGRA39")
         return

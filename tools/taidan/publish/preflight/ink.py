@@ -44,8 +44,8 @@ def most_ink(image: Image.Image) -> float:
     return total.getextrema()[1] * 100 / 255
 
 
-def pages(path: Path) -> Iterator[tuple[int, float]]:
-    """(page number, most ink in per cent) for each page."""
+def pages(path: Path) -> tuple[list[float], bool]:
+    """The most ink of each page in per cent, and whether Ghostscript rendered them all."""
     gs = shutil.which(GHOSTSCRIPT)
     if gs is None:
         raise CannotRun("taidan preflight measures ink with Ghostscript, which is not installed "
@@ -54,12 +54,16 @@ def pages(path: Path) -> Iterator[tuple[int, float]]:
                f"-r{RESOLUTION}", "-sOutputFile=-", "--", str(path)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                           stdin=subprocess.DEVNULL) as gs_run:
-        for number, frame in enumerate(_frames(gs_run.stdout), 1):
-            yield number, most_ink(frame)
+        inks = [most_ink(frame) for frame in _frames(gs_run.stdout)]
+    return inks, gs_run.returncode == 0
 
 
 def findings(path: Path) -> Iterator[Finding]:
-    for number, ink in pages(path):
+    inks, rendered = pages(path)
+    if not rendered:
+        yield Finding(0, "Ghostscript could not render the file, so its ink was not measured",
+                      "a shop's RIP may fail on it too: make the file again")
+    for number, ink in enumerate(inks, 1):
         if ink > MOST_INK + 0.5:
             yield Finding(number, f"total ink reaches {ink:.0f} %; shops accept {MOST_INK} % at most",
                           "convert the colours through the shop's CMYK profile, and set black "
