@@ -34,6 +34,12 @@ def multiply(m, n):
             e * A + f * C + E, e * B + f * D + F)
 
 
+def _resources(resources, kind: str):
+    """One kind of a resource dictionary (/ColorSpace, /XObject ...), empty when missing."""
+    found = resources.get(kind) if isinstance(resources, pikepdf.Dictionary) else None
+    return found if isinstance(found, pikepdf.Dictionary) else pikepdf.Dictionary()
+
+
 def family(space, resources, depth: int = 0) -> str:
     """A colour space as rgb, cmyk, gray, black (a Black separation), spot, lab or pattern."""
     if depth > 4:
@@ -42,7 +48,7 @@ def family(space, resources, depth: int = 0) -> str:
         name = str(space)
         if name in FAMILY:
             return FAMILY[name]
-        named = resources.get("/ColorSpace", pikepdf.Dictionary()) if isinstance(resources, pikepdf.Dictionary) else {}
+        named = _resources(resources, "/ColorSpace")
         return family(named.get(name), resources, depth + 1) if name in named else "other"
     if isinstance(space, pikepdf.Array) and len(space):
         kind = str(space[0])
@@ -192,15 +198,16 @@ def _overlaps(points, trim) -> bool:
 
 
 def _rule(rects, even_odd: bool, sx: float, sy: float) -> float:
-    """The thickness of what a fill of rectangles paints: the narrower side of one; the
-    band between two nested ones filled even-odd (how WeasyPrint draws a border)."""
-    sizes = [min((r[2] - r[0]) * sx if r[2] != r[0] else math.inf, (r[3] - r[1]) * sy if r[3] != r[1] else math.inf)
-             for r in ((min(a, c), min(b, d), max(a, c), max(b, d)) for a, b, c, d in rects)]
+    """The thickness of what a fill of rectangles paints: the narrower side of each; for two
+    nested ones filled even-odd (how WeasyPrint draws a border), the bands between them."""
+    rects = [(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)) for x0, y0, x1, y1 in rects]
     if even_odd and len(rects) == 2:
-        (a, b), (c, d) = [((min(r[0], r[2]), min(r[1], r[3])), (max(r[0], r[2]), max(r[1], r[3]))) for r in rects]
-        gaps = [abs(c[0] - a[0]) * sx, abs(c[1] - a[1]) * sy, abs(d[0] - b[0]) * sx, abs(d[1] - b[1]) * sy]
-        sizes = [g for g in gaps if g > 0.001]
-    return min([s for s in sizes if s > 0.001], default=math.inf)
+        outer, inner = rects
+        sizes = [abs(outer[0] - inner[0]) * sx, abs(outer[1] - inner[1]) * sy,
+                 abs(outer[2] - inner[2]) * sx, abs(outer[3] - inner[3]) * sy]
+    else:  # a rectangle without width or height paints nothing
+        sizes = [min((x1 - x0) * sx, (y1 - y0) * sy) for x0, y0, x1, y1 in rects if x1 > x0 and y1 > y0]
+    return min((size for size in sizes if size > 0.001), default=math.inf)
 
 
 def _thin(found: Page, width: float, what: str) -> None:
@@ -209,7 +216,7 @@ def _thin(found: Page, width: float, what: str) -> None:
 
 
 def _draw(name, resources, state: State, found: Page, forms: set, depth: int) -> None:
-    xobjects = resources.get("/XObject", pikepdf.Dictionary()) if isinstance(resources, pikepdf.Dictionary) else {}
+    xobjects = _resources(resources, "/XObject")
     xobject = xobjects.get(str(name)) if str(name) in xobjects else None
     if not isinstance(xobject, pikepdf.Stream):
         return
