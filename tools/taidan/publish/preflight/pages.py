@@ -47,7 +47,7 @@ def boxes(number: int, page: pikepdf.Page) -> Iterator[Finding]:
     trimbox = box(page, "/TrimBox")
     if trimbox is None:
         yield Finding(number, "no TrimBox: the shop cannot tell the finished size",
-                      "give every page a TrimBox (taidan: build with --press)")
+                      "give every page a TrimBox; taidan: build with --press")
         return
     bleed = box(page, "/BleedBox") or box(page, "/CropBox") or media
     if not _inside(bleed, media):
@@ -61,7 +61,7 @@ def boxes(number: int, page: pikepdf.Page) -> Iterator[Finding]:
     if least < BLEED - SLACK:
         yield Finding(number, f"the bleed is {mm(max(least, 0))}; shops ask for 3 mm",
                       "extend the BleedBox and what is printed to the edge 3 mm beyond the "
-                      "TrimBox (taidan: build with --press)")
+                      "TrimBox; taidan: build with --press")
 
 
 def _fonts(resources, seen: set, depth: int = 0) -> Iterator[tuple[str, pikepdf.Dictionary]]:
