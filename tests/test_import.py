@@ -6,6 +6,7 @@ checked with a real `taidan check`, and built into the real html edition."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -97,3 +98,177 @@ def test_placeholders_warn_until_written(tmp_path):
         "(write the speaker's full name, and the label (the first name) the turns are printed with)",
         "m.md:7: warning: the role of the speaker 'speaker_01' is still the placeholder 'TODO' "
         "(write it (an author, a photographer...), or leave it empty)"]
+
+
+# ---- transcripts, each format written here from the same known turns ----------------------
+
+# (the transcript's voice, [(start, end, words)]): a pause of 3 s inside the second turn
+# starts a paragraph; [laughter] is a sound, not words.
+TURNS = [
+    ("Ruth Calloway", [(0.0, 2.0, "Thank you for coming to Kyoto."), (2.1, 4.0, "Shall we begin?")]),
+    ("SPEAKER_01", [(4.2, 6.0, "はい、よろしくお願いします。"), (9.0, 11.5, "京都は三度目です。")]),
+    ("Ruth Calloway", [(11.6, 13.0, "What brought you back? [laughter]")]),
+    ("SPEAKER_01", [(13.2, 15.0, "Old friends, and the food."), (15.1, 16.0, "美味しいものです。")]),
+]
+NAMES = {"Ruth Calloway": "Ruth Calloway", "SPEAKER_01": "山田 太郎"}
+PARAGRAPHS = [1, 2, 1, 1]
+
+
+def vtt(cue_ids=True) -> str:
+    out = ["WEBVTT", "Kind: captions", "", "NOTE written by the test,", "over two lines", "",
+           "STYLE", "::cue { color: yellow }", ""]
+    number = 0
+    for voice, cues in TURNS:
+        for start, end, words in cues:
+            number += 1
+            head = [str(number)] if cue_ids else []
+            tag = "<v.loud SPEAKER_01>" if voice == "SPEAKER_01" and number % 2 else f"<v {voice}>"
+            half = words.find(" ", len(words) // 2) if " " in words else len(words) // 2
+            half = half if half > 0 else len(words)  # lines break between words (or kana)
+            out += head + [f"{fmt(start)} --> {fmt(end)} align:start",
+                           f"{tag}{words[:half]}", f"{words[half:]}</v>", ""]
+    return "\n".join(out)
+
+
+def zoom_vtt() -> str:
+    out, number = ["WEBVTT", ""], 0
+    for voice, cues in TURNS:
+        for start, end, words in cues:
+            number += 1
+            out += [str(number), f"{fmt(start)} --> {fmt(end)}", f"{voice}: {words}", ""]
+    return "\n".join(out)
+
+
+def srt() -> str:
+    out, number = [], 0
+    styles = [lambda v, w: f"{v}: {w}", lambda v, w: f"[{v}] {w}",
+              lambda v, w: f">> {v}: {w}", lambda v, w: f"{v.upper()}: {w}"]
+    for voice, cues in TURNS:
+        for start, end, words in cues:
+            number += 1
+            out += [str(number), f"{fmt(start).replace('.', ',')} --> {fmt(end).replace('.', ',')}",
+                    styles[number % 4](voice, words), ""]
+    return "\n".join(out)
+
+
+def whisperx() -> str:
+    segments = [{"start": s, "end": e, "text": " " + w, "speaker": v,
+                 "words": [{"word": x, "start": s, "end": e, "speaker": v} for x in w.split()]}
+                for v, cues in TURNS for s, e, w in cues]
+    return json.dumps({"segments": segments, "language": "en"}, ensure_ascii=False, indent=2)
+
+
+def plain() -> str:
+    out = []
+    for voice, cues in TURNS:
+        out.append(f"{voice}: " + cues[0][2])
+        for previous, cue in zip(cues, cues[1:]):
+            out.append(("\n" if cue[0] - previous[1] > 2.5 else "") + cue[2])
+    return "\n".join(out) + "\n"
+
+
+def otter() -> str:
+    out = ["Kyoto conversation", "Mon, 5/6 · 3:02PM · 16s", "2024-05-06", ""]
+    for voice, cues in TURNS:
+        voice = "Speaker 2" if voice == "SPEAKER_01" else voice
+        out.append(f"{voice}  {int(cues[0][0]) // 60}:{int(cues[0][0]) % 60:02d}")
+        for previous, cue in zip([None] + cues, cues):
+            if previous and cue[0] - previous[1] > 2.5:
+                out.append("")
+            out.append(cue[2])
+        out.append("")
+    return "\n".join(out)
+
+
+def fmt(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    return f"{millis // 3600000:02d}:{millis // 60000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+
+FORMATS = {  # file name, text, the speaker option, the kind import reports
+    "webvtt": ("talk.vtt", vtt, "SPEAKER_01", "WebVTT"),
+    "webvtt-no-ids": ("talk.vtt", lambda: vtt(cue_ids=False), "SPEAKER_01", "WebVTT"),
+    "zoom": ("zoom.vtt", zoom_vtt, "SPEAKER_01", "WebVTT"),
+    "srt": ("talk.srt", srt, "SPEAKER_01", "SRT"),
+    "srt-as-txt": ("talk.txt", srt, "SPEAKER_01", "SRT"),
+    "whisperx": ("talk.json", whisperx, "SPEAKER_01", "Whisper JSON"),
+    "text": ("talk.txt", plain, "SPEAKER_01", "text"),
+    "otter": ("otter.txt", otter, "Speaker 2", "Otter text"),
+}
+
+
+def words(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text) if w != "laughter"]
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_word_arrives_in_order_under_its_speaker(tmp_path, name):
+    file, make, voice, kind = FORMATS[name]
+    (tmp_path / file).write_text(make(), encoding="utf-8")
+    date = [] if name == "otter" else ["--date", "2024-05-06"]
+    result = taidan("import", file, "--speaker", f"{voice}=山田 太郎", *date, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "manuscript" / (Path(file).stem + ".md")
+    assert result.stdout.splitlines()[0] == \
+        f"wrote manuscript/{written.name} from {file} ({kind}): 4 turns, 2 voices"
+    m = load(written)
+    assert [(s.id, s.name, s.label) for s in m.speakers] == \
+        [("ruth", "Ruth Calloway", "Ruth"), ("speaker_2", "山田 太郎", "山田")]
+    assert m.meta.date == "2024-05-06"
+    turns = [b for b in blocks(m) if b.kind == "turn"]
+    assert [t.speaker.name for t in turns] == [NAMES[v] for v, _ in TURNS]
+    for turn, (_, cues) in zip(turns, TURNS):
+        assert words(" ".join(plain_text(p) for p in turn.paragraphs)) == \
+            words(" ".join(c[2] for c in cues))
+    assert [len(t.paragraphs) for t in turns] == PARAGRAPHS
+    laugh = [n for p in turns[2].paragraphs for n in p if getattr(n, "kind", "") == "stage"]
+    assert [n.text for n in laugh] == ["laughter"]
+    check = taidan("check", str(written.relative_to(tmp_path)), cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    assert not [line for line in check.stderr.splitlines() if "warning" not in line]
+    assert "the title is still the placeholder" in check.stderr
+    page = html_text(m)
+    for _, cues in TURNS:
+        for _, _, spoken in cues:
+            assert words(spoken)[0] in page
+    assert "Ruth Calloway" in page and "{t=" not in page
+
+
+def test_time_codes_keep_each_cue(tmp_path):
+    (tmp_path / "talk.vtt").write_text(vtt(), encoding="utf-8")
+    result = taidan("import", "talk.vtt", "--date", "2024-05-06", "-o", "m.md", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "m.md").read_text(encoding="utf-8")
+    codes = re.findall(r"^\{t=([\d:.]+)-([\d:.]+)\}", text, re.MULTILINE)
+    assert codes == [(fmt(s), fmt(e)) for _, cues in TURNS for s, e, _ in cues]
+    assert "speaker_01: " in text  # unnamed: the body names it by id, the front matter by TODO
+    check = taidan("check", "m.md", cwd=tmp_path)
+    assert check.returncode == 0
+    assert "m.md:7: warning: the name of the speaker 'speaker_01' is still the placeholder 'TODO'" \
+        in check.stderr
+
+
+def test_paragraph_pause(tmp_path):
+    (tmp_path / "talk.vtt").write_text(vtt(), encoding="utf-8")
+    result = taidan("import", "talk.vtt", "--date", "2024-05-06", "-o", "m.md",
+                    "--paragraph-pause", "0.05", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    turns = [b for b in blocks(load(tmp_path / "m.md")) if b.kind == "turn"]
+    assert [len(t.paragraphs) for t in turns] == [2, 2, 1, 2]
+
+
+def test_language_and_markup_in_words(tmp_path):
+    path = tmp_path / "ja.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:02,000\n岸本：こんにちは(笑)。\n\n"
+                    "2\n00:00:02,500 --> 00:00:04,000\n岡部：*星* と [inaudible 00:12:03] と # と ((拍手))\n\n"
+                    "3\n00:00:08,000 --> 00:00:09,000\n── Note: 続き。\n", encoding="utf-8")
+    result = taidan("import", "ja.srt", "--date", "2024-05-06", "-o", "ja.md", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    m = load(tmp_path / "ja.md")
+    assert m.meta.lang == "ja"
+    turns = [b for b in blocks(m) if b.kind == "turn"]
+    assert [t.speaker.label for t in turns] == ["岸本", "岡部"]
+    assert [plain_text(p) for p in turns[1].paragraphs][1] == "── Note: 続き。"
+    stages = [n.text for t in turns for p in t.paragraphs for n in p if getattr(n, "kind", "") == "stage"]
+    assert stages == ["笑", "inaudible 00:12:03", "拍手"]
+    assert "*星* と" in plain_text(turns[1].paragraphs[0])
