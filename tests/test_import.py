@@ -6,13 +6,17 @@ checked with a real `taidan check`, and built into the real html edition."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import docx
 import pytest
+import yaml
 
 from taidan.config.options import Options
 from taidan.editions import html
@@ -185,6 +189,26 @@ def fmt(seconds: float) -> str:
     return f"{millis // 3600000:02d}:{millis // 60000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
 
 
+def word() -> bytes:
+    """A Word transcript: headings, names in bold or before a colon, a paragraph each."""
+    document = docx.Document()
+    document.core_properties.created = datetime.datetime(2024, 5, 6, 15, 2)
+    document.add_heading("Kyoto", level=2)
+    for number, (voice, cues) in enumerate(TURNS):
+        for index, (_, _, spoken) in enumerate(cues):
+            paragraph = document.add_paragraph()
+            if index == 0 and number % 2:
+                paragraph.add_run(voice).bold = True
+                paragraph.add_run(" " + spoken)
+            elif index == 0:
+                paragraph.add_run(f"{voice}: {spoken}")
+            else:
+                paragraph.add_run(spoken)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 FORMATS = {  # file name, text, the speaker option, the kind import reports
     "webvtt": ("talk.vtt", vtt, "SPEAKER_01", "WebVTT"),
     "webvtt-no-ids": ("talk.vtt", lambda: vtt(cue_ids=False), "SPEAKER_01", "WebVTT"),
@@ -194,6 +218,7 @@ FORMATS = {  # file name, text, the speaker option, the kind import reports
     "whisperx": ("talk.json", whisperx, "SPEAKER_01", "Whisper JSON"),
     "text": ("talk.txt", plain, "SPEAKER_01", "text"),
     "otter": ("otter.txt", otter, "Speaker 2", "Otter text"),
+    "word": ("talk.docx", word, "SPEAKER_01", "Word"),
 }
 
 
@@ -204,8 +229,9 @@ def words(text: str) -> list[str]:
 @pytest.mark.parametrize("name", FORMATS)
 def test_every_word_arrives_in_order_under_its_speaker(tmp_path, name):
     file, make, voice, kind = FORMATS[name]
-    (tmp_path / file).write_text(make(), encoding="utf-8")
-    date = [] if name == "otter" else ["--date", "2024-05-06"]
+    made = make()
+    (tmp_path / file).write_bytes(made if isinstance(made, bytes) else made.encode("utf-8"))
+    date = [] if name in ("otter", "word") else ["--date", "2024-05-06"]
     result = taidan("import", file, "--speaker", f"{voice}=山田 太郎", *date, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = tmp_path / "manuscript" / (Path(file).stem + ".md")
@@ -220,7 +246,9 @@ def test_every_word_arrives_in_order_under_its_speaker(tmp_path, name):
     for turn, (_, cues) in zip(turns, TURNS):
         assert words(" ".join(plain_text(p) for p in turn.paragraphs)) == \
             words(" ".join(c[2] for c in cues))
-    assert [len(t.paragraphs) for t in turns] == PARAGRAPHS
+    # a Word file has no times: each of its paragraphs is one
+    assert [len(t.paragraphs) for t in turns] == \
+        ([len(cues) for _, cues in TURNS] if name == "word" else PARAGRAPHS)
     laugh = [n for p in turns[2].paragraphs for n in p if getattr(n, "kind", "") == "stage"]
     assert [n.text for n in laugh] == ["laughter"]
     check = taidan("check", str(written.relative_to(tmp_path)), cwd=tmp_path)
@@ -272,3 +300,67 @@ def test_language_and_markup_in_words(tmp_path):
     stages = [n.text for t in turns for p in t.paragraphs for n in p if getattr(n, "kind", "") == "stage"]
     assert stages == ["笑", "inaudible 00:12:03", "拍手"]
     assert "*星* と" in plain_text(turns[1].paragraphs[0])
+
+
+# ---- transcripts taidan import refuses: tests/transcripts/cases.yaml ----------------------
+
+BAD = Path(__file__).resolve().parent / "transcripts"
+CASES = {case["file"]: case for case in
+         yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))["bad"]}
+
+
+@pytest.mark.parametrize("file", CASES)
+def test_bad_transcripts_name_their_lines_and_nothing_is_written(tmp_path, file):
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / file).write_bytes((BAD / file).read_bytes())
+    result = taidan("import", file, "--date", "2025-01-01", cwd=folder)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == CASES[file]["expect"]
+    assert result.stdout == ""
+    assert sorted(p.name for p in folder.iterdir()) == [file]
+
+
+def test_every_bad_transcript_is_a_case():
+    assert sorted(CASES) == sorted(p.name for p in BAD.iterdir() if p.name != "cases.yaml")
+
+
+def test_one_bad_transcript_stops_them_all(tmp_path):
+    (tmp_path / "good.vtt").write_text(zoom_vtt(), encoding="utf-8")
+    (tmp_path / "overlap.srt").write_bytes((BAD / "overlap.srt").read_bytes())
+    result = taidan("import", "good.vtt", "overlap.srt", "--date", "2025-01-01", cwd=tmp_path)
+    assert result.returncode == 2
+    assert not (tmp_path / "manuscript").exists()
+
+
+def test_an_existing_manuscript_is_kept_without_force(tmp_path):
+    (tmp_path / "talk.vtt").write_text(zoom_vtt(), encoding="utf-8")
+    target = tmp_path / "manuscript" / "talk.md"
+    target.parent.mkdir()
+    target.write_text("the editor's work\n", encoding="utf-8")
+    result = taidan("import", "talk.vtt", "--date", "2025-01-01", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == \
+        (2, "taidan: manuscript/talk.md exists; give --force to replace it\n")
+    assert target.read_text(encoding="utf-8") == "the editor's work\n"
+    result = taidan("import", "talk.vtt", "--date", "2025-01-01", "--force", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert load(target).speakers[0].name == "Ruth Calloway"
+    assert [p.name for p in target.parent.iterdir()] == ["talk.md"]  # no temporary file left
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--speaker", "SPEAKER_09=Nobody"], "taidan: --speaker SPEAKER_09=...: no transcript has the "
+     "voice 'SPEAKER_09' (its voices: Ruth Calloway, SPEAKER_01)"),
+    (["--speaker", "SPEAKER_01"], "taidan: --speaker SPEAKER_01: write it as VOICE=\"Full Name\", "
+     "e.g. --speaker SPEAKER_00=\"Ruth Calloway\""),
+    (["--date", "6 May 2024"], "taidan: --date 6 May 2024: write the day as YYYY-MM-DD"),
+    ([], "taidan: talk.vtt does not say when the interview took place: give --date YYYY-MM-DD"),
+    (["talk.vtt", "-o", "a.md"], "taidan: -o names one manuscript: import one transcript at a "
+     "time, or leave -o out to write manuscript/NAME.md for each"),
+])
+def test_what_the_command_refuses(tmp_path, args, message):
+    (tmp_path / "talk.vtt").write_text(zoom_vtt(), encoding="utf-8")
+    date = [] if "--date" in args or not args else ["--date", "2024-05-06"]
+    result = taidan("import", "talk.vtt", *args, *date, cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.vtt"]

@@ -266,6 +266,8 @@ def _import(args) -> int:
         say(f"wrote {shown(target)} from {shown(imported.transcript.path)} "
             f"({imported.transcript.kind}): {imported.turns} turns, {len(voices)} "
             f"voice{'s' * (len(voices) != 1)}")
+        if imported.date:
+            say(f"  the date {imported.date} is the transcript's own: --date sets another")
         for voice in imported.unnamed:
             say(f"  {voice.key} has no name yet: --speaker {voice.key}=\"Full Name\", or write "
                 "it in the front matter" if voice.key else "  the transcript names no voice: "

@@ -1,6 +1,6 @@
 """Transcripts as recorders and transcription services export them, read into cues.
 
-One module per format (webvtt, srt, whisper, text for plain and Otter-style text);
+One module per format (webvtt, srt, whisper, text for plain and Otter-style text, word for .docx);
 ``read`` chooses the format by the file's content, not by its name alone. Every problem
 names the transcript's line (or, in JSON, the line where the segment starts), and a
 transcript with a problem gives no cues at all: ``taidan import`` writes nothing.
@@ -51,10 +51,12 @@ def read(path: Path) -> Transcript:
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise problem(path, 1, "the transcript is empty")
     if data.startswith(b"PK\x03\x04"):
-        raise problem(path, 1, "this is a zip file (a Word or other office document), not a "
-                      "transcript taidan reads", "export the transcript as text, WebVTT or SRT")
-    text = decode(path, data)
-    transcript = READERS[kind(path, data, text)].read(path, text.lstrip("\ufeff"))
+        from taidan.load.transcripts import word  # deferred: python-docx, for Word files alone
+
+        transcript = word.read(path, data)
+    else:
+        text = decode(path, data)
+        transcript = READERS[kind(path, data, text)].read(path, text.lstrip("\ufeff"))
     if not any(cue.text.strip() for cue in transcript.cues):
         raise problem(path, 1, f"the {transcript.kind} transcript holds no words")
     check_times(transcript)

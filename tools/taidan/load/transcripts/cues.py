@@ -20,6 +20,7 @@ class Cue:
     end: float | None = None
     number: int = 0  # the transcript's cue: the voices of one cue share it
     paragraph: bool = False  # the transcript starts a paragraph here (a blank line, a new block)
+    heading: int = 0  # 1 or 2: a part's or a section's title (Word's headings), not words spoken
 
 
 @dataclass

@@ -28,6 +28,7 @@ SQUARE = re.compile(r"\[([^\[\]\n]{1,80})\]")
 ROUND = re.compile(r"(?<!\()[(（]([^()（）\n]{1,40})[)）](?!\))")
 DOUBLE = re.compile(r"\(\(([^()\n]{1,80})\)\)")  # already a stage direction
 PLACEHOLDER = "TODO"
+HEADING = object()  # the voice of a heading's paragraph: nobody's
 STAGE = re.compile(r"(?:\{t=[^{}]*\} )?\(\([^()]*\)\)")
 
 
@@ -47,6 +48,7 @@ class Imported:
     text: str
     voices: list[Voice] = field(default_factory=list)
     turns: int = 0
+    date: str = ""  # the transcript's own date, when it gave the manuscript's
 
     @property
     def unnamed(self) -> list[Voice]:
@@ -141,6 +143,7 @@ def _line_start(text: str, first: bool) -> str:
 def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: str | None,
          pause: float) -> Imported:
     """The manuscript of one transcript, as text."""
+    own = "" if date else transcript.date
     date = date or transcript.date
     if not date:
         raise Refused(f"{transcript.path} does not say when the interview took place: "
@@ -155,6 +158,10 @@ def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: 
     voice, previous = None, None  # the voice of the turn being written, the cue before
     for cue in transcript.cues:
         if not cue.text.strip():
+            continue
+        if cue.heading:  # a part or a section: the turn ends with it
+            paragraphs.append((HEADING, ["#" * cue.heading + " " + _escape(cue.text.strip())]))
+            voice, previous = None, None
             continue
         who = found[cue.speaker] if cue.speaker else (voice or sole)
         text = _escape(cue.text.strip())
@@ -173,12 +180,12 @@ def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: 
             STAGE.fullmatch(paragraphs[index - 1][1][0])
         code, _, text = body[0].partition(" ") if body[0].startswith("{t=") else ("", "", body[0])
         code = code + " " if code else ""
-        if who is not None and (who is not before or after_stage):
+        if who not in (None, HEADING) and (who is not before or after_stage):
             body[0] = f"{code}{who.label if who.named else who.id}: {text}"
             if who is not before:
                 turns += 1
                 who.turns += 1
-        else:
+        elif who is not HEADING:
             body[0] = code + _line_start(text, True)
         lines.append("\n".join(body))
         before = who
@@ -190,7 +197,7 @@ def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: 
     front.append("---")
     body = "\n\n".join(lines)
     return Imported(transcript, "\n".join(front) + "\n\n" + body + "\n",
-                    list(dict.fromkeys(found.values())), turns)
+                    list(dict.fromkeys(found.values())), turns, own)
 
 
 def speaker_names(pairs: list[str]) -> dict[str, str]:

@@ -46,10 +46,10 @@ def read(path: Path, text: str) -> Transcript:
         for offset, part in enumerate(payload):
             who, rest = named(part)
             if who and words:  # a second voice in one cue: "- Ann: ...\n- Bo: ..."
-                cues.append(Cue(line + 1, join(words), voice, begin, end, number))
+                cues.append(Cue(line, join(words), voice, begin, end, number))
                 words = []
             if who or offset == 0:
                 voice = who or voice
             words.append(rest)
-        cues.append(Cue(line + 1, join(words), voice, begin, end, number))
+        cues.append(Cue(line, join(words), voice, begin, end, number))
     return Transcript(path, "SRT", cues)

@@ -74,5 +74,5 @@ def read(path: Path, text: str) -> Transcript:
         number += 1
         for voice, words in _payload(payload):
             if words:
-                cues.append(Cue(line + 1, words, voice, begin, end, number))
+                cues.append(Cue(line, words, voice, begin, end, number))
     return Transcript(path, "WebVTT", cues)

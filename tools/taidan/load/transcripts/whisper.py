@@ -31,7 +31,7 @@ def _parse(path: Path, text: str):
     try:
         return decoder.decode(text)
     except json.JSONDecodeError as err:
-        cut = err.pos >= len(text.rstrip())
+        cut = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
         raise problem(path, err.lineno, "the JSON ends before it is complete: the transcript "
                       "is cut short" if cut else f"the JSON is not valid: {err.msg}") from None
 
