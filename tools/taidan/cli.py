@@ -87,6 +87,27 @@ def _parser() -> argparse.ArgumentParser:
                            "bleed, fonts, colours, version keys and output intent, total ink, "
                            "pictures, lines, the safe zone) or pdf/ua-1 (screen readers: tags, "
                            f"title, language, fonts) (default: {preflight.DEFAULT_STANDARD})")
+    imports = commands.add_parser(
+        "import", help="make a manuscript from a transcript (WebVTT, SRT, Whisper JSON, text)",
+        description="Reads speaker-labelled transcripts (WebVTT, SRT, Whisper or WhisperX "
+        "JSON, Otter-style or plain text; the format is found from the content) and writes "
+        "one manuscript each, with every voice declared and each passage's time code.")
+    imports.add_argument("transcripts", nargs="+", type=Path, metavar="TRANSCRIPT")
+    imports.add_argument("-o", "--output", type=Path, metavar="MANUSCRIPT",
+                         help="the manuscript to write (one transcript only; default: "
+                         "manuscript/NAME.md for each)")
+    imports.add_argument("--speaker", action="append", default=[], metavar="VOICE=NAME",
+                         help='names a voice, e.g. --speaker SPEAKER_00="Ruth Calloway" '
+                         "(repeatable); the label is the first name")
+    imports.add_argument("--paragraph-pause", type=float, default=2.5, metavar="SECONDS",
+                         help="a pause longer than this within a turn starts a paragraph "
+                         "(default: 2.5)")
+    imports.add_argument("--lang", metavar="TAG",
+                         help="the language (default: ja for Japanese text, else en; "
+                         "Whisper's own when it gives one)")
+    imports.add_argument("--date", metavar="YYYY-MM-DD",
+                         help="the day of the interview (required unless the transcript says)")
+    imports.add_argument("--force", action="store_true", help="replace an existing manuscript")
     return parser
 
 
@@ -143,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):  # taidan serve sets its own
         signal.signal(signum, _interrupted)
     command = {"new": _new, "check": _check, "build": _build, "serve": _serve, "send": _send,
-               "catalog": _catalog, "preflight": _preflight}[args.command]
+               "catalog": _catalog, "preflight": _preflight, "import": _import}[args.command]
     try:
         return command(args)
     except ProblemsFound as err:
@@ -271,6 +292,53 @@ def building(action, out, missing=()) -> int:
     except OSError as err:  # the output folder: not writable, a file, a full disk
         warn(f"taidan: cannot write {err.filename or out}: {err.strerror}")
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def _import(args) -> int:
+    # deferred: the transcript readers, for import alone
+    from taidan.load.transcripts import read
+    from taidan.load.transcripts.manuscript import make, outputs, speaker_names, verify
+    from taidan.pipeline.output import write_atomic  # deferred: as above
+
+    if args.paragraph_pause < 0:
+        raise Refused("--paragraph-pause: a number of seconds, 0 or more")
+    names = speaker_names(args.speaker)
+    targets = outputs(args.transcripts, args.output)
+    problems, made = [], []
+    for path, target in zip(args.transcripts, targets):
+        try:
+            made.append((make(read(path), names, args.lang, args.date, args.paragraph_pause), target))
+        except ProblemsFound as err:
+            problems += err.problems
+    if problems:  # nothing is written while any transcript has a problem
+        raise ProblemsFound(problems)
+    heard = {v.key.casefold() for imported, _ in made for v in imported.voices}
+    for key in names:
+        if key.casefold() not in heard:
+            raise Refused(f"--speaker {key}=...: no transcript has the voice '{key}' (its voices: "
+                          + ", ".join(dict.fromkeys(v.key for i, _ in made for v in i.voices if v.key))
+                          + ")")
+    for imported, target in made:
+        if target.exists() and not args.force:
+            raise Refused(f"{shown(target)} exists; give --force to replace it")
+        broken = verify(imported, target)
+        if broken:
+            raise CannotRun(f"the manuscript made from {shown(imported.transcript.path)} does not "
+                            f"pass check (a bug in taidan import): {broken[0]}")
+    for imported, target in made:
+        write_atomic(target, imported.text.encode("utf-8"))
+        voices = imported.voices
+        say(f"wrote {shown(target)} from {shown(imported.transcript.path)} "
+            f"({imported.transcript.kind}): {imported.turns} turns, {len(voices)} "
+            f"voice{'s' * (len(voices) != 1)}")
+        if imported.date:
+            say(f"  the date {imported.date} is the transcript's own: --date sets another")
+        for voice in imported.unnamed:
+            say(f"  {voice.key} has no name yet: --speaker {voice.key}=\"Full Name\", or write "
+                "it in the front matter" if voice.key else "  the transcript names no voice: "
+                "write the speaker's name in the front matter")
+    say("next: write the title, the speakers' names and roles where it says TODO, then taidan check")
     return EXIT_OK
 
 

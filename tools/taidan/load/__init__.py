@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -45,6 +46,27 @@ def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
             for sp in speakers if sp.label in everyone or sp.name in everyone]
 
 
+PLACEHOLDER = "TODO"  # what taidan import writes where only the editor knows the answer
+_PLACEHOLDER = re.compile(PLACEHOLDER + r"\b")
+
+
+def _placeholders(path, meta, speakers, front) -> list[Problem]:
+    """Warnings for front matter text still reading TODO (taidan import's placeholders)."""
+    found = [(front.lines.get("title", 1), "the title", "write the book's title")] \
+        if _PLACEHOLDER.match(meta.title) else []
+    for speaker in speakers:
+        line = front.speaker_lines.get(speaker.id, 1)
+        if _PLACEHOLDER.match(speaker.name) or _PLACEHOLDER.match(speaker.label):
+            found.append((line, f"the name of the speaker '{speaker.id}'",
+                          "write the speaker's full name, and the label (the first name) "
+                          "the turns are printed with"))
+        if _PLACEHOLDER.match(speaker.role):
+            found.append((line, f"the role of the speaker '{speaker.id}'",
+                          "write it (an author, a photographer...), or leave it empty"))
+    return [Problem(path, line, f"{what} is still the placeholder '{PLACEHOLDER}'", hint,
+                    warning=True) for line, what, hint in found]
+
+
 def load(path: Path, publisher=None) -> Manuscript:
     """Reads and validates one manuscript; raises ProblemsFound with every problem.
     ``publisher``: taidan.config.options.Publisher, what the front matter falls back on."""
@@ -66,6 +88,7 @@ def load(path: Path, publisher=None) -> Manuscript:
         lang = {"label_sep": ":"}
     everyone = lang.get("everyone_labels", ())
     problems += _everyone_declared(path, speakers, everyone, lang, front.speaker_lines)
+    problems += _placeholders(path, meta, speakers, front)
     builder = Builder(path, speakers, meta.lang, everyone_labels=everyone,
                       known=front.broken_labels, both_labels=lang.get("both_labels", ()))
     notes = builder.build(scan(source.body, source.body_line))

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from taidan import model
-from taidan.load import images, smart
+from taidan.load import images, smart, timecode
 from taidan.load.blocks import RawBlock
 from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
                                 unclosed_ruby, unclosed_stage)
@@ -100,6 +100,8 @@ class Builder:
         self.parts: list[model.Part] = []
         self.turn: model.Turn | None = None
         self.images: list[model.Image] = []
+        # each time code: (line, start, end or None), in seconds (taidan.load.timecode)
+        self.times: list[tuple[int, float, float | None]] = []
 
     def problem(self, line: int, message: str, hint: str = "", warning: bool = False) -> None:
         self.problems.append(Problem(self.path, line, message, hint, warning))
@@ -284,8 +286,46 @@ class Builder:
             self.turn = None  # its words are nobody's until the label is fixed
         return bool(names)
 
+    def _time_codes(self, raw: RawBlock) -> str:
+        """The paragraph's text without its time codes, each one recorded and checked:
+        a time never goes back before the one above it."""
+        lines = raw.text.split("\n")
+        for offset, text in enumerate(lines):
+            number = raw.line + offset
+            found = timecode.MARK.match(text)
+            if found:
+                lines[offset] = text[found.end():]
+                times = timecode.parse_mark(found.group(1))
+                if times is None:
+                    self.problem(number, f"'{found.group(0).strip()}' is not a time code",
+                                 "write " + timecode.EXAMPLE)
+                else:
+                    self._time(number, *times)
+            stray = timecode.STRAY.search(lines[offset])
+            if stray:
+                self.problem(number, f"the time code '{stray.group(0)}' is not at the start of a line",
+                             "move it to the start of the line it times, or write \\{t= for the text")
+        return "\n".join(lines).strip("\n")
+
+    def _time(self, line: int, start: float, end: float | None) -> None:
+        if end is not None and end < start:
+            self.problem(line, f"the time code ends ({timecode.format_time(end)}) before it "
+                         f"starts ({timecode.format_time(start)})", "swap the two times")
+        if self.times and start < self.times[-1][1]:
+            before, earlier = self.times[-1][0], self.times[-1][1]
+            self.problem(line, f"the time {timecode.format_time(start)} goes back before "
+                         f"{timecode.format_time(earlier)} (line {before})",
+                         "fix the time, or delete the time code of a paragraph moved out of order")
+        self.times.append((line, start, end))
+
     def paragraph(self, raw: RawBlock) -> None:
         text, line = raw.text, raw.line
+        if "{t=" in text:
+            text = self._time_codes(raw)
+            if not text.strip():
+                self.problem(line, "a time code with no text after it",
+                             "write the paragraph after it, or delete it")
+                return
         if ESCAPED_NARRATION.match(text):  # \— : not narration, not a label
             self._text(text[1:], raw)
             return
