@@ -1,4 +1,4 @@
-"""What happens to built books: the OPDS catalog, Send to Kindle."""
+"""What happens to built books: the OPDS catalog, Send to Kindle, the print shop's preflight."""
 
 
 def megabytes(size: int) -> str:
