@@ -114,7 +114,7 @@ def test_print_is_a5_with_a_title_page_contents_text_and_colophon(doc, interview
     assert not any(line.text.isdigit() for line in book[0].lines)  # no folio on the title page
     assert normal(book[2].lines[0].text) == "目次"
     colophon = normal("".join(line.text for line in book[-1].lines))
-    assert normal(meta.title) in colophon and meta.date in colophon
+    assert normal(meta.title) in colophon and normal(meta.written_date) in colophon
     assert normal(meta.publisher) in colophon
 
 
@@ -284,7 +284,7 @@ def test_handout_is_a4_with_masthead_and_footer(doc, interview):
     assert all(abs(p.width - 210 * MM) < 0.5 and abs(p.height - 297 * MM) < 0.5 for p in sheets)
     top = normal("".join(line.text for line in sheets[0].lines[:12]))
     meta = interview.meta
-    for part in [meta.kicker, meta.title, meta.date,
+    for part in [meta.kicker, meta.title, meta.written_date,
                  *(sp.name for sp in interview.speakers), *(sp.role for sp in interview.speakers)]:
         assert normal(part) in top
     for number, page in enumerate(sheets, 1):
