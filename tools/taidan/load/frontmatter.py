@@ -345,7 +345,7 @@ class FrontMatter:
             if any(ch in fields[what] for ch in ":：\n"):
                 self._problem(_field(item_node, what),
                               f"the speaker {what} '{fields[what]}' contains a colon")
-        if fields["id"] in {s.id for s in speakers}:
+        if fields["id"] in self.speaker_lines:  # the ids of the speakers appended so far
             self._problem(_field(item_node, "id"),
                           f"the speaker id '{fields['id']}' is declared twice",
                           "give each speaker its own id")
