@@ -41,7 +41,8 @@ from taidan.engines.weasyprint.patching import Patches, require_pinned
 PATCH = Patches("footnote_area")
 disabled = PATCH.disabled  # WeasyPrint's own re-layout each time (to compare with)
 
-_KNOWN = "_taidan_footnote_heights"  # on the page's footnote area: notes -> (height, overflow)
+# on the page's footnote area: (in columns, notes) -> (height, overflow)
+_KNOWN = "_taidan_footnote_heights"
 _DEFERRED = "_taidan_footnotes_removed"  # on the context: None, or whether a note was taken off
 
 
@@ -65,16 +66,17 @@ def install() -> None:
         if not notes:
             return measure(self)
         known = area.__dict__.setdefault(_KNOWN, {})
-        if notes not in known:
+        key = self.in_column, notes  # a forced column break in a note breaks only in columns
+        if key not in known:
             overflow = measure(self)
-            known[notes] = area.height, overflow
+            known[key] = area.height, overflow
             return overflow
         PATCH.ran.add("_update_footnote_area")
         # what the method does, with the height it found for these notes before
         if area.height != "auto" and not self.in_column:
             self.page_bottom += area.margin_height()
         area.children = self.current_page_footnotes
-        area.height, overflow = known[notes]
+        area.height, overflow = known[key]
         if not self.in_column:
             self.page_bottom -= area.margin_height()
         return overflow
