@@ -226,6 +226,60 @@ def test_written_again_elsewhere_the_catalog_has_the_same_bytes(built, folder, m
     assert not leftover.exists()
 
 
+def users_folder(folder: Path) -> dict[str, bytes]:
+    """A folder of the user's that happens to look like a catalog's; what it holds."""
+    (folder / "books").mkdir(parents=True)
+    (folder / "covers").mkdir()
+    (folder / "books" / "my-thesis.docx").write_bytes(b"PK\x03\x04 four years of work")
+    (folder / "covers" / "family-photo.jpg").write_bytes(b"\xff\xd8\xff the only copy")
+    return catalog_bytes(folder)
+
+
+def test_a_symlinked_catalog_folder_is_refused_and_its_files_survive(tmp_path):
+    mine = tmp_path / "mine"
+    kept = users_folder(mine)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "catalog").symlink_to(mine)
+    result = run_catalog(tmp_path, SAMPLES[2], "--out", "out")
+    assert (result.returncode, result.stderr) == (2, (
+        f"taidan: out/catalog is a symbolic link (to {mine}): taidan catalog writes only into "
+        "a folder of its own (remove the link, or choose another --out)\n"))
+    assert catalog_bytes(mine) == kept and sorted(p.name for p in mine.iterdir()) == ["books", "covers"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["catalog"]  # refused before building
+
+
+def test_an_out_folder_holding_the_users_files_is_refused(tmp_path):
+    kept = users_folder(tmp_path / "documents" / "catalog")
+    result = run_catalog(tmp_path, SAMPLES[2], "--out", "documents")
+    assert (result.returncode, result.stderr) == (2, (
+        "taidan: documents/catalog holds files taidan catalog did not write (books/my-thesis.docx, "
+        "covers/family-photo.jpg): it never replaces or removes them (move them away, or "
+        "choose another --out)\n"))
+    assert catalog_bytes(tmp_path / "documents" / "catalog") == kept
+
+
+def test_only_what_the_catalog_wrote_is_ever_removed(built, folder, manuscripts, tmp_path):
+    for path in built[0].glob("*.*"):
+        shutil.copy(path, tmp_path / path.name)
+    every = list(manuscripts.values())
+    catalog.write(every, tmp_path)
+    books = tmp_path / "catalog" / "books"
+    listed = (tmp_path / "catalog" / catalog.WRITTEN).read_text(encoding="utf-8").splitlines()[1:]
+    assert listed == sorted(catalog_bytes(tmp_path / "catalog"))
+    # a file dropped in among the books: the next run refuses, and leaves it
+    (books / "my-thesis.docx").write_bytes(b"mine")
+    with pytest.raises(catalog.Refused, match=r"holds files taidan catalog did not write \(books/my-thesis.docx\)"):
+        catalog.write([manuscripts["small-en"]], tmp_path)
+    assert (books / "my-thesis.docx").read_bytes() == b"mine" and (books / "small-ja.epub").is_file()
+    (books / "my-thesis.docx").unlink()
+    # a catalog an older taidan wrote has no list: what its opds.json names is the catalog's
+    (tmp_path / "catalog" / catalog.WRITTEN).unlink()
+    lines = []
+    catalog.write([manuscripts["small-en"]], tmp_path, say=lines.append)
+    assert sorted(p.name for p in books.iterdir()) == sorted(expected_files(manuscripts["small-en"]))
+    assert any(line.startswith("removed ") and "small-ja.epub" in line for line in lines)
+
+
 def test_a_bad_manuscript_is_one_line_and_leaves_the_catalog_alone(built, folder, tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_text("---\ntitle: x\n---\n", encoding="utf-8")

@@ -25,7 +25,7 @@ from PIL import Image
 from taidan.config import project
 from taidan.render import jinja
 from taidan.pipeline.build import build
-from taidan.editions import Options
+from taidan.editions import EDITIONS, Options
 from taidan.editions.cover import NO_LINE_END, NO_LINE_START, wrap
 from taidan.editions.epub_vertical import vertical_runs
 from taidan.engines.chromium import find as find_chromium
@@ -191,10 +191,29 @@ def test_the_archive_starts_with_a_stored_mimetype_and_has_fixed_times(books):
         first = book.zip.infolist()[0]
         assert (first.filename, first.compress_type, first.extra) == ("mimetype", zipfile.ZIP_STORED, b"")
         assert book.data[30:38] == b"mimetype" and book.zip.read("mimetype") == b"application/epub+zip"
-        dates = {info.date_time for info in book.zip.infolist()}
-        day = load({"interview-2025-10-06": INTERVIEW, "small-ja": SMALL_JA,
-                    "small-en": SMALL_EN, "edge-zh": EDGE_ZH, ENGLISH.stem: ENGLISH}[key[0]]).meta.date
-        assert dates == {tuple(map(int, day.split("-"))) + (0, 0, 0)}, key
+        # one time for every entry of every book, never the manuscript's date nor the clock
+        assert {info.date_time for info in book.zip.infolist()} == {(1980, 1, 1, 0, 0, 0)}, key
+
+
+@pytest.mark.parametrize("day", ["1975-06-01", "2150-01-01"])
+def test_a_book_dated_before_1980_or_after_2107_builds_every_edition(day, tmp_path):
+    """ZIP holds only 1980 to 2107: the archive's times are its own, the book's date is in
+    the package document."""
+    text = SMALL_JA.read_text(encoding="utf-8")
+    assert "date: 2024-12-03\n" in text
+    (tmp_path / "dated.md").write_text(text.replace("date: 2024-12-03\n", f"date: {day}\n"),
+                                       encoding="utf-8")
+    shutil.copytree(SAMPLES / "images", tmp_path / "images")
+    paths = build([tmp_path / "dated.md"], list(EDITIONS), tmp_path / "out", Options(),
+                  say=lambda line: None)
+    epubs = [p for p in paths if p.suffix == ".epub"]
+    assert {"dated.epub", "dated-vertical.epub", "dated.pdf", "dated-vertical.pdf"} <= {p.name for p in paths}
+    for path in epubs:
+        with zipfile.ZipFile(path) as package:
+            assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            opf = ET.fromstring(package.read(next(n for n in package.namelist() if n.endswith(".opf"))))
+        modified = opf.find(".//opf:meta[@property='dcterms:modified']", NS).text
+        assert modified == f"{day}T00:00:00Z", path.name
 
 
 def test_two_builds_are_byte_identical_whatever_the_clock_and_time_zone(books, tmp_path):

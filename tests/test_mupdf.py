@@ -137,3 +137,26 @@ def test_labels_are_boxes_of_their_own_size_even_without_vertical_writing(drawn,
         tops = sorted(line[0][2] * DPI / 72 for line in _lines(stext[number]) if line)
         below = [t for t in tops if t > bottom]
         assert below and below[0] - bottom < 2 * em, (key, below[:1], bottom)
+
+
+@pytest.mark.parametrize("edition", ["epub", "epub-vertical"])
+def test_a_picture_stays_where_the_manuscript_puts_it(tmp_path, artefacts, edition):
+    """The sample `taidan new` writes has a picture after a narration paragraph, in the first
+    part. MuPDF floated a <figure> up to just after the part's heading, about 25 turns early;
+    in reading order, the narration must come before the picture's caption."""
+    import sys
+
+    from conftest import ROOT, clean_env
+
+    env = clean_env(PYTHONPATH=str(ROOT / "tools"))
+    done = subprocess.run([sys.executable, "-m", "taidan", "new", "book"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-m", "taidan", "build", "--edition", edition],
+                          cwd=tmp_path / "book", env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    [book] = (tmp_path / "book" / "build").glob("*.epub")
+    text = _mutool("-F", "txt", "-o", "-", str(book)).replace("\n", "").replace(" ", "")
+    _mutool("-r", "48", "-o", str(artefacts / f"mupdf-sample-{edition}-p%d.png"), str(book), "1-8")
+    narration, caption = text.find("試し刷りが隙間なく貼られていた"), text.find("話す人と聞く人")
+    assert 0 <= narration < caption, (narration, caption)

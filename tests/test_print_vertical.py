@@ -720,3 +720,25 @@ def test_a_part_always_opens_a_page_of_its_own(pages_book):
 def conversation_units_of(part) -> list[str]:
     from taidan.model import plain_text
     return [plain_text(b.inlines) for b in part.blocks]
+
+
+def test_chromium_writes_nothing_in_the_users_home(tmp_path):
+    """Chromium's own config, crash and dconf folders go in the build's temporary profile:
+    a print-vertical build with an empty HOME (and XDG_CONFIG_HOME unset) leaves it empty,
+    and the cache folder holds taidan's cache only."""
+    import sys
+
+    from conftest import clean_env
+
+    home, cache = tmp_path / "home", tmp_path / "cache"
+    for folder in (home, cache):
+        folder.mkdir()
+    env = {k: v for k, v in clean_env().items() if not k.startswith("XDG_")}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(cache), PYTHONPATH=str(ROOT / "tools"))
+    done = subprocess.run([sys.executable, "-m", "taidan", "build", "--edition", "print-vertical",
+                           "--out", str(tmp_path / "out"), str(ROOT / "tests" / "epub_samples" / "small-ja.md")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "small-ja-vertical.pdf").read_bytes().startswith(b"%PDF-")
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
+    assert [p.name for p in cache.iterdir()] in ([], ["taidan"])

@@ -312,3 +312,68 @@ def test_without_taidan_toml(tmp_path):
     assert (result.returncode, result.stderr) == (2, (
         "taidan: no taidan.toml in this folder or above it: taidan send takes the mail server "
         "from its [send] table (host, from ...; see the README)\n"))
+
+
+def test_line_breaks_in_a_file_name_or_in_from_are_refused(server, tmp_path, books):
+    inbox, port = server()
+    folder = project(tmp_path, port)
+    injected = folder / "book\r\nBcc: thief@example.com.epub"
+    injected.write_bytes(books[0].read_bytes())
+    result = run(folder, injected.name, "--to", KINDLE)
+    assert (result.returncode, result.stderr) == (2, (
+        "taidan: book\\r\\nBcc: thief@example.com.epub: a file name with a line break or other "
+        "control character cannot go in an email (rename the file)\n"))
+    (folder / "taidan.toml").write_text(f'[send]\nhost = "127.0.0.1"\nport = {port}\n'
+                                        'from = "me@example.com\\r\\nBcc: thief@example.com"\n',
+                                        encoding="utf-8")
+    result = run(folder, books[0], "--to", KINDLE)
+    assert (result.returncode, result.stderr) == (2, (
+        "taidan.toml:1: [send] from 'me@example.com\\r\\nBcc: thief@example.com' is not one "
+        'email address (e.g. from = "you@example.com")\n'))
+    assert inbox.messages == []
+
+
+def test_a_user_or_password_that_is_not_ascii_is_one_line(server, tmp_path, books):
+    inbox, port = server(login=True)
+    result = run(project(tmp_path, port, user=USER), books[0], "--to", KINDLE, password="pässwörd")
+    assert (result.returncode, result.stderr) == (2, (
+        f"taidan: the password for {USER} is not ASCII, which an SMTP login cannot carry "
+        "(check TAIDAN_SMTP_PASSWORD or [send] password_file)\n"))
+    result = run(project(tmp_path, port, user="редактор@example.org"), books[0], "--to", KINDLE,
+                 password=PASSWORD)
+    assert (result.returncode, result.stderr) == (2, (
+        "taidan.toml:1: [send] user 'редактор@example.org' is not ASCII, which an SMTP login "
+        "cannot carry (the server's login name, e.g. you@example.com)\n"))
+    assert inbox.logins == [] and inbox.messages == []
+
+
+def test_an_unreadable_file_is_called_unreadable(server, tmp_path):
+    inbox, port = server()
+    folder = project(tmp_path, port)
+    (folder / "book.epub").symlink_to("/proc/self/mem")  # a regular file no read succeeds on
+    result = run(folder, "book.epub", "--to", KINDLE)
+    assert (result.returncode, result.stderr) == (
+        2, "taidan: book.epub: cannot read it: Input/output error\n")
+    if os.geteuid() != 0:  # root reads any file whatever its mode
+        (folder / "locked.pdf").write_bytes(b"%PDF-1.7")
+        (folder / "locked.pdf").chmod(0)
+        result = run(folder, "locked.pdf", "--to", KINDLE)
+        assert (result.returncode, result.stderr) == (
+            2, "taidan: locked.pdf: cannot read it: Permission denied\n")
+    assert inbox.messages == []
+
+
+def test_one_recipient_as_the_standard_librarys_parser_reads_it(server, tmp_path, books):
+    inbox, port = server()
+    folder = project(tmp_path, port)
+    for to in ("a@x.example,b@y.example", "a@x.example>", "a@x.example\nBcc: thief@example.com",
+               "a@", "@x.example", "a b@x.example", "Group: a@x.example;"):
+        result = run(folder, books[0], "--to", to)
+        shown = to.replace("\n", "\\n")
+        assert (result.returncode, result.stderr) == (2, (
+            f"taidan: '{shown}' is not an email address (one address, e.g. name@kindle.com)\n")), to
+    assert inbox.messages == []
+    result = run(folder, books[0], "--to", f"My Kindle <{KINDLE}>")
+    assert result.returncode == 0, result.stderr
+    [(_, recipients, raw)] = inbox.messages
+    assert recipients == [KINDLE] and parsed(raw)["To"] == f"My Kindle <{KINDLE}>"

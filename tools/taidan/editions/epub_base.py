@@ -246,7 +246,7 @@ class EpubEdition:
                                              "epub3_pages": False, "raise_exceptions": True})
         writer.process()
         writer.write()
-        return epub_zip.reproducible(raw.getvalue(), m.meta.moment.timetuple()[:6])
+        return epub_zip.reproducible(raw.getvalue())
 
     def metadata(self, book: epub.EpubBook, m, certified_by: str = "") -> None:
         meta = m.meta

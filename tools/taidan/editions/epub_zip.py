@@ -1,7 +1,9 @@
 """Rewrites an EPUB archive so the same book always gives the same bytes.
 
-EbookLib stamps every entry with the clock. Here every entry gets one fixed time (the
-manuscript's date), fixed permissions and compression; ``mimetype`` comes first, stored.
+EbookLib stamps every entry with the clock. Here every entry gets one fixed time,
+ZIP_TIME, fixed permissions and compression; ``mimetype`` comes first, stored. The time is
+not the manuscript's date: ZIP holds only 1980 to 2107, and an interview from 1975 is a book
+too (its date is in the package document, dcterms:modified).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 MIMETYPE = "mimetype"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the first moment ZIP can say, for every entry of every book
 
 
 def package_document(package: zipfile.ZipFile) -> str:
@@ -19,7 +22,7 @@ def package_document(package: zipfile.ZipFile) -> str:
     return container.find(".//{*}rootfile").get("full-path")
 
 
-def reproducible(archive: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+def reproducible(archive: bytes) -> bytes:
     """The archive's entries, in their order, re-written with fixed metadata."""
     source = zipfile.ZipFile(io.BytesIO(archive))
     names = source.namelist()
@@ -27,7 +30,7 @@ def reproducible(archive: bytes, date_time: tuple[int, int, int, int, int, int])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for name in names:
-            info = zipfile.ZipInfo(name, date_time=date_time)
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.create_system = 3  # Unix, whatever machine builds the book
             info.external_attr = 0o100644 << 16
             if name == MIMETYPE:

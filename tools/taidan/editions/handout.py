@@ -10,6 +10,6 @@ NAME = "handout"
 
 
 def produce(m, options) -> dict[str, bytes]:
-    html = render(NAME, "handout.html", m, created=m.meta.timestamp, font_url=pdf.font_url,
+    html = render(NAME, "handout.html", m, created=m.meta.timestamp, **({} if m.cjk else {"word_hyphens": True}), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
     return {EDITIONS[NAME].outputs[0].file(m): pdf.write_pdf(html, m)}

@@ -138,7 +138,7 @@ def kobo_document(xhtml: bytes) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + text).encode("utf-8")
 
 
-def kobo_package(data: bytes, date_time: tuple) -> bytes:
+def kobo_package(data: bytes) -> bytes:
     """The EPUB ``data`` with every XHTML document of its manifest made for Kobo."""
     source = zipfile.ZipFile(io.BytesIO(data))
     opf_path = epub_zip.package_document(source)
@@ -153,8 +153,9 @@ def kobo_package(data: bytes, date_time: tuple) -> bytes:
     with zipfile.ZipFile(out, "w") as target:
         for name in source.namelist():
             content = source.read(name)
-            target.writestr(name, kobo_document(content) if name in documents else content)
-    return epub_zip.reproducible(out.getvalue(), date_time)
+            target.writestr(zipfile.ZipInfo(name, epub_zip.ZIP_TIME),  # no clock read, even here
+                            kobo_document(content) if name in documents else content)
+    return epub_zip.reproducible(out.getvalue())
 
 
 def produce(m, options) -> dict[str, bytes]:
@@ -165,5 +166,5 @@ def produce(m, options) -> dict[str, bytes]:
     for edition, output in zip(sources, EDITIONS[NAME].outputs, strict=True):
         if output.applies(m):
             data = edition.package(m, options.embed_fonts, options.certified_by)
-            books[output.file(m)] = kobo_package(data, m.meta.moment.timetuple()[:6])
+            books[output.file(m)] = kobo_package(data)
     return books

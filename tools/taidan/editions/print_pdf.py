@@ -17,6 +17,6 @@ NAME = "print"
 def produce(m, options) -> dict[str, bytes]:
     html = render(NAME, "book.html", m, paper=options.paper, paper_size=PAPERS[options.paper],
                   press=options.press,
-                  created=m.meta.timestamp, font_url=pdf.font_url,
+                  created=m.meta.timestamp, **({} if m.cjk else {"word_hyphens": True}), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
     return {EDITIONS[NAME].outputs[0].file(m): pdf.write_pdf(html, m)}

@@ -7,6 +7,8 @@ aborted (the Fetch domain pauses each one and ``guard.allowed`` decides), host n
 to nothing, and Chromium's background services (updates, sync, safe browsing) are off.
 Chromium runs in a process group of its own and is closed, or killed, whatever happens
 (an error, Ctrl-C); its profile and the documents live in a temporary folder that goes too.
+Chromium's home is in that folder as well: its config, crash reports and dconf cache never
+land in the user's home.
 """
 
 from __future__ import annotations
@@ -98,6 +100,16 @@ class ChromiumFailed(RuntimeError):
     """Chromium ended, crashed, timed out or refused a command."""
 
 
+def _environment(folder: Path) -> dict[str, str]:
+    """Chromium's environment: a home inside its temporary folder, so that what it writes
+    beside the profile (~/.config/chromium/Crash Reports, ~/.cache/dconf) goes with it. The
+    user's fonts stay visible: XDG_DATA_HOME (fontconfig's fonts folder) is the user's."""
+    home = folder / "home"
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": data}
+
+
 class Browser:
     """One Chromium process and one page in it, spoken to over the DevTools pipe."""
 
@@ -112,7 +124,7 @@ class Browser:
             self.process = subprocess.Popen(
                 ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 </dev/null >&2', "sh", str(binary),
                  *ARGS, "--remote-debugging-pipe", f"--user-data-dir={folder / 'profile'}"],
-                stdin=commands_read, stdout=answers_write, stderr=log,
+                stdin=commands_read, stdout=answers_write, stderr=log, env=_environment(folder),
                 start_new_session=True)  # its own group: killed as one, Ctrl-C stays with us
         os.close(commands_read)
         os.close(answers_write)

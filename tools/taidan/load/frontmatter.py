@@ -221,6 +221,14 @@ class FrontMatter:
         if err.context_mark and opened and "end" in str(message):
             # the end of the front matter came first: point at what was left open
             mark, message = err.context_mark, f"{opened} opened here is never closed"
+            if opened == "a quoted value":
+                written = self.text.split("\n")[mark.line]
+                field = re.match(r"\s*(?:-\s*)?([\w-]+)\s*:\s*(.*)$", written)
+                key, value = (field.group(1), field.group(2).strip()) if field else ("title", "")
+                quote = value[:1] if value[:1] in "'\"" else "'"
+                other = '"' if quote == "'" else "'"
+                hint = (f"end the value with {quote}, or, for text that starts with {quote}, put "
+                        f"the whole value in {other}: {key}: {other}{value[:40]}{other}")
         self._problem((mark.line if mark else 0) + self.first_line,
                       f"the front matter is not valid YAML: {message}", hint)
 

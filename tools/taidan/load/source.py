@@ -16,7 +16,9 @@ MAX_BYTES = limits.MANUSCRIPT_BYTES  # the name pipeline.build reads
 _LEGACY = (("iso2022_jp", "ISO-2022-JP"), ("euc_jp", "EUC-JP"), ("cp932", "Shift_JIS"),
            ("utf_16", "UTF-16"))
 # iconv's names; CP932 is Shift_JIS with the Windows characters (①, ～) that Python's cp932 reads
-ICONV = {"ISO-2022-JP": "ISO-2022-JP", "EUC-JP": "EUC-JP", "Shift_JIS": "CP932", "UTF-16": "UTF-16"}
+ICONV = {"ISO-2022-JP": "ISO-2022-JP", "EUC-JP": "EUC-JP", "Shift_JIS": "CP932", "UTF-16": "UTF-16",
+         "UTF-16LE": "UTF-16LE", "UTF-16BE": "UTF-16BE", "UTF-32": "UTF-32",
+         "Windows-1252": "CP1252"}
 
 
 @dataclass
@@ -29,9 +31,30 @@ class Source:
     body_line: int  # line number of the first body line
 
 
-def guess_encoding(data: bytes) -> str | None:
+def _wide(data: bytes) -> str | None:
+    """UTF-32 or UTF-16, by a byte order mark or, without one, by where the zero bytes of
+    mostly ASCII text fall; None for anything else."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16"
+    sample = data[:8192]
+    if len(sample) >= 8:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        quads = [sample[i::4].count(0) for i in range(4)]
+        if quads[1] + quads[2] + quads[3] > 0.9 * 3 * len(sample) / 4:
+            return "UTF-32"  # little-endian: three zero bytes of four
+        if odd > 0.3 * len(sample) / 2 and even < odd / 10:
+            return "UTF-16LE"
+        if even > 0.3 * len(sample) / 2 and odd < even / 10:
+            return "UTF-16BE"
+    return None
+
+
+def guess_encoding(data: bytes) -> str | None:
+    wide = _wide(data)
+    if wide:
+        return wide
     if b"\x1b$B" in data:
         return "ISO-2022-JP"
     for codec, name in _LEGACY[1:3]:
@@ -41,7 +64,12 @@ def guess_encoding(data: bytes) -> str | None:
             continue
         if any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text):
             return name
-    return None
+    try:  # Western European text saved by Windows or an older Mac editor: é, ©, “ ”
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    latin = sum(ch.isalpha() or ch in "“”‘’–—…©®°€£" for ch in text if ord(ch) > 127)
+    return "Windows-1252" if latin and latin >= 0.8 * sum(ord(ch) > 127 for ch in text) else None
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -51,10 +79,12 @@ def _mostly_utf8(data: bytes) -> bool:
 
 
 def decode(path: Path, data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
+    while data.startswith(b"\xef\xbb\xbf"):  # one byte order mark, or two from a careless save
         data = data[3:]
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data[:8192] and not _wide(data):
         raise ProblemsFound([Problem(path, 1, "this is a binary file, not a Markdown manuscript")])
+    if b"\x00" in data[:8192]:
+        raise ProblemsFound([_legacy(path, 1, _wide(data))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -68,16 +98,21 @@ def decode(path: Path, data: bytes) -> str:
             msg = f"the bytes {bad.hex(' ').upper()} encode a lone surrogate U+{code:04X}, not a character"
             hint = "save the file as UTF-8 from an editor, or delete the character"
         elif guess:
-            msg = f"the file is not UTF-8; it looks like {guess}"
-            name = shlex.quote(str(path))
-            converted = shlex.quote(str(path.with_name(path.stem + ".utf8" + path.suffix)))
-            hint = (f"convert it: iconv -f {ICONV[guess]} -t UTF-8 < {name} > {converted} "
-                    f"&& mv {converted} {name}")
+            raise ProblemsFound([_legacy(path, line, guess)]) from None
         else:
             msg = f"the file is not valid UTF-8 (byte 0x{data[err.start]:02x})"
             hint = "save it as UTF-8"
         raise ProblemsFound([Problem(path, line, msg, hint)]) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _legacy(path: Path, line: int, guess: str) -> Problem:
+    """The file is in another encoding: which, and the iconv command that converts it."""
+    name = shlex.quote(str(path))
+    converted = shlex.quote(str(path.with_name(path.stem + ".utf8" + path.suffix)))
+    return Problem(path, line, f"the file is not UTF-8; it looks like {guess}",
+                   f"convert it: iconv -f {ICONV[guess]} -t UTF-8 < {name} > {converted} "
+                   f"&& mv {converted} {name}")
 
 
 def read_source(path: Path) -> Source:

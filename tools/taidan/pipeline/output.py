@@ -44,10 +44,12 @@ def _sync_folder(folder: Path) -> None:
 
 
 def clean_leftovers(folder: Path) -> None:
-    """Removes temporary files an interrupted build left behind (call it under the lock)."""
+    """Removes temporary files an interrupted build left behind (call it under the lock):
+    regular files named as write_atomic names them, nothing else."""
     if folder.is_dir():
         for leftover in folder.glob(TEMP_PREFIX + "*"):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -6,12 +6,17 @@ each book (``books/``), its cover and a thumbnail (``covers/``), ``index.html`` 
 browser, ``opds.xml`` (OPDS 1.2) and ``opds.json`` (OPDS 2.0) for reading apps. Every link
 is relative, so the folder works wherever it is served and from file://. Nothing reads the
 clock: the feeds are as new as the newest manuscript.
+
+The catalog folder is taidan's alone: a list of the files it wrote there (``WRITTEN``) says
+which it may replace or remove, and it refuses to write through a symbolic link or into a
+folder holding anything else, so a folder of the user's is never emptied.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import posixpath
 import re
 import uuid
@@ -19,17 +24,20 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from taidan.editions.epub_zip import package_document
 from taidan.editions.registry import EDITIONS
 from taidan.publish import size_text
-from taidan.errors import EditionsFailed
+from taidan.errors import EditionsFailed, Refused, shown
 from taidan.pipeline import load
 from taidan.pipeline.build import build
-from taidan.pipeline.output import clean_leftovers, locked, write_atomic
+from taidan.pipeline.output import LOCK_NAME, TEMP_PREFIX, clean_leftovers, locked, write_atomic
 
 FOLDER = "catalog"
+SUBFOLDERS = ("books", "covers")
+WRITTEN = ".taidan-written"  # the files the catalog wrote in its folder: the only ones it removes
+FEEDS = ("index.html", "opds.xml", "opds.json")
 # What a reader can download, in the order shown: these editions' files (their names and
 # media types are in the registry), with the words naming each file, one per output.
 DOWNLOADS = {
@@ -84,7 +92,10 @@ def download_files(m) -> list[tuple[str, str, str]]:
 def make(paths: list[Path], out: Path, options, title: str = "", workers: int | None = None,
          say=lambda line: None, warn=lambda line: None) -> list[Path]:
     """Builds the editions, then writes the catalog; returns the catalog's files written.
-    Raises what build() raises (ProblemsFound, EditionsFailed) and OSError."""
+    Raises what build() raises (ProblemsFound, EditionsFailed), Refused (a catalog folder
+    that is not taidan's) and OSError."""
+    _refuse_links(out / FOLDER)  # before the books are built: a refusal costs nothing
+    _written_before(out / FOLDER)
     build(paths, editions(), out, options, say=say, workers=workers, warn=warn)
     books = []
     for path in paths:
@@ -151,20 +162,88 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=lambda lin
     files["opds.xml"] = _render("opds.xml", context)
     files["opds.json"] = opds_json(books, title, updated)
     written = []
+    _refuse_links(folder)  # before the lock: its file would be written through the link
     with locked(folder, say=lambda s: warn(f"taidan: {s}")):
-        for sub in (folder, folder / "books", folder / "covers"):
+        before = _written_before(folder)
+        for sub in (folder, *(folder / name for name in SUBFOLDERS)):
             clean_leftovers(sub)
+        # listed before they are written: a run killed halfway leaves no file unaccounted for
+        _list_written(folder, before, before | set(files))
         for name, data in files.items():
             target = folder / name
             if not _same(target, data):
                 write_atomic(target, data)
                 written.append(target)
-        for sub in ("books", "covers"):  # books no longer in the catalog leave it
-            for old in sorted((folder / sub).glob("*")):
-                if old.is_file() and f"{sub}/{old.name}" not in files:
-                    old.unlink()
-                    say(f"removed {old}")
+        for name in sorted(before - set(files)):  # books no longer in the catalog leave it
+            old = folder / name
+            if name.partition("/")[0] in SUBFOLDERS and old.is_file() and not old.is_symlink():
+                old.unlink()
+                say(f"removed {old}")
+        _list_written(folder, before | set(files), set(files))
     return written
+
+
+def _refuse_links(folder: Path) -> None:
+    """Refuses a catalog folder (or its books/, covers/) that is a symbolic link: what is
+    written or removed there would land in a folder taidan did not make."""
+    for path in (folder, *(folder / name for name in SUBFOLDERS)):
+        if path.is_symlink():
+            raise Refused(f"{shown(path.parent) / path.name} is a symbolic link (to {os.readlink(path)}): taidan "
+                          "catalog writes only into a folder of its own (remove the link, or "
+                          "choose another --out)")
+
+
+def _written_before(folder: Path) -> set[str]:
+    """The files (``books/x.epub``) the catalog wrote in ``folder`` and may replace or
+    remove; refuses a folder that holds anything else."""
+    if not folder.is_dir():
+        return set()
+    ours = _listed(folder)
+    foreign = []
+    for top, folders, names in os.walk(folder):
+        here = Path(top).relative_to(folder).as_posix()
+        for name in sorted(folders):  # a link to a folder is listed here, and not entered
+            rel = name if here == "." else f"{here}/{name}"
+            if here != "." or name not in SUBFOLDERS or (Path(top) / name).is_symlink():
+                foreign.append(rel + "/")
+                folders.remove(name)
+        for name in sorted(names):
+            rel = name if here == "." else f"{here}/{name}"
+            if rel not in ours and rel != WRITTEN and not name.startswith(TEMP_PREFIX) \
+                    and not (here == "." and name == LOCK_NAME):
+                foreign.append(rel)
+    if foreign:
+        foreign.sort()
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise Refused(f"{shown(folder)} holds files taidan catalog did not write "
+                      f"({', '.join(foreign[:3])}{more}): it never replaces or removes them "
+                      "(move them away, or choose another --out)")
+    return ours
+
+
+def _listed(folder: Path) -> set[str]:
+    """The catalog's list of its files; for a catalog written before there was one, the
+    files its opds.json names."""
+    try:
+        lines = (folder / WRITTEN).read_text(encoding="utf-8").splitlines()
+        return {line for line in lines if line and not line.startswith("#")}
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        return set()
+    try:
+        feed = json.loads((folder / "opds.json").read_bytes())
+        hrefs = [link["href"] for book in feed["publications"]
+                 for link in book["links"] + book["images"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    return set(FEEDS) | {unquote(h) for h in hrefs if isinstance(h, str)}
+
+
+def _list_written(folder: Path, old: set[str], new: set[str]) -> None:
+    if new != old or not (folder / WRITTEN).is_file():
+        text = "# the files taidan catalog wrote in this folder: the only ones it replaces or removes\n"
+        write_atomic(folder / WRITTEN, (text + "".join(f"{name}\n" for name in sorted(new))).encode())
 
 
 def _same(path: Path, data: bytes) -> bool:

@@ -15,6 +15,8 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from email import policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -61,6 +63,13 @@ def settings(project) -> Settings:
                if not send[key]]
     if missing:
         raise ProblemsFound(missing)
+    if mailbox(send["from"]) is None:
+        raise ProblemsFound([Problem(*_where(project), f"[send] from '{visible(send['from'])}' is "
+                                     "not one email address", 'e.g. from = "you@example.com"')])
+    if not send["user"].isascii():  # smtplib's login sends ASCII only
+        raise ProblemsFound([Problem(*_where(project), f"[send] user '{visible(send['user'])}' "
+                                     "is not ASCII, which an SMTP login cannot carry",
+                                     "the server's login name, e.g. you@example.com")])
     security = send["security"]
     return Settings(host=send["host"], port=send["port"] or PORTS[security], security=security,
                     user=send["user"], sender=send["from"],
@@ -95,6 +104,26 @@ def password(s: Settings) -> str | None:
     return lines[0]  # the first line, spaces and all
 
 
+def mailbox(text: str) -> str | None:
+    """The address (local@domain) of ``text`` when it is exactly one mailbox ("a@x" or
+    "Name <a@x>") without a fault, as the standard library's header parser reads it."""
+    if not text or not text.isprintable():  # CR, LF and other controls: a header injected
+        return None
+    try:
+        header = policy.default.header_factory("To", text)
+    except (HeaderParseError, IndexError, ValueError):  # the parser's own faults ("a@")
+        return None
+    if header.defects or len(header.groups) != 1 or header.groups[0].display_name is not None:
+        return None
+    [address] = header.addresses
+    return address.addr_spec if address.username and address.domain else None
+
+
+def visible(text: str) -> str:
+    """``text`` on one line: control characters written as escapes (\\n)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 # ---- what goes in each message ----------------------------------------------------------
 
 def media_type(path: Path) -> str:
@@ -120,8 +149,12 @@ def batches(files: list[Path]) -> list[list[Path]]:
     for path in files:
         if not path.is_file():
             reason = "is a folder" if path.is_dir() else "no such file"
-            raise SendFailed(f"{path}: {reason}")
+            raise SendFailed(f"{visible(str(path))}: {reason}")
+        if not path.name.isprintable():  # it becomes a header: a line break would end it
+            raise SendFailed(f"{visible(str(path))}: a file name with a line break or other "
+                             "control character cannot go in an email (rename the file)")
         media_type(path)
+        _read(path, 1)  # unreadable: said now, not as a failed connection later
         need = encoded_size(path.stat().st_size)
         if need > limit:
             raise SendFailed(f"{path}: too large to send ({megabytes(path.stat().st_size)}, "
@@ -144,20 +177,28 @@ def message(sender: str, to: str, files: list[Path], number: int, count: int) ->
     what = names[0] if len(names) == 1 else f"{len(names)} books"
     msg["Subject"] = f"{what} ({number} of {count})" if count > 1 else what
     msg["Date"] = format_datetime(_now())
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = make_msgid(domain=(mailbox(sender) or sender).rpartition("@")[2] or None)
     lines = ["Sent with taidan." if count == 1 else f"Sent with taidan: message {number} of {count}.",
              "", "Attached:"]
     lines += [f"- {p.name} ({size_text(p.stat().st_size)})" for p in files]
     msg.set_content("\n".join(lines) + "\n")
     digest = hashlib.sha256()
     for path in files:
-        data = path.read_bytes()
+        data = _read(path)
         digest.update(path.name.encode() + b"\0" + data)
         maintype, subtype = media_type(path).split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     # a boundary from the contents, not a random one; base64 and our text never contain it
     msg.set_boundary(f"=_taidan_{digest.hexdigest()[:32]}")
     return msg
+
+
+def _read(path: Path, size: int = -1) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError as err:
+        raise SendFailed(f"{visible(str(path))}: cannot read it: {err.strerror or err}") from None
 
 
 def _now():
@@ -171,8 +212,13 @@ def _now():
 
 def send(files: list[Path], to: str, s: Settings, secret: str | None, say=lambda line: None) -> int:
     """Sends every file to ``to``; returns the number of messages sent. Raises SendFailed."""
-    if "@" not in to or any(c.isspace() for c in to):
-        raise SendFailed(f"'{to}' is not an email address (e.g. name@kindle.com)")
+    recipient = mailbox(to)
+    if recipient is None:
+        raise SendFailed(f"'{visible(to)}' is not an email address (one address, e.g. "
+                         "name@kindle.com)")
+    if secret is not None and not secret.isascii():  # smtplib's login sends ASCII only
+        raise SendFailed(f"the password for {s.user} is not ASCII, which an SMTP login cannot "
+                         f"carry (check {PASSWORD_VARIABLE} or [send] password_file)")
     groups = batches(files)
     server = f"{s.host}:{s.port}"
     sent = 0
@@ -182,7 +228,7 @@ def send(files: list[Path], to: str, s: Settings, secret: str | None, say=lambda
                 smtp.login(s.user, secret or "")
             for number, group in enumerate(groups, 1):
                 smtp.send_message(message(s.sender, to, group, number, len(groups)),
-                                  from_addr=s.sender, to_addrs=[to])
+                                  from_addr=mailbox(s.sender), to_addrs=[recipient])
                 sent += 1
                 say(f"sent {', '.join(p.name for p in group)} to {to}"
                     + (f" (message {number} of {len(groups)})" if len(groups) > 1 else ""))

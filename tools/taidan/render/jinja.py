@@ -19,6 +19,17 @@ from taidan.render.strings import strings, words  # noqa: F401  (the templates' 
 from taidan.render.templates_folder import TEMPLATES
 
 
+# A hyphen the manuscript writes inside a word (eight-track, 2-inch). A PDF's text readers
+# (pdftotext, and the copy and search of viewers built on poppler) take a hyphen at the end
+# of a line for a break the typesetter made, and drop it: the PDF editions print these as
+# U+2010 HYPHEN, which they keep, and keep U+002D for the hyphens hyphenation adds.
+WORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
+def hard_hyphens(text: str) -> str:
+    return WORD_HYPHEN.sub("\u2010", text)
+
+
 def url_runs(text: str) -> list[tuple[str, str]]:
     """``text`` as (kind, piece) runs, kind "url" for a web address typed as text (never
     hyphenated by the PDF editions), "" for the rest."""
@@ -148,6 +159,7 @@ def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     env.globals["house"] = house
     env.globals["css"] = FACE_CSS  # a house face's style -> (font-weight, font-style)
     env.filters["url_runs"] = url_runs
+    env.filters["hard_hyphens"] = hard_hyphens
     env.filters["url_breaks"] = url_breaks
     return env
 

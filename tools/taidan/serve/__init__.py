@@ -77,9 +77,12 @@ def run(args: list[Path], host: str, port: int, open_browser: bool, say=lambda l
                       "where manuscript/*.md or taidan.toml is)")
     build_dir = project.around(args).build_dir
     catalog = build_dir / FOLDER  # served from /catalog/ once `taidan catalog` has written it
+    if catalog.is_symlink():  # never taidan's: `taidan catalog` refuses to write through one
+        warn(f"taidan: {shown(build_dir) / FOLDER} is a symbolic link: not served")
     try:
-        # bind first: a busy port is reported before any work starts
-        server = Server((host, port), preview=None, catalog=catalog)
+        # bind first: a busy port is reported before any work starts; the catalog's real
+        # path is its folder's, not where a link in its place points
+        server = Server((host, port), preview=None, catalog=build_dir.resolve() / FOLDER)
     except OSError as err:
         raise CannotRun(f"cannot listen on {host}:{port}: {err.strerror} (try another --port)") from None
     if stop.is_set():
@@ -94,6 +97,7 @@ def run(args: list[Path], host: str, port: int, open_browser: bool, say=lambda l
     folder, temp = own / "preview", own / "tmp"
     folder.mkdir()
     temp.mkdir()
+    server.preview_root = folder.resolve()
     before = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = tempfile.tempdir = str(temp)
     thread = None

@@ -56,13 +56,14 @@ def segments(raw: str) -> list[str] | None:
 
 
 def inside(root: Path, names: list[str]) -> Path | None:
-    """The regular file ``root``/names, if it really is inside ``root`` (links resolved)."""
-    base = root.resolve()
+    """The regular file ``root``/names, if it really is inside ``root`` (links resolved).
+    ``root`` is a published folder's real path, resolved once when the server starts: a
+    link put in its place later (build/catalog -> /etc) leads outside it, so nowhere."""
     try:
-        path = base.joinpath(*names).resolve()
+        path = root.joinpath(*names).resolve()
     except (OSError, RuntimeError):  # a loop of links
         return None
-    if not path.is_relative_to(base) or not path.is_file():
+    if not path.is_relative_to(root) or not path.is_file():
         return None
     return path
 
@@ -89,9 +90,9 @@ def byte_range(header: str | None, size: int):
     first, last = match.groups()
     if first == "" and last == "":
         return None
-    if first == "":  # the last N bytes
+    if first == "":  # the last N bytes, none of an empty file (RFC 9110, 14.1.1)
         count = int(last)
-        if count == 0:
+        if count == 0 or size == 0:
             return "unsatisfiable"
         return max(0, size - count), size - 1
     start = int(first)

@@ -4,6 +4,12 @@ Why the standard library: a preview serves one person (and a reader or two on th
 network); a thread per request is plenty, long-polls included, and it adds no dependency.
 What it lacks, a single byte Range and confinement to the published folders, is in files.py.
 
+Only to its own names: a request whose Host is another name gets 421, so a web page whose
+domain is made to point at this machine (DNS rebinding) cannot read the preview. Accepted:
+localhost, 127.0.0.1, ::1 and the address given to --host; listening on every address
+(0.0.0.0), also any IP address and this machine's name (and name.local), which is what
+another device on the network types. A connection idle for IDLE_SECONDS is closed.
+
 Published, and nothing else:
     /                         the index of the manuscripts
     /<name>/                  a manuscript's preview: problems, the proof, the page gallery
@@ -16,18 +22,22 @@ Published, and nothing else:
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import jinja2
 
 from taidan.serve import files
 
-UI = Path(__file__).resolve().parent / "ui"
+UI = (Path(__file__).resolve().parent / "ui").resolve()
 POLL_SECONDS = 25  # a long-poll is answered at the latest after this long
+IDLE_SECONDS = 15  # a connection that sends nothing for this long is closed
+EVERY_ADDRESS = ("", "0.0.0.0", "::")
 NO_STORE = "no-store"
 
 
@@ -36,10 +46,33 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 256  # a burst of connections waits in the backlog, not refused
 
     def __init__(self, address, preview, catalog: Path | None):
+        """``catalog``: the real path the catalog is published from (resolved at start)."""
         self.preview = preview
+        self.preview_root: Path | None = None  # the preview's folder, resolved, once it has one
         self.catalog = catalog
+        self.names = _names(address[0])
         self.ui = jinja2.Environment(loader=jinja2.FileSystemLoader(str(UI)), autoescape=True)
         super().__init__(address, Handler)
+
+    def answers_to(self, host: str | None) -> bool:
+        """Whether a request's Host header names this server (see the module's text)."""
+        if host is None:  # HTTP/1.0 allows none; a browser always sends one
+            return True
+        name = host.strip().lower()
+        if name.startswith("["):  # [::1]:8000
+            name = name[1:].partition("]")[0]
+        elif name.count(":") == 1:  # name:port (any port: a forwarded one too)
+            name = name.partition(":")[0]
+        name = name.rstrip(".")
+        if name in self.names:
+            return True
+        if self.server_address[0] not in EVERY_ADDRESS:
+            return False
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            return False
 
     def handle_error(self, request, client_address):
         """One line on the terminal, not a traceback (the preview goes on)."""
@@ -50,9 +83,18 @@ class Server(ThreadingHTTPServer):
               file=sys.stderr, flush=True)
 
 
+def _names(host: str) -> set[str]:
+    names = {"localhost", "127.0.0.1", "::1", host.lower().rstrip(".")}
+    if host in EVERY_ADDRESS:
+        machine = socket.gethostname().lower()
+        names |= {machine, f"{machine}.local"}
+    return names - {""}
+
+
 class Handler(BaseHTTPRequestHandler):
     server: Server
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS  # the socket's: waiting for a request, or for the reader to take bytes
     server_version = "taidan-serve"
     sys_version = ""
 
@@ -63,13 +105,17 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
+        if not self.server.answers_to(self.headers.get("Host")):
+            return self._bytes(b"Misdirected request: this preview answers to localhost and the "
+                               b"address it listens on\n", "text/plain; charset=utf-8",
+                               HTTPStatus.MISDIRECTED_REQUEST)
         names = files.segments(self.path)
         if names is None:
             return self._not_found()
         try:
             self._route(names)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the browser went away (a reload while a long-poll was open)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True  # the browser went away, or stopped reading
         except FileNotFoundError:  # gone since it was found (an old page image, pruned)
             self._not_found()
 
@@ -92,10 +138,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._not_found()
         if not rest:
             if not self.path.split("?")[0].endswith("/"):
-                return self._redirect(f"/{head}/")
+                return self._redirect(f"/{quote(head)}/")
             state = preview.state()
             return self._page("preview.html", entry=entry.state(), epoch=state["epoch"])
-        path = files.inside(preview.folder / head, rest)
+        path = files.inside(self.server.preview_root, [head, *rest]) if self.server.preview_root else None
         return files.send(self, path, NO_STORE) if path else self._not_found()
 
     def _catalog_index(self) -> Path | None:

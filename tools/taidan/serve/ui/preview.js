@@ -59,7 +59,7 @@
     await Promise.all(images.map(img => img.decode().catch(() => null)));
     if (mine !== drawing) return;
     thumbs.replaceChildren(...images.map((img, i) => element("figure", {},
-      element("a", {href: `${p.pdf}#page=${i + 1}`, target: "_blank"}, img),
+      element("a", {href: `${encodeURIComponent(p.pdf)}#page=${i + 1}`, target: "_blank"}, img),
       element("figcaption", {textContent: String(i + 1)}))));
     thumbs.parentElement.dataset.serial = p.serial;
   }
