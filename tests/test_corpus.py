@@ -60,6 +60,23 @@ def five_megabytes(path: Path) -> int:
     return text.count("\n")
 
 
+def past_the_limits(folder: Path) -> None:
+    """A manuscript past each limit of taidan.load.limits that a committed file would make
+    large: speakers, parts, sections, footnotes, a line and a paragraph."""
+    head = (CORPUS / "brackets-nested-deep.md").read_text(encoding="utf-8").split("Ann: ")[0]
+    speakers = "".join(f"  - {{id: s{i}, name: Speaker {i}, label: S{i}}}\n" for i in range(501))
+    cases = {
+        "too-many-speakers.md": head.replace("speakers:\n", "speakers:\n" + speakers),
+        "too-many-parts.md": head + "".join(f"# Part {i}\n\nAnn: Words.\n\n" for i in range(501)),
+        "too-many-sections.md": head + "".join(f"## Section {i}\n\nAnn: Words.\n\n" for i in range(1, 5001)),
+        "too-many-footnotes.md": head + "".join(f"Ann: Words.[^{i}]\n\n[^{i}]: A note.\n\n" for i in range(5001)),
+        "long-line.md": head + "Ann: " + "` " * 1_000_000 + "\n",
+        "long-paragraph.md": head + "Ann: " + "\n".join(["` " * 500] * 100) + "\n",
+    }
+    for name, text in cases.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """The corpus copied as a project folder (symbolic links kept), the generated cases,
@@ -67,6 +84,7 @@ def project(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("corpus") / "project"
     shutil.copytree(CORPUS, folder, symlinks=True)
     GENERATED["five-megabytes.md"]["last"] = five_megabytes(folder / "five-megabytes.md")
+    past_the_limits(folder)
     os.mkfifo(folder / "manuscript-fifo.md")  # git cannot hold a named pipe
     with open(folder / "too-big.md", "wb") as big:
         big.truncate(25 * 1024 * 1024)  # sparse: the size alone must refuse it

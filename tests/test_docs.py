@@ -83,3 +83,18 @@ def test_user_pages_name_no_commit_or_issue():
             if re.search(r"\bissues? #?\d+|(?<![\w&])#\d+\b", line, re.IGNORECASE):
                 found.append(f"{page.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_the_limits_page_states_the_limits_the_code_enforces():
+    """docs/safety.md's table of limits gives each value of taidan.load.limits."""
+    from taidan.load import limits  # deferred: only this test reads the loader's limits
+
+    page = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8").split("## Limits", 1)[1].split("\n## ", 1)[0]
+    rows = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in page.splitlines() if row.startswith("| ")}
+    shown = {"the manuscript file": f"{limits.MANUSCRIPT_BYTES // 1048576} MB",
+             "a line, and a paragraph (its lines joined)": f"{limits.LINE_CHARS:,} characters",
+             "markup inside markup (`[ ]`, `( )`, `{ }`, `* *`)": f"{limits.INLINE_DEPTH} levels",
+             "emphasis dots `《《…》》`": f"{limits.DOTS_CHARS} characters a run",
+             "speakers": f"{limits.SPEAKERS:,}", "parts (`#`)": f"{limits.PARTS:,}",
+             "sections (`##`)": f"{limits.SECTIONS:,}", "footnotes": f"{limits.FOOTNOTES:,}"}
+    assert {what: rows.get(what) for what in shown} == shown

@@ -104,6 +104,8 @@ def test_every_patch_is_installed_and_runs_in_a_print_build(tmp_path):
         "linebreak": {"replaced": ["split_first_line"], "ran": ["split_first_line"]},
         "footnotes": {"replaced": ["_linebox_layout", "_update_footnote_area"],
                       "ran": ["_linebox_layout", "_update_footnote_area"]},
+        # the interview's one note is measured once; the print edition has no columns: see below
+        "footnote_area": {"replaced": ["_update_footnote_area", "remove_placeholders"], "ran": []},
         "leaders": {"replaced": ["handle_leader"], "ran": ["handle_leader"]},
         "speed": {"replaced": ["page_references", "set_page_type_computed_styles"],
                   "ran": ["page_references", "set_page_type_computed_styles"]},
@@ -146,6 +148,49 @@ def test_the_same_book_in_another_folder_gives_the_same_pdf(tmp_path):
                           env=clean_env(PYTHONPATH=str(ROOT / "tools")))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False", "['__init__']"]
+
+
+NOTES_IN_COLUMNS = """
+import sys
+from pathlib import Path
+from taidan.editions import Options
+from taidan.engines.weasyprint import footnote_area, install
+from taidan.load import load
+from taidan.pipeline.build import produce
+
+install()
+m = load(Path(sys.argv[1]))
+for edition in ("handout", "print"):
+    with footnote_area.disabled():
+        stock = produce(edition, m, Options())
+    print(stock == produce(edition, m, Options()), sorted(footnote_area.PATCH.ran))
+    footnote_area.PATCH.ran.clear()
+"""
+
+
+def notes_manuscript(folder: Path, notes: int) -> Path:
+    """An interview with one footnote a turn (the handout's costliest case)."""
+    turns = "".join(f"{'Ann' if i % 2 else 'Bob'}: Turn {i} of the interview, with words enough "
+                    f"for a line or two of text.[^{i}]\n\n[^{i}]: Note {i}, explaining it briefly.\n\n"
+                    for i in range(notes))
+    path = folder / "notes.md"
+    path.write_text("---\ntitle: Notes\ndate: 2025-10-06\nlang: en\nspeakers:\n"
+                    "  - {id: a, name: Ann, label: Ann}\n  - {id: b, name: Bob, label: Bob}\n"
+                    f"---\n\n# Part\n\n{turns}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_the_footnote_area_patch_draws_the_same_pdfs(tmp_path):
+    """60 notes in the handout's two columns and in print: the same PDFs with or without
+    footnote_area, and its replacements ran (a cached measure in both, and in columns the
+    notes taken off together)."""
+    done = subprocess.run([sys.executable, "-c", NOTES_IN_COLUMNS, str(notes_manuscript(tmp_path, 60))],
+                          capture_output=True, text=True, timeout=600,
+                          env=clean_env(PYTHONPATH=str(ROOT / "tools")))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True ['_update_footnote_area', 'remove_placeholders']",
+                                        "True ['_update_footnote_area']"]
 
 
 # ---- dependencies declared ----------------------------------------------------------------

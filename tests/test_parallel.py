@@ -4,13 +4,18 @@ ran, and the test reads the overlaps."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from taidan.pipeline import parallel
 
-from conftest import INTERVIEW
+from conftest import INTERVIEW, ROOT, clean_env
 
 
 @dataclass
@@ -108,3 +113,41 @@ def test_every_edition_has_an_estimate_and_a_place_in_the_order():
     costs = {name: parallel.estimate((name, m)) for name in EDITIONS}
     assert costs["print-vertical"] > costs["print"] > costs["kepub"] > costs["epub"] > costs["html"]
     assert costs["print-vertical"] + costs["kepub"] <= parallel.BUDGET_MB  # side by side
+
+
+def _tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and all its descendants, in MB."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as children:
+                    stack += [int(c) for c in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total / 1024
+
+
+@pytest.mark.slow
+def test_the_estimate_holds_for_many_short_turns(tmp_path):
+    """2,500 one-line turns (41 KB) in the print edition: the build's peak PSS, sampled, is
+    within the estimate's margins (the estimate from bytes alone said a third of it)."""
+    book = tmp_path / "turns.md"
+    book.write_text("---\ntitle: Turns\ndate: 2025-10-06\nlang: en\nspeakers:\n"
+                    "  - {id: a, name: Ann, label: Ann}\n  - {id: b, name: Bob, label: Bob}\n---\n\n# Part\n\n"
+                    + "".join(f"{'Ann' if i % 2 else 'Bob'}: Turn {i}.\n\n" for i in range(2500)), encoding="utf-8")
+    build = subprocess.Popen([sys.executable, "-m", "taidan", "build", str(book), "--edition", "print",
+                              "--jobs", "1", "--out", str(tmp_path / "out")], cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=clean_env(PYTHONPATH=str(ROOT / "tools"), TAIDAN_NO_CACHE="1"))
+    peak = 0.0
+    while build.poll() is None:
+        peak = max(peak, _tree_pss_mb(build.pid))
+        time.sleep(0.05)
+    assert build.returncode == 0, build.stderr.read()
+    assert (tmp_path / "out" / "turns.pdf").read_bytes().startswith(b"%PDF")
+    estimated = parallel.estimate(("print", Manuscript(book)))
+    assert 0.6 * estimated < peak < 1.25 * estimated, (peak, estimated)

@@ -93,16 +93,30 @@ def warnings(m, style: Style) -> list:
 
     if len(m.speakers) <= len(style.shapes):
         return []
-    lines = m.path.read_text(encoding="utf-8", errors="replace").split("\n")
+    lines = _id_lines(m.path.read_text(encoding="utf-8", errors="replace"))
     found = []
     for sp in m.speakers[len(style.shapes):]:
-        line = next((n for n, text in enumerate(lines, 1)
-                     if re.search(rf"\bid:\s*[\"']?{re.escape(sp.id)}\b", text)), 1)
+        line = lines.get(sp.id, 1)
         twin = m.speakers[(sp.number - 1) % len(style.shapes)]
         found.append(Problem(m.path, line, f"{len(m.speakers)} speakers and {len(style.shapes)} "
                              f"label shapes: {sp.label} has {twin.label}'s shape",
                              "add shapes to label_shapes in taidan.toml's [style]", warning=True))
     return found
+
+
+_ID_LINE = re.compile(r"\bid:\s*[\"']?([A-Za-z][A-Za-z0-9_-]*)")
+
+
+def _id_lines(text: str) -> dict[str, int]:
+    """Each speaker id -> the first line that says ``id: <it>``, the file read once (a line
+    saying ``id: ann-b`` also says ``id: ann``, as a word ends before the hyphen)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        for m in _ID_LINE.finditer(line):
+            word = m.group(1)
+            for end in [i for i, ch in enumerate(word) if ch == "-" and word[i - 1] != "-"] + [len(word)]:
+                lines.setdefault(word[:end], number)
+    return lines
 
 
 # ---- fonts named in [style]: a file, or the family name of an installed font ----------

@@ -73,9 +73,10 @@ class Edition:
     name: str  # the name on the command line and in taidan.toml; its templates/ folder
     module: str  # has produce(m, options) -> {file name: bytes}
     outputs: tuple[Output, ...]
-    # Peak memory of one job (PSS, MB): a fixed part plus a part per KB of manuscript,
-    # measured with tools/bench.py's sampler, one edition at a time (see parallel).
-    peak_mb: tuple[float, float]
+    # Peak memory of one job (PSS, MB): a fixed part, a part per KB of manuscript and a part
+    # per line of text (each a paragraph, a heading or a note: its boxes), measured with
+    # tools/bench.py's sampler, one edition at a time (see parallel).
+    peak_mb: tuple[float, float, float]
     # Build order: lower starts first. Slowest first, so the long jobs start at once.
     order: int
     langs: Languages | None = None  # the edition is for books in these languages (None: all)
@@ -98,42 +99,45 @@ class Edition:
         """The edition's module, imported the first time it is asked for (when built)."""
         return importlib.import_module(self.module)
 
-    def estimate_mb(self, kb: float) -> float:
-        fixed, per_kb = self.peak_mb
-        return fixed + per_kb * kb
+    def estimate_mb(self, kb: float, lines: int = 0) -> float:
+        fixed, per_kb, per_line = self.peak_mb
+        return fixed + per_kb * kb + per_line * lines
 
 
 EPUB = "application/epub+zip"
 KEPUB = "application/kepub+zip"
 PDF = "application/pdf"
 
-# Peak memory, measured on the interview (11 KB) and a 300-page book (560-611 KB): print 70
-# and 280 MB, handout 65 and 247, epub, epub-vertical and html under 50, kepub (both EPUB
-# packages, each then rewritten with lxml) 40 and 53; print-vertical (Chromium, driven over
-# its DevTools pipe) 339 MB for the interview, 590 for 204 KB and 1,099 for 611 KB.
+# Peak memory, measured on the interview (11 KB, 49 lines of text) and a 300-page book
+# (611 KB, 2,700 lines): print 70 and 280 MB, handout 65 and 247, epub, epub-vertical and
+# html under 50, kepub (both EPUB packages, each then rewritten with lxml) 40 and 53;
+# print-vertical (Chromium, driven over its DevTools pipe) 339 MB for the interview, 590 for
+# 204 KB and 1,099 for 611 KB. Short turns cost their boxes more than their bytes: 10,000
+# one-line turns (165 KB) took 670 MB in print, 2,500 (41 KB) 219 MB, and 205 MB in the
+# handout (tests/test_parallel.py compares the estimate with a real build).
 # kepub takes twice as long as epub-vertical on the long book: it starts before it.
 # The order of this dict is the order the editions are listed in (--edition's help).
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition("html", "taidan.editions.html",
             (Output("{name}.html", "text/html"),),
-            peak_mb=(28, 0.01), order=6),
+            peak_mb=(28, 0.01, 0.002), order=6),
     Edition("epub", "taidan.editions.epub",
             (Output("{name}.epub", EPUB),),
-            peak_mb=(45, 0.01), order=5),
+            peak_mb=(45, 0.01, 0.002), order=5),
     Edition("epub-vertical", "taidan.editions.epub_vertical",
             (Output("{name}-vertical.epub", EPUB),),
-            langs=VERTICAL, peak_mb=(45, 0.01), order=4),
+            langs=VERTICAL, peak_mb=(45, 0.01, 0.002), order=4),
     Edition("kepub", "taidan.editions.kepub",
             (Output("{name}.kepub.epub", KEPUB),
              Output("{name}-vertical.kepub.epub", KEPUB, langs=VERTICAL)),
-            peak_mb=(50, 0.02), order=3),
+            peak_mb=(50, 0.02, 0.002), order=3),
     Edition("print-vertical", "taidan.editions.print_vertical",
             (Output("{name}-vertical.pdf", PDF),),
-            langs=VERTICAL, engine=CHROMIUM, peak_mb=(325, 1.27), order=0),
+            langs=VERTICAL, engine=CHROMIUM, peak_mb=(325, 1.27, 0), order=0),
     Edition("print", "taidan.editions.print_pdf",
             (Output("{name}.pdf", PDF),),
-            engine=WEASYPRINT, peak_mb=(66, 0.35), order=1),
+            engine=WEASYPRINT, peak_mb=(66, 0.08, 0.062), order=1),
     Edition("handout", "taidan.editions.handout",
             (Output("{name}-handout.pdf", PDF),),
-            engine=WEASYPRINT, peak_mb=(62, 0.30), order=2),
+            engine=WEASYPRINT, peak_mb=(62, 0.055, 0.057), order=2),
 )}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from taidan.load import isbn
+from taidan.load import isbn, limits
 from taidan.load.inline import web_url
 from taidan.model import Contact, Credit, Meta, Series, Speaker
 from taidan.errors import Problem
@@ -336,6 +336,10 @@ class FrontMatter:
             return []
         speakers: list[Speaker] = []
         seen: dict[str, tuple[str, str]] = {}  # a name, label or id -> (field, speaker id)
+        if len(value) > limits.SPEAKERS:
+            self._problem(node.value[limits.SPEAKERS], f"more than {limits.SPEAKERS:,} speakers",
+                          "split the book into several manuscripts")
+            return []  # the entries are not read: the manuscript is refused here
         for item, item_node in zip(value, node.value):
             before = len(self.problems)
             self._speaker(item, item_node, speakers, seen)
@@ -370,7 +374,7 @@ class FrontMatter:
             if any(ch in fields[what] for ch in ":：\n"):
                 self._problem(_field(item_node, what),
                               f"the speaker {what} '{fields[what]}' contains a colon")
-        if fields["id"] in {s.id for s in speakers}:
+        if fields["id"] in self.speaker_lines:  # the ids of the speakers appended so far
             self._problem(_field(item_node, "id"),
                           f"the speaker id '{fields['id']}' is declared twice",
                           "give each speaker its own id")

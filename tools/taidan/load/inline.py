@@ -23,6 +23,7 @@ import markdown
 from markdown.inlinepatterns import InlineProcessor
 
 from taidan import model
+from taidan.load import limits
 
 CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _SOFT_BREAK_CJK = re.compile(rf"(?<=[{CJK}])\n(?=[{CJK}])")
@@ -91,7 +92,7 @@ def _markdown() -> markdown.Markdown:
     return markdown.Markdown(extensions=[TaidanInline()])
 
 
-MAX_DEPTH = 32  # markup inside markup; real manuscripts use two or three levels
+MAX_DEPTH = limits.INLINE_DEPTH
 
 
 class TooDeep(ValueError):

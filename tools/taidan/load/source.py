@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taidan.errors import ProblemsFound, Problem
+from taidan.load import limits
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = limits.MANUSCRIPT_BYTES  # the name pipeline.build reads
 
 # Encodings a Japanese manuscript is likely to arrive in, most specific first.
 _LEGACY = (("iso2022_jp", "ISO-2022-JP"), ("euc_jp", "EUC-JP"), ("cp932", "Shift_JIS"),
@@ -141,6 +142,11 @@ def read_source(path: Path) -> Source:
         raise ProblemsFound([Problem(path, 1, "the file is empty",
                                          "start with a front matter block between --- lines")])
     lines = text.split("\n")
+    long = [Problem(path, number, f"the line is {len(line):,} characters long; the limit is "
+                    f"{limits.LINE_CHARS:,}", "break it into paragraphs, a blank line between them")
+            for number, line in enumerate(lines, 1) if len(line) > limits.LINE_CHARS]
+    if long:  # before anything reads them: a long line is costly to parse
+        raise ProblemsFound(long)
     if lines[0].strip() != "---":
         raise ProblemsFound([Problem(path, 1, "the manuscript has no front matter",
                                          "start the file with a line '---', the YAML fields "

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from taidan import model
-from taidan.load import images, smart, timecode
+from taidan.load import images, limits, smart, timecode
 from taidan.load.blocks import RawBlock
 from taidan.load.inline import (MAX_DEPTH, NOTEREF_RE, TooDeep, lone_image, parse_inline,
                                 unclosed_ruby, unclosed_stage)
@@ -98,6 +98,7 @@ class Builder:
         self.seen_speakers: set[str] = set()
         self.lead: list = []
         self.parts: list[model.Part] = []
+        self.section_count = 0
         self.turn: model.Turn | None = None
         self.images: list[model.Image] = []
         # each time code: (line, start, end or None), in seconds (taidan.load.timecode)
@@ -134,6 +135,10 @@ class Builder:
             self.problem(line + text.count("\n", 0, m.start()),
                          "an image must stand alone in its own paragraph",
                          "put a blank line before and after it")
+        if len(text) > limits.LINE_CHARS:  # lines within the limit, joined
+            self.problem(line, f"the paragraph is {len(text):,} characters long; the limit is "
+                         f"{limits.LINE_CHARS:,}", "break it into paragraphs, a blank line between them")
+            return [model.Text(text)]
         text = text.replace("\\：", "：").replace("\\:", ":")
         for m in re.finditer(NOTEREF_RE, text):
             self.note_lines.setdefault(m.group(1), line + text.count("\n", 0, m.start()))
@@ -143,17 +148,23 @@ class Builder:
             self.problem(line, f"the markup is nested more than {MAX_DEPTH} levels deep",
                          "use at most a few levels of [ ], ( ), { } or * * inside each other")
             return [model.Text(text)]
-        self._check_ruby(nodes, line)
+        self._check_nodes(nodes, text, line)
         return smart.inlines(nodes, self.lang)
 
-    def _check_ruby(self, nodes, line: int) -> None:
+    def _check_nodes(self, nodes, text: str, line: int) -> None:
         for node in nodes:
             if node.kind == "ruby" and len(node.readings) > 1 and len(node.readings) != len(node.base):
                 self.problem(line, f"mono ruby {{{node.base}|{'|'.join(node.readings)}}} has "
                              f"{len(node.readings)} readings for {len(node.base)} characters",
                              "give one reading per character, or one reading for the group")
-            elif node.kind in ("styled", "link"):
-                self._check_ruby(node.children, line)
+            elif node.kind == "styled" and node.style == "dots" and \
+                    sum(len(n.text) for n in node.children if n.kind == "text") > limits.DOTS_CHARS:
+                where = text.find("《《")
+                self.problem(line + text.count("\n", 0, max(where, 0)),
+                             f"emphasis dots (《《…》》) over more than {limits.DOTS_CHARS} characters",
+                             "mark a word or a phrase; a 《《 inside 《《…》》 is not a nesting")
+            if node.kind in ("styled", "link"):
+                self._check_nodes(node.children, text, line)
 
     # ---- blocks -----------------------------------------------------------------------
 
@@ -164,12 +175,19 @@ class Builder:
                          "use # for a part and ## for a section")
             return
         title = self.inline(raw.text, raw.line)
+        if raw.level == 1 and len(self.parts) == limits.PARTS:
+            self.problem(raw.line, f"more than {limits.PARTS:,} parts (#) in one manuscript",
+                         "split the book into several manuscripts")
+        if raw.level == 2 and self.section_count == limits.SECTIONS:
+            self.problem(raw.line, f"more than {limits.SECTIONS:,} sections (##) in one manuscript",
+                         "split the book into several manuscripts")
         if raw.level == 1:
             self.parts.append(model.Part(title, f"p{len(self.parts) + 1}", [], [], raw.line))
             return
         if not self.parts:
             self.parts.append(model.Part(None, f"p{len(self.parts) + 1}", [], [], raw.line))
-        number = sum(len(p.sections) for p in self.parts) + 1
+        self.section_count += 1
+        number = self.section_count
         self.parts[-1].sections.append(model.Section(title, f"s{number}", number, [], raw.line))
 
     def _head(self, text: str) -> tuple[str, str, int] | None:
@@ -445,6 +463,9 @@ class Builder:
                 if raw.note_id in definitions:
                     self.problem(raw.line, f"the footnote [^{raw.note_id}] is defined twice",
                                  f"the first definition is on line {definitions[raw.note_id].line}")
+                elif len(definitions) == limits.FOOTNOTES:
+                    self.problem(raw.line, f"more than {limits.FOOTNOTES:,} footnotes in one manuscript",
+                                 "split the book into several manuscripts")
                 definitions.setdefault(raw.note_id, raw)
             else:
                 self.paragraph(raw)
@@ -462,9 +483,9 @@ class Builder:
                 self.problem(raw.line, f"the footnote [^{note_id}] refers to itself",
                              f"delete [^{note_id}] from its own text")
                 continue  # its text would hold itself: no edition could end it
-            before = dict(self.notes)
+            before = len(self.notes)  # a reference in a note adds one
             inlines = self.inline(raw.text, raw.line)
-            if len(self.notes) != len(before):
+            if len(self.notes) != before:
                 self.problem(raw.line, "a footnote cannot refer to another footnote")
             notes.append(model.Note(note_id, number, inlines, raw.line))
         for note_id, raw in definitions.items():

@@ -6,7 +6,7 @@ already loaded; the editions that need no engine are started first and run meanw
 Workers only compute bytes; the parent writes every file, so a worker that dies never leaves anything half-written, and
 workers die with the parent (PR_SET_PDEATHSIG), so a killed build leaves no orphans.
 
-Memory: each job's peak is estimated from its edition and the manuscript's size
+Memory: each job's peak is estimated from its edition and the manuscript's size and lines
 (``estimate``); jobs run side by side only while their estimates add up to no more than
 the budget (``TAIDAN_MEMORY_MB``, default 400), and a job over the budget runs alone.
 A long book's print edition and handout (WeasyPrint holds every laid-out page until it
@@ -79,13 +79,16 @@ def budget_mb() -> int:
 
 
 def estimate(job: tuple) -> float:
-    """A job's likely peak memory in MB, from its edition and the manuscript's size."""
+    """A job's likely peak memory in MB, from its edition, the manuscript's size and its
+    lines of text (many short turns cost more than their bytes say)."""
     name, m = job[0], job[1]
     try:
-        kb = m.path.stat().st_size / 1024
+        with open(m.path, "rb") as file:
+            data = file.read()
     except (AttributeError, OSError):
-        kb = 0
-    return EDITIONS[name].estimate_mb(kb)
+        data = b""
+    lines = data.count(b"\n") - data.count(b"\n\n") - data.count(b"\n\r\n")  # not blank
+    return EDITIONS[name].estimate_mb(len(data) / 1024, max(lines, 0))
 
 
 def _worker(index: int, send) -> None:

@@ -8,6 +8,7 @@
 - ``linebreak``: no line broken after a text box's first word when only its trailing space
   overflows;
 - ``footnotes``: no footnote sent to a later page by a rounding error;
+- ``footnote_area``: a page's footnote area measured once for each set of notes;
 - ``leaders``: a contents page's dot leaders drawn as one text box a line;
 - ``speed``: no step whose cost grows with the square of the page count;
 - ``images``: an image's PDF name from its bytes, not from its path.
@@ -29,7 +30,8 @@ def install() -> None:
 
     fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
     # deferred: they import WeasyPrint, which fast_import imports the quick way first
-    from taidan.engines.weasyprint import footnotes, images, justify, leaders, linebreak, speed
+    from taidan.engines.weasyprint import footnote_area, footnotes, images, justify, leaders, linebreak, speed
 
-    for module in (justify, linebreak, footnotes, leaders, speed, images):
+    # footnote_area after footnotes: it wraps the method as footnotes left it
+    for module in (justify, linebreak, footnotes, footnote_area, leaders, speed, images):
         module.install()
