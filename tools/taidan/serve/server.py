@@ -48,7 +48,8 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, preview, catalog: Path | None):
         """``catalog``: the real path the catalog is published from (resolved at start)."""
         self.preview = preview
-        self.preview_root: Path | None = None  # the preview's folder, resolved, once it has one
+        # the preview's folder, resolved once (serve sets it when it makes the folder)
+        self.preview_root: Path | None = Path(preview.folder).resolve() if preview is not None else None
         self.catalog = catalog
         self.names = _names(address[0])
         self.ui = jinja2.Environment(loader=jinja2.FileSystemLoader(str(UI)), autoescape=True)
