@@ -19,6 +19,8 @@ from taidan.engines.weasyprint import footnotes
 from taidan.pipeline import load
 from taidan.pipeline.build import produce
 
+pytestmark = pytest.mark.slow  # twelve print books of 14 pages
+
 WORDS = ("the tape ran slow and we kept the basement lights off while the engineer counted "
          "reels of them from the old station archive on the north side of town").split()
 FACES = {"built-in": "", "EB Garamond": 'body_font = "EB Garamond"\n',

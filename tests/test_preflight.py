@@ -17,6 +17,8 @@ from taidan.cli import main
 from taidan.errors import EXIT_OK, EXIT_PROBLEMS
 from taidan.publish.preflight import check
 
+pytestmark = pytest.mark.slow  # Ghostscript renders every page
+
 FILES = {"print": "interview-2025-10-06.pdf", "handout": "interview-2025-10-06-handout.pdf"}
 # Ghostscript's own CMYK profile (Debian's libgs-common): an output intent for the tests
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
