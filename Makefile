@@ -12,10 +12,11 @@ build:
 test:
 	.venv/bin/python -m pytest
 
-# the unit and edition tests, without those needing an outside tool or marked slow
+# the unit and edition tests, without those needing an outside tool or marked slow, on
+# every core (pytest-xdist)
 # (markers: pyproject.toml's [tool.pytest.ini_options])
 test-fast:
-	.venv/bin/python -m pytest -m "not (chromium or calibre or ace or jing or mupdf or slow)"
+	.venv/bin/python -m pytest -n auto -m "not (chromium or calibre or ace or jing or mupdf or slow)"
 
 images:   # the README's page images: docs/images/
 	sh tools/page_images.sh
