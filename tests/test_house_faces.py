@@ -124,3 +124,36 @@ def test_a_face_given_style_by_style(tmp_path):
     done = taidan("check", "salt.md", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("taidan.toml:2: 'slanted' is not a style (styles: regular, italic, bold, bold_italic)")
+
+
+def test_the_generated_cover_is_set_in_the_house_face(tmp_path):
+    """The EPUB's generated cover draws its title in the house face, as the pages do: the
+    same book gives another cover with EB Garamond than with the built-in faces, and the
+    cover's faces are the house files."""
+    import zipfile
+
+    from taidan.config import project
+    from taidan.editions import cover
+    from taidan.pipeline import load
+    from taidan.render import jinja
+
+    (tmp_path / "salt.md").write_text(MANUSCRIPT, encoding="utf-8")
+    covers = {}
+    for name, style in (("built-in", ""), ("house", 'body_font = "EB Garamond"\nheading_font = "EB Garamond"\n')):
+        (tmp_path / "taidan.toml").write_text("[style]\n" + style)
+        done = taidan("build", "salt.md", "--edition", "epub", "--out", f"out-{name}", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        with zipfile.ZipFile(tmp_path / f"out-{name}" / "salt.epub") as book:
+            covers[name] = book.read("EPUB/images/cover.png")
+        options = project.find(tmp_path).options()
+        before = dict(jinja._project)
+        jinja.configure(options)
+        try:
+            files = {part: cover._file(role) for part, role in cover.roles(load(tmp_path / "salt.md", options)).items()}
+        finally:
+            jinja._project.update(before)  # the render state as the other tests left it
+        if name == "house":
+            assert files["title"].parent == GARAMOND and files["subtitle"].name == "EBGaramond12-Italic.otf", files
+        else:
+            assert all("linux-libertine" in str(f) for f in files.values()), files
+    assert covers["built-in"] != covers["house"]

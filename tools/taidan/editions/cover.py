@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from taidan.engines.fonts import font
+from taidan.render import jinja
 
 SIZE = (1600, 2560)
 MARGIN = 130
@@ -44,9 +46,31 @@ def _units(text: str) -> list[str]:
     return units
 
 
-@lru_cache(maxsize=64)
+# The house style's role for each of taidan's own faces: a house face takes its place on
+# the cover as in the pages (the Latin text face, its sans, or the Japanese body and heading)
+HOUSE = {"serif": ("latin_body", "body"), "sans": ("latin_heading", "heading"),
+         "mincho": ("body",), "gothic": ("heading",)}
+
+
+def _file(role: str) -> Path:
+    """The file of a cover face: the house style's, when it names one for the role, else
+    taidan's own (taidan.engines.fonts)."""
+    family, _, style = role.partition("-")
+    house = jinja.house()
+    face = next((f for r in HOUSE.get(family, ()) for f in [house.face(r)] if f), None)
+    if face is None:
+        return font(role)
+    wanted = {"bold": ("bold", "regular"), "italic": ("italic", "regular")}.get(style, ("regular",))
+    return next(getattr(face, s) for s in wanted if getattr(face, s))
+
+
 def _face(role: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font(role)), size)
+    return _truetype(str(_file(role)), size)
+
+
+@lru_cache(maxsize=64)
+def _truetype(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
 
 
 @lru_cache(maxsize=4096)
