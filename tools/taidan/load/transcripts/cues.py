@@ -73,6 +73,21 @@ def named(text: str) -> tuple[str | None, str]:
     return None, text.strip()
 
 
+def blocks(lines: list[str], first: int = 0) -> list[tuple[int, list[str]]]:
+    """The runs of non-blank lines from ``lines[first]`` on (the cues of SRT and WebVTT),
+    each with the index of its first line."""
+    found, index = [], first
+    while index < len(lines):
+        if not lines[index].strip():
+            index += 1
+            continue
+        start = index
+        while index < len(lines) and lines[index].strip():
+            index += 1
+        found.append((start, lines[start:index]))
+    return found
+
+
 def problem(path: Path, line: int, message: str, hint: str = "") -> ProblemsFound:
     return ProblemsFound([Problem(path, line, message, hint)])
 

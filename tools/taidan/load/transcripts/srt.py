@@ -6,25 +6,18 @@ import html
 import re
 from pathlib import Path
 
-from taidan.load.transcripts.cues import Cue, Transcript, join, named, problem, time
+from taidan.load.transcripts.cues import Cue, Transcript, blocks, join, named, problem, time
 
 TIMING = re.compile(r"^(\S+)[ \t]+-->[ \t]+(\S+)(?:[ \t]+.*)?$")
 TAG = re.compile(r"</?(?:i|b|u|font)\b[^>]*>|\{\\[^}]*\}", re.IGNORECASE)  # <i>, {\an8}
 
 
 def read(path: Path, text: str) -> Transcript:
-    lines = text.split("\n")
     cues: list[Cue] = []
-    index, number = 0, 0
-    while index < len(lines):
-        if not lines[index].strip():
-            index += 1
-            continue
-        start = index
-        block = []
-        while index < len(lines) and lines[index].strip():
-            block.append(lines[index].strip())
-            index += 1
+    number = 0
+    runs = blocks(text.split("\n"))
+    for count, (start, block) in enumerate(runs, 1):
+        block = [part.strip() for part in block]
         timing_at = 1 if block[0].isdigit() else 0
         if timing_at >= len(block):
             raise problem(path, start + 1, f"cue {block[0]} has no timing line: the "
@@ -38,7 +31,7 @@ def read(path: Path, text: str) -> Transcript:
         end = time(path, line, timing.group(2))
         payload = [html.unescape(TAG.sub("", part)) for part in block[timing_at + 1:]]
         if not any(part.strip() for part in payload):
-            if not "\n".join(lines[index:]).strip():
+            if count == len(runs):
                 raise problem(path, line, "the last cue has no text: the transcript is cut short")
             continue
         number += 1

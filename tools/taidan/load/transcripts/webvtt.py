@@ -8,7 +8,7 @@ import html
 import re
 from pathlib import Path
 
-from taidan.load.transcripts.cues import Cue, Transcript, join, named, problem, time
+from taidan.load.transcripts.cues import Cue, Transcript, blocks, join, named, problem, time
 
 TIMING = re.compile(r"^(\S+)[ \t]+-->[ \t]+(\S+)(?:[ \t]+.*)?$")
 VOICE = re.compile(r"<v(?:\.[^ \t>]*)?[ \t]+([^>]+)>")
@@ -40,16 +40,9 @@ def read(path: Path, text: str) -> Transcript:
     if not lines[0].startswith("WEBVTT"):
         raise problem(path, 1, "a WebVTT file starts with the line WEBVTT")
     cues: list[Cue] = []
-    index, number = 1, 0
-    while index < len(lines):
-        if not lines[index].strip():
-            index += 1
-            continue
-        start = index
-        block = []
-        while index < len(lines) and lines[index].strip():
-            block.append(lines[index])
-            index += 1
+    number = 0
+    runs = blocks(lines, 1)
+    for count, (start, block) in enumerate(runs, 1):
         first = block[0].strip()
         if re.match(r"^(NOTE|STYLE|REGION)(\s|$)", first):
             continue
@@ -68,7 +61,7 @@ def read(path: Path, text: str) -> Transcript:
         end = time(path, line, timing.group(2))
         payload = "\n".join(block[timing_at + 1:])
         if not payload.strip():
-            if index >= len(lines) or not "\n".join(lines[index:]).strip():
+            if count == len(runs):
                 raise problem(path, line, "the last cue has no text: the transcript is cut short")
             continue
         number += 1
