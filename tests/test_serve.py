@@ -67,10 +67,13 @@ class Served:
             time.sleep(0.05)
         raise AssertionError(f"no {pattern!r} in {lines}; stderr: {self.err}")
 
-    def request(self, method: str, path: str, headers=None):
-        """(status, headers, body) for a raw request path (sent as it is, unnormalised)."""
+    def request(self, method: str, path: str, headers=None, host=...):
+        """(status, headers, body) for a raw request path (sent as it is, unnormalised).
+        ``host``: the Host header sent (left out: http.client's own; None: none at all)."""
         conn = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
-        conn.putrequest(method, path, skip_accept_encoding=True)
+        conn.putrequest(method, path, skip_host=host is not ..., skip_accept_encoding=True)
+        if host is not ... and host is not None:
+            conn.putheader("Host", host)
         for key, value in (headers or {}).items():
             conn.putheader(key, value)
         conn.endheaders()

@@ -4,7 +4,6 @@ whose manuscripts have names that mean something in a URL."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import shutil
 import socket
@@ -54,17 +53,7 @@ def server(project):
 
 def ask(served: Served, path: str, host: str | None = "localhost", headers=None):
     """(status, headers, body); ``host``: the Host header sent, None for none."""
-    conn = http.client.HTTPConnection(served.host, int(served.port), timeout=30)
-    conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
-    if host is not None:
-        conn.putheader("Host", host)
-    for key, value in (headers or {}).items():
-        conn.putheader(key, value)
-    conn.endheaders()
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    return response.status, dict(response.getheaders()), body
+    return served.request("GET", path, headers, host=host)
 
 
 def test_a_linked_catalog_folder_is_never_served(server, project):
