@@ -4,7 +4,6 @@ ran, and the test reads the overlaps."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,11 @@ import pytest
 from taidan.pipeline import parallel
 
 from conftest import INTERVIEW, ROOT, clean_env
+
+sys.path.insert(0, str(ROOT / "tools"))
+from bench import _tree_pss  # noqa: E402 - the benchmark's own sampler (tools/bench.py)
+
+sys.path.remove(str(ROOT / "tools"))
 
 
 @dataclass
@@ -116,19 +120,9 @@ def test_every_edition_has_an_estimate_and_a_place_in_the_order():
 
 
 def _tree_pss_mb(pid: int) -> float:
-    """Proportional set size of a process and all its descendants, in MB."""
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as rollup:
-                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as children:
-                    stack += [int(c) for c in children.read().split()]
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue
-    return total / 1024
+    """Proportional set size of a process and all its descendants, in MB, measured as the
+    benchmark measures it."""
+    return _tree_pss(pid) / (1024 * 1024)
 
 
 @pytest.mark.slow
