@@ -224,8 +224,9 @@ def _build(args) -> int:
     out, options = settings["out"], book.options(settings)
     if args.verbose:
         for face in options.style.faces:
-            for style, file in face.styles():
-                say(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}")
+            for style, file, covered in face.font_faces():
+                say(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}"
+                    + (f" ({covered} only)" if covered else ""))
     return building(lambda: build(paths, settings["editions"], out, options, say=say, warn=warn,
                                   workers=settings["jobs"]), out, missing)
 

@@ -199,7 +199,7 @@ class EpubEdition:
             cover_file, cover_data = "images/cover.png", cover.generate(m)
         faces = self.fonts if m.cjk or not self.latin_fonts else self.latin_fonts
         embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff",
-                     "style": "italic" if role.endswith("italic") else "normal", "path": font(role)}
+                     "style": "italic" if role.endswith("italic") else "normal", "path": font(role), "covered": None}
                     for family, weight, role in faces] + house_faces() if embed_fonts else []
 
         docs = self.documents(m)
@@ -343,8 +343,9 @@ def house_faces() -> list[dict]:
 
     return [{"family": f"taidan-house-{face.role}", "weight": "bold" if CSS[style][0] == 700 else "normal",
              "style": CSS[style][1], "role": f"house-{face.role}-{style.replace('_', '-')}",
-             "file": f"fonts/house-{face.role}-{style.replace('_', '-')}.woff", "path": path, "house": True}
-            for face in house().faces for style, path in face.styles()]
+             "file": f"fonts/house-{face.role}-{style.replace('_', '-')}.woff", "path": path, "house": True,
+             "covered": covered}
+            for face in house().faces for style, path, covered in face.font_faces()]
 
 
 def description(m) -> str:
