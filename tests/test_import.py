@@ -20,6 +20,7 @@ import yaml
 
 from taidan.config.options import Options
 from taidan.editions import html
+from taidan.editions.epub_base import inline_nodes
 from taidan.load import load
 from taidan.model import plain_text
 
@@ -249,7 +250,7 @@ def test_every_word_arrives_in_order_under_its_speaker(tmp_path, name):
     # a Word file has no times: each of its paragraphs is one
     assert [len(t.paragraphs) for t in turns] == \
         ([len(cues) for _, cues in TURNS] if name == "word" else PARAGRAPHS)
-    laugh = [n for p in turns[2].paragraphs for n in p if getattr(n, "kind", "") == "stage"]
+    laugh = [n for n in inline_nodes([turns[2]]) if n.kind == "stage"]  # inside its timed passage
     assert [n.text for n in laugh] == ["laughter"]
     check = taidan("check", str(written.relative_to(tmp_path)), cwd=tmp_path)
     assert check.returncode == 0, check.stderr
@@ -297,7 +298,7 @@ def test_language_and_markup_in_words(tmp_path):
     turns = [b for b in blocks(m) if b.kind == "turn"]
     assert [t.speaker.label for t in turns] == ["岸本", "岡部"]
     assert [plain_text(p) for p in turns[1].paragraphs][1] == "── Note: 続き。"
-    stages = [n.text for t in turns for p in t.paragraphs for n in p if getattr(n, "kind", "") == "stage"]
+    stages = [n.text for n in inline_nodes(turns) if n.kind == "stage"]
     assert stages == ["笑", "inaudible 00:12:03", "拍手"]
     assert "*星* と" in plain_text(turns[1].paragraphs[0])
 
