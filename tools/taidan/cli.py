@@ -313,7 +313,9 @@ def _import(args) -> int:
 
     if args.paragraph_pause < 0:
         raise Refused("--paragraph-pause: a number of seconds, 0 or more")
-    names = {**(speaker_map(args.speakers) if args.speakers else {}), **speaker_names(args.speaker)}
+    given = speaker_names(args.speaker)
+    # a map may name more voices than one transcript has (one map for a series of them)
+    names = {**(speaker_map(args.speakers) if args.speakers else {}), **given}
     targets = outputs(args.transcripts, args.output)
     problems, made = [], []
     for path, target in zip(args.transcripts, targets):
@@ -326,7 +328,7 @@ def _import(args) -> int:
     if problems:  # nothing is written while any transcript has a problem
         raise ProblemsFound(problems)
     heard = {v.key.casefold() for imported, _ in made for v in imported.voices}
-    for key in names:
+    for key in given:
         if key.casefold() not in heard:
             raise Refused(f"--speaker {key}=...: no transcript has the voice '{key}' (its voices: "
                           + ", ".join(dict.fromkeys(v.key for i, _ in made for v in i.voices if v.key))

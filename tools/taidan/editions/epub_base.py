@@ -203,6 +203,9 @@ class EpubEdition:
 
             heard = overlays.recording(m, audio_bitrate)
             clips = overlays.clips(m, heard.length)
+            if not clips:  # a recording without time codes: nothing to play along with
+                overlays.untimed(m, self.name)
+                heard = None
         images = {}  # source path -> path in the package: one file per distinct image
         for image in m.images:
             images.setdefault(image.path, f"images/image-{len(images) + 1}{image.path.suffix.lower()}")

@@ -126,6 +126,11 @@ def without_audio(m, edition: str) -> None:
              "read-along audio; the epub editions carry it)")
 
 
+def untimed(m, edition: str) -> None:
+    note(f"{edition} of {m.path.name}: without the recording: no passage has a time code "
+         "({t=00:01:02.500} at the start of its line)")
+
+
 def warn_size(m, size: int, edition: str) -> None:
     if size > LARGE:
         note(f"{edition} of {m.path.name}: the recording makes the book {size / 1048576:.0f} MB, "
