@@ -20,9 +20,8 @@ import yaml
 
 from taidan.config.options import Options
 from taidan.editions import html
-from taidan.editions.epub_base import inline_nodes
 from taidan.load import load
-from taidan.model import plain_text
+from taidan.model import inline_nodes, plain_text
 
 EN_FRONT = """---
 title: A Conversation

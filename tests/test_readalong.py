@@ -25,10 +25,9 @@ from xml.etree import ElementTree as ET
 import docx
 import pytest
 
-from taidan.editions.epub_base import inline_nodes
 from taidan.engines.chromium import find as find_chromium
 from taidan.load import load
-from taidan.model import plain_text
+from taidan.model import inline_nodes, plain_text
 
 from test_ace import _ace, _violations
 from test_epub import CHECKER

@@ -111,6 +111,22 @@ def plain_text(nodes) -> str:
     return "".join(out)
 
 
+def inline_nodes(blocks):
+    """Every inline node of ``blocks``, nested ones (inside emphasis, links) included."""
+    def walk(nodes):
+        for node in nodes:
+            yield node
+            if node.kind in NESTING:
+                yield from walk(node.children)
+
+    for block in blocks:
+        if block.kind == "turn":
+            for paragraph in block.paragraphs:
+                yield from walk(paragraph)
+        elif block.kind in ("narration", "prose"):
+            yield from walk(block.inlines)
+
+
 # ---- blocks ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

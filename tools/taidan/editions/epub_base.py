@@ -24,7 +24,7 @@ from ebooklib import epub
 from taidan.editions import cover, epub_zip
 from taidan.editions.registry import EDITIONS
 from taidan.engines.fonts import font
-from taidan.model import NESTING, plain_text  # NESTING: inline kinds that hold other inline nodes
+from taidan.model import inline_nodes, plain_text
 from taidan.render.jinja import Loader, environment, house, project_templates, search_path, words
 
 XHTML = "application/xhtml+xml"
@@ -61,22 +61,6 @@ class Document:
         if self.context.get("section"):
             blocks += self.context["section"].blocks
         return blocks
-
-
-def inline_nodes(blocks):
-    """Every inline node of ``blocks``, nested ones (inside emphasis, links) included."""
-    def walk(nodes):
-        for node in nodes:
-            yield node
-            if node.kind in NESTING:
-                yield from walk(node.children)
-
-    for block in blocks:
-        if block.kind == "turn":
-            for paragraph in block.paragraphs:
-                yield from walk(paragraph)
-        elif block.kind in ("narration", "prose"):
-            yield from walk(block.inlines)
 
 
 def relator_codes(role: str) -> list[str]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from taidan.editions.epub_base import inline_nodes
+from taidan.model import inline_nodes
 from taidan.pipeline.progress import note
 
 ACTIVE_CLASS = "readalong-active"  # media:active-class: the passage being heard
