@@ -185,7 +185,7 @@ class EpubEdition:
         if readalong and m.audio_path is not None:
             from taidan.editions import readalong as overlays  # deferred: a recording's book alone
 
-            heard = overlays.recording(m, audio_bitrate)
+            heard = overlays.recording(m, audio_bitrate, self.name)
             clips = overlays.clips(m, heard.length)
             if not clips:  # a recording without time codes: nothing to play along with
                 overlays.untimed(m, self.name)

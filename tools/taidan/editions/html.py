@@ -26,7 +26,7 @@ def _readalong(m, options) -> dict | None:
         return None
     from taidan.editions import readalong  # deferred: ffmpeg and the clips, for a recording alone
 
-    heard = readalong.recording(m, options.audio_bitrate)
+    heard = readalong.recording(m, options.audio_bitrate, NAME)
     times = {uid: clip.seconds for uid, clip in readalong.clips(m, heard.length).items()}
     # in the page, as its images are: the page is one file to send or to open anywhere
     src = f"data:{heard.media_type};base64," + base64.b64encode(heard.data).decode("ascii")

@@ -98,7 +98,7 @@ class Recording:
     suffix: str  # .mp3, .m4a
 
 
-def recording(m, bitrate: int | None) -> Recording | None:
+def recording(m, bitrate: int | None, edition: str) -> Recording | None:
     """The manuscript's recording, as MP3 or AAC (converted with ffmpeg when it is neither,
     or when ``bitrate`` asks for it: said in the build output); None without audio:."""
     if m.audio_path is None:
@@ -106,7 +106,7 @@ def recording(m, bitrate: int | None) -> Recording | None:
     stat = m.audio_path.stat()
     found, done = _prepared(m.audio_path, stat.st_mtime_ns, stat.st_size, bitrate)
     if done:
-        note(done)
+        note(f"{edition} of {m.path.name}: {done}")
     return found
 
 
