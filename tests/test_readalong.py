@@ -413,3 +413,21 @@ def test_the_html_player_plays_a_clicked_turn_and_highlights_what_is_heard(made,
         assert not page.locator(".recording-hint").is_visible()
         assert page.locator("audio#recording[controls]").count() == 1
         browser.close()
+
+
+def test_audio_bitrate_re_encodes_the_recording(made):
+    case = made["srt"]  # an MP3 already: it goes in as it is, unless a rate is asked for
+    done = taidan("build", "manuscript/interview.md", "--out", "low", "--edition", "epub",
+                  "--audio-bitrate", "16", cwd=case.folder)
+    assert done.returncode == 0, done.stderr
+    assert "epub of interview.md: converted interview.mp3 to MP3 at 16 kbit/s (--audio-bitrate) " \
+        "with ffmpeg" in done.stdout
+    with zipfile.ZipFile(case.folder / "low" / "interview.epub") as low, \
+            zipfile.ZipFile(case.out / "interview.epub") as plain:
+        assert plain.read("EPUB/audio/recording.mp3") == (case.manuscript.parent / "interview.mp3").read_bytes()
+        smaller = low.read("EPUB/audio/recording.mp3")
+    assert len(smaller) < len((case.manuscript.parent / "interview.mp3").read_bytes())
+    (case.folder / "low.mp3").write_bytes(smaller)
+    probed = json.loads(run("ffprobe", "-v", "error", "-show_entries", "stream=bit_rate,codec_name",
+                            "-of", "json", "low.mp3", cwd=case.folder).stdout)["streams"][0]
+    assert (probed["codec_name"], probed["bit_rate"]) == ("mp3", "16000")
