@@ -394,8 +394,13 @@ class Builder:
         self.times.append((line, start, end))
 
     def paragraph(self, raw: RawBlock) -> None:
+        try:
+            self._paragraph(raw)
+        finally:  # its time codes are its own: a paragraph read without inline text (a lone
+            self._cues = None  # stage direction) must not pass them to a note read later
+
+    def _paragraph(self, raw: RawBlock) -> None:
         text, line = raw.text, raw.line
-        self._cues = None
         if "{t=" in text:
             text = self._time_codes(raw)
             if not text.strip():
