@@ -101,7 +101,7 @@ class Project:
         """taidan.editions.Options for this project: ``given`` or ``values`` (the command
         line's, see settings) beat the [build] table."""
         settings = self.settings(values if given is None else given)
-        chosen = {key: settings[key] for key in ("paper", "press", "embed_fonts")}
+        chosen = {key: settings[key] for key in ("paper", "press", "embed_fonts", "audio_bitrate")}
         publisher = self.config["publisher"]
         templates = self.templates
         return Options(**chosen, templates=str(templates) if templates else "",

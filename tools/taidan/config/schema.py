@@ -303,6 +303,13 @@ SETTINGS = (
             option="--out", commands=("build", "catalog")),
     Setting("build", "embed_fonts", Flag(), False, "embed subset fonts in the EPUB editions",
             option="--embed-fonts", commands=("build",)),
+    Setting("build", "audio_bitrate", Whole(16, 320), None,
+            "read-along editions: re-encode the recording as MP3 at this many kbit/s",
+            doc="The EPUB editions carry the recording named by a manuscript's audio: as it is "
+                "when it is MP3 or AAC, else converted to MP3 at 64 kbit/s (ffmpeg). A lower "
+                "rate makes a smaller book: the build warns when the audio makes an EPUB "
+                "larger than 100 MB.",
+            example=48, option="--audio-bitrate", commands=("build",)),
     Setting("build", "jobs", Whole(1), None, "editions built at once; 1 uses least memory",
             example=2, default_text="one per core", option="--jobs", commands=("build",)),
     Setting("publisher", "name", Text(), "", "the publisher, when the front matter names none",

@@ -13,7 +13,7 @@ from taidan.load.frontmatter import FrontMatter
 from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
-from taidan.errors import ProblemsFound, Problem
+from taidan.errors import CannotRun, ProblemsFound, Problem
 from taidan.render.strings import words
 
 CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
@@ -67,6 +67,30 @@ def _placeholders(path, meta, speakers, front) -> list[Problem]:
                     warning=True) for line, what, hint in found]
 
 
+def _past_the_end(path: Path, audio: Path, times, line: int) -> list[Problem]:
+    """A time code past the recording's end, at its line (the length from ffprobe)."""
+    from taidan.engines import audio as recordings  # deferred: only a manuscript with audio:
+    from taidan.load import timecode
+
+    try:
+        length = recordings.probe(audio).duration
+    except ValueError as err:
+        return [Problem(path, line, f"the recording {audio.name} cannot be read: {err}",
+                        "name an audio file (MP3, AAC, WAV ...)")]
+    except CannotRun as err:
+        return [Problem(path, line, f"the times are not checked against the recording: {err}",
+                        warning=True)]
+    found = []
+    for at, start, end in times:
+        last = max(start, end if end is not None else start)
+        if last > length + 0.0005:
+            found.append(Problem(path, at, f"the time {timecode.format_time(last)} lies past the "
+                                 f"end of the recording {audio.name} "
+                                 f"({timecode.format_time(length)})",
+                                 "fix the time, or name the whole recording under audio:"))
+    return found
+
+
 def load(path: Path, publisher=None) -> Manuscript:
     """Reads and validates one manuscript; raises ProblemsFound with every problem.
     ``publisher``: taidan.config.options.Publisher, what the front matter falls back on."""
@@ -94,12 +118,17 @@ def load(path: Path, publisher=None) -> Manuscript:
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
                                       "cover image") if meta.cover else None
+    audio_path = builder.resolve_file(meta.audio, front.lines.get("audio", source.front_line),
+                                      "recording", image=False) if meta.audio else None
+    if audio_path is not None:
+        problems += _past_the_end(path, audio_path, builder.times,
+                                  front.lines.get("audio", source.front_line))
     problems += builder.problems
     if any(not p.warning for p in problems):
         raise ProblemsFound(sorted(problems, key=lambda p: p.line))
     return Manuscript(path=path, meta=smart.meta(meta), speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
-                      cover_path=cover_path, images=builder.images,
+                      cover_path=cover_path, audio_path=audio_path, images=builder.images,
                       warnings=sorted(problems, key=lambda p: p.line))
 
 

@@ -16,7 +16,7 @@ from taidan.errors import Problem
 
 REQUIRED = ("title", "date", "lang", "speakers")
 OPTIONAL = ("subtitle", "kicker", "publisher", "credits", "contacts", "source", "identifier",
-            "rights", "cover", "description", "isbn", "series")
+            "rights", "cover", "description", "isbn", "series", "audio")
 SPEAKER_FIELDS = ("id", "name", "label", "role")
 CREDIT_FIELDS = ("role", "name")
 CONTACT_FIELDS = ("name", "url")
@@ -181,7 +181,7 @@ class FrontMatter:
                     kicker=strings["kicker"], date=date_text, lang=strings["lang"],
                     publisher=strings["publisher"], credits=credits, contacts=contacts,
                     source=strings["source"], identifier=strings["identifier"],
-                    rights=strings["rights"], cover=strings["cover"],
+                    rights=strings["rights"], cover=strings["cover"], audio=strings["audio"],
                     description=strings["description"], isbn=isbn_digits, series=series,
                     date_format=self.publisher.date_format if self.publisher else "")
         return meta, speakers
