@@ -176,6 +176,17 @@ def long_manuscript(copies: int) -> str:
     return "\n".join(parts)
 
 
+def short_manuscripts(count: int) -> dict[str, str]:
+    """``count`` short manuscripts (two to four pages of the print edition) made from the
+    interview, by name: its front matter and lead under a title of their own, then one of
+    its sections each, in turn (a section holds its own footnotes)."""
+    text = INTERVIEW.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n## ")
+    sections = re.split(r"(?m)^(?=## )", "## " + body)
+    return {f"talk-{k:02d}": re.sub(r"(?m)^title: .*$", f"title: 対談 第{k}回", head, count=1)
+            + "\n" + sections[(k - 1) % len(sections)] for k in range(1, count + 1)}
+
+
 # ---- the runs ---------------------------------------------------------------------------
 
 def pdf_pages(path: Path) -> int:
