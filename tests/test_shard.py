@@ -16,7 +16,7 @@ import pytest
 import opds_validate
 from conftest import ROOT
 from taidan.publish import catalog
-from taidan.pipeline.shard import select, slice_number
+from taidan.pipeline.shard import select
 
 sys.path.insert(0, str(ROOT / "tools"))
 from bench import short_manuscripts  # noqa: E402 - the benchmark's own manuscripts (tools/bench.py)
@@ -64,16 +64,22 @@ def built(project) -> dict:
     return results
 
 
-def test_slices_are_stable_and_cover_every_name_once():
-    names = [Path(f"talk-{k:02d}.md") for k in range(1, 51)]
-    for n in (1, 2, 3, 7):
+def test_slices_are_stable_even_and_cover_every_name_once():
+    names = [Path(f"manuscript/talk-{k:02d}.md") for k in range(1, 51)]
+    for n in (1, 2, 3, 7, 60):
         slices = [select(names, k, n) for k in range(1, n + 1)]
         assert sorted(p for s in slices for p in s) == sorted(names)  # each once, none lost
-    # SHA-256 of the name, not Python's hash(): the same numbers on every machine and run
-    assert [slice_number(f"talk-{k:02d}", 2) for k in range(1, 9)] == [2, 2, 2, 1, 2, 2, 1, 2]
-    assert subprocess.run([sys.executable, "-c", "from taidan.pipeline.shard import slice_number;"
-                           "print(slice_number('talk-04', 7))"], env={**os.environ, "PYTHONHASHSEED": "1"},
-                          capture_output=True, text=True).stdout.strip() == str(slice_number("talk-04", 7))
+        assert max(map(len, slices)) - min(map(len, slices)) <= 1
+        assert all(s == sorted(s) for s in slices)  # in the order given
+    # dealt in the order of SHA-256 of the name, not of Python's hash(): the same slices on
+    # every machine and in every run, whatever the folder or the order given
+    assert [p.stem for p in select(names[:8], 1, 2)] == ["talk-02", "talk-04", "talk-05", "talk-08"]
+    assert select(names[::-1], 1, 2) == select(names, 1, 2)[::-1]
+    code = ("from pathlib import Path; from taidan.pipeline.shard import select; "
+            "print([p.stem for p in select([Path(f'talk-{k:02d}.md') for k in range(1, 51)], 3, 7)])")
+    other_run = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": "1"},
+                               capture_output=True, text=True, check=True).stdout.strip()
+    assert other_run == str([p.stem for p in select(names, 3, 7)])
 
 
 def test_two_shards_build_each_manuscript_exactly_once(project, built):

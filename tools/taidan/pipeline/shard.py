@@ -1,10 +1,13 @@
 """``taidan build --shard K/N``: the K-th of N slices of the manuscripts, for N machines.
 
-A manuscript's slice comes from a hash of its name (the file name without .md, the name of
-its outputs): SHA-256, not Python's hash(), which changes from run to run. So every machine
-of a CI matrix, given the same manuscripts, puts each in the same slice, and the N slices
-together hold each manuscript exactly once. A manuscript keeps its slice when others are
-added or removed (its shard's build cache stays warm); the slices are even only on average.
+The manuscripts are put in the order of a hash of their names (SHA-256 of the file name
+without .md, the name of its outputs; not Python's hash(), which changes from run to run)
+and dealt out in turn to the N slices. Every machine of a CI matrix has the same checkout,
+so the same manuscripts, the same order and the same slices: together they hold each
+manuscript exactly once, and no two differ by more than one manuscript (so no machine waits
+on another with twice its share, as slices chosen by the hash alone would often have). The
+price: adding a manuscript may move others to another slice, which matters to nothing but
+a build cache kept per shard.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import hashlib
 from pathlib import Path
 
 
-def slice_number(name: str, n: int) -> int:
-    """The slice (1 to ``n``) of the manuscript called ``name``."""
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big") % n + 1
+def _order(path: Path) -> tuple[bytes, str]:
+    return hashlib.sha256(path.stem.encode("utf-8")).digest(), path.as_posix()
 
 
 def select(paths: list[Path], k: int, n: int) -> list[Path]:
-    """The manuscripts among ``paths`` in slice ``k`` of ``n``, in their order."""
-    return [path for path in paths if slice_number(path.stem, n) == k]
+    """The manuscripts among ``paths`` in slice ``k`` (1 to ``n``) of ``n``, in their order."""
+    dealt = sorted(dict.fromkeys(paths), key=_order)
+    mine = set(dealt[k - 1::n])
+    return [path for path in dict.fromkeys(paths) if path in mine]
