@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--to", required=True, metavar="ADDRESS",
                       help="the recipient, e.g. name@kindle.com")
     catalog = commands.add_parser("catalog", help="build the books and a catalog of them for "
-                                  "browsers and reading apps (OPDS) into build/catalog/")
+                                  "browsers and reading apps (OPDS) into build/catalog/ (with "
+                                  "--from: of books already built)")
     catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                          help="manuscripts, or folders of them (default: the project's)")
     schema.add_options(catalog, "catalog")  # --out, --from

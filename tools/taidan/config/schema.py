@@ -383,9 +383,9 @@ class Option:
 
 
 OPTIONS = (
-    Option("--shard", Shard(), "build only the K-th of N slices of the manuscripts, chosen by a "
-           "hash of each manuscript's name (the same on every machine), so N machines of a CI "
-           "matrix build all of them once; then taidan catalog --from their outputs",
+    Option("--shard", Shard(), "build only the K-th of N slices of the manuscripts, dealt out "
+           "in the order of a hash of their names (the same slices on every machine), so the N "
+           "machines of a CI matrix build each once; then taidan catalog --from their outputs",
            ("build",), "shard"),
     Option("--from", Folders(), "write the catalog from these folders of built editions (taidan "
            "build's outputs, e.g. each shard's) without building anything; the manuscripts give "
