@@ -23,9 +23,6 @@ from bench import short_manuscripts  # noqa: E402 - the benchmark's own manuscri
 
 sys.path.remove(str(ROOT / "tools"))
 
-pytestmark = [pytest.mark.slow]  # builds four books' catalog editions twice
-
-
 def taidan(cwd: Path, *args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "taidan", *map(str, args)], cwd=cwd,
                           env=os.environ, capture_output=True, text=True, timeout=900)
@@ -82,6 +79,7 @@ def test_slices_are_stable_even_and_cover_every_name_once():
     assert other_run == str([p.stem for p in select(names, 3, 7)])
 
 
+@pytest.mark.slow  # the built fixture: four books' catalog editions, twice
 def test_two_shards_build_each_manuscript_exactly_once(project, built):
     names = {f"{name}.md" for name in short_manuscripts(4)}
     shares = []
@@ -93,6 +91,7 @@ def test_two_shards_build_each_manuscript_exactly_once(project, built):
     assert all(shares) and not shares[0] & shares[1] and shares[0] | shares[1] == names
 
 
+@pytest.mark.slow  # the built fixture: four books' catalog editions, twice
 def test_the_catalog_from_both_shards_is_the_one_machine_catalog(project, built):
     one, sharded = tree(project / "one" / "catalog"), tree(project / "from" / "catalog")
     assert catalog.WRITTEN in sharded and "books/talk-01.pdf" in sharded
@@ -102,11 +101,13 @@ def test_the_catalog_from_both_shards_is_the_one_machine_catalog(project, built)
     assert sorted(p.name for p in (project / "from").iterdir()) == ["catalog"]  # nothing built
 
 
+@pytest.mark.slow
 @pytest.mark.jing
 def test_the_sharded_catalogs_opds_xml_is_valid_for_jing(project, built):
     assert opds_validate.jing(project / "from" / "catalog" / "opds.xml") == (0, [])
 
 
+@pytest.mark.slow  # the built fixture: four books' catalog editions, twice
 def test_a_book_in_no_folder_is_one_line_and_nothing_is_written(project, built):
     result = taidan(project, "catalog", "--from", "shard-1", "--out", "half")
     missing = sorted({f"manuscript/{n}.md" for n in short_manuscripts(4)}
