@@ -352,7 +352,6 @@ SETTINGS = (
 
 class Shard(Kind):
     """K/N: the K-th of N slices of the manuscripts (taidan.pipeline.shard)."""
-    words = "K/N, the K-th of N slices (1 ≤ K ≤ N)"
 
     def parse(self, text: str) -> tuple[int, int]:
         found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
@@ -367,7 +366,7 @@ class Shard(Kind):
 
 
 class Folders(Kind):
-    words = "one or more folders"
+    """One or more folders, relative to the working folder."""
 
     def argument(self) -> dict:
         return {"type": Path, "nargs": "+", "metavar": "BUILD_DIR"}
