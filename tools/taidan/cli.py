@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build editions into build/")
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
                        help="default: every manuscript/*.md of the project (found by taidan.toml)")
-    schema.add_options(build, "build")  # --edition, --paper, --press, --out, --embed-fonts, --jobs
+    schema.add_options(build, "build")  # --edition, --paper, --press, --out, --embed-fonts, --jobs, --shard
     build.add_argument("-v", "--verbose", action="store_true",
                        help="also say which font file each house face's style is set in")
     serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
@@ -71,10 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--to", required=True, metavar="ADDRESS",
                       help="the recipient, e.g. name@kindle.com")
     catalog = commands.add_parser("catalog", help="build the books and a catalog of them for "
-                                  "browsers and reading apps (OPDS) into build/catalog/")
+                                  "browsers and reading apps (OPDS) into build/catalog/ (with "
+                                  "--from: of books already built)")
     catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                          help="manuscripts, or folders of them (default: the project's)")
-    schema.add_options(catalog, "catalog")  # --out
+    schema.add_options(catalog, "catalog")  # --out, --from
     check_pdf = commands.add_parser(
         "preflight", help="check PDFs, any PDFs, for what a print shop (or a screen reader) "
         "would reject", description="Reads each PDF and prints one line per finding, "
@@ -236,6 +237,13 @@ def _build(args) -> int:
             for style, file, covered in face.font_faces():
                 say(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}"
                     + (f" ({covered} only)" if covered else ""))
+    if args.shard:  # this machine's share of a CI matrix
+        from taidan.pipeline.shard import select  # deferred: only a sharded build
+
+        k, n = args.shard
+        chosen = select(paths, k, n)
+        say(f"shard {k}/{n}: {len(chosen)} of {len(paths)} manuscript{'s' * (len(paths) != 1)}")
+        paths = chosen
     return building(lambda: build(paths, settings["editions"], out, options, say=say, warn=warn,
                                   workers=settings["jobs"]), out, missing)
 
@@ -249,7 +257,8 @@ def _catalog(args) -> int:
     settings = book.settings(args)  # --out beats taidan.toml
     out, options = settings["out"], book.options()  # the files `taidan build` makes, house style too
     return building(lambda: catalog.make(paths, out, options, title=book.config["publisher"]["name"],
-                                         workers=settings["jobs"], say=say, warn=warn),
+                                         workers=settings["jobs"], say=say, warn=warn,
+                                         built=args.built),
                     out)
 
 
