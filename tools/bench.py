@@ -162,8 +162,9 @@ def pandoc_markdown(m) -> str:
     return "\n".join(lines)
 
 
-def long_manuscript(copies: int) -> str:
-    """The interview's sections repeated ``copies`` times under unique headings."""
+def long_manuscript(copies: int, parts: bool = False) -> str:
+    """The interview's sections repeated ``copies`` times under unique headings; with
+    ``parts``, each copy a part of its own (a ``#`` heading: it opens a right-hand page)."""
     text = INTERVIEW.read_text(encoding="utf-8")
     head, _, body = text.partition("\n## ")
     body = "## " + body
@@ -172,6 +173,8 @@ def long_manuscript(copies: int) -> str:
     for k in range(1, copies + 1):
         copy = re.sub(r"^## (.*)$", rf"## \1（{k}）", body, flags=re.M)
         copy = copy.replace("[^1]", f"[^n{k}]")
+        if parts:
+            copy = f"# 第{k}部\n\n" + copy
         parts.append(copy)
     return "\n".join(parts)
 

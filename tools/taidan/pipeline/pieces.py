@@ -1,0 +1,221 @@
+"""A long book's print edition laid out on every core: in pieces, side by side, then joined.
+
+A piece is a run of parts (a ``#`` heading opens a part on a right-hand page, so the book's
+pages break there whatever came before) or the front of the book (title page, contents).
+The pieces of the text paginate at once, each in a forked worker, and stop before their
+running heads and folios (taidan.engines.weasyprint.pieces); meanwhile this process lays
+out the front with provisional page numbers, to learn its length. From the pieces' lengths
+come each one's first page number and the contents' numbers; the front is laid out again
+with them (the contents is laid out last, after the pieces, because only then are its
+numbers known; its length does not depend on them, which is checked), the pieces finish
+their pages with their numbers and the running heads carried over, and
+taidan.pipeline.join makes one PDF of them.
+
+Only books long enough to gain are split (``MIN_KB``): a short book is laid out whole, in
+one process, and keeps its exact bytes. ``TAIDAN_PIECES`` caps the pieces of the text
+(1: never split; default: one per core, fewer when their memory would exceed the budget).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from taidan.editions.registry import EDITIONS
+from taidan.pipeline import parallel
+
+# Below this much manuscript a book is laid out whole: measured with tools/bench.py's
+# pieces row, on 2 cores (see docs/performance.md).
+MIN_KB = 150
+PIECES_VARIABLE = "TAIDAN_PIECES"
+
+
+class _Stop(Exception):
+    """Ends the front's provisional layout once it is paginated (its length is all we need)."""
+
+    def __init__(self, report):
+        self.report = report
+
+
+def plan(m, edition: str) -> list[list]:
+    """The runs of parts to lay out apart (one run: the whole book, laid out at once)."""
+    try:
+        wanted = int(os.environ.get(PIECES_VARIABLE, "0"))
+    except ValueError:
+        wanted = 0
+    try:
+        kb = m.path.stat().st_size / 1024
+    except (AttributeError, OSError):
+        kb = 0
+    if wanted == 1 or kb < MIN_KB or len(m.sections) < 2:
+        return [m.parts]
+    # a run starts at a part with a title (it opens on a right-hand page); the parts before
+    # the first such belong to the first run
+    runs = [[]]
+    for part in m.parts:
+        if part.title and runs[-1]:
+            runs.append([])
+        runs[-1].append(part)
+    each = EDITIONS[edition].estimate_mb(kb / max(1, len(runs)))
+    by_memory = max(1, int(parallel.budget_mb() // max(each, 1)))
+    count = min(len(runs), wanted or parallel.cores(), by_memory)
+    if count < 2:
+        return [m.parts]
+    return _balanced(runs, count)
+
+
+def _weight(part) -> int:
+    return len(part.blocks) + sum(len(s.blocks) for s in part.sections)
+
+
+def _balanced(runs: list[list], count: int) -> list[list]:
+    """``runs`` grouped into ``count`` consecutive groups of about equal text."""
+    weights = [sum(_weight(p) for p in run) for run in runs]
+    total, groups, acc = sum(weights), [[]], 0
+    for run, weight in zip(runs, weights):
+        if groups[-1] and acc >= total * len(groups) / count and len(groups) < count:
+            groups.append([])
+        groups[-1] += run
+        acc += weight
+    return groups
+
+
+def lay_out(m, groups: list[list], render, write_pdf) -> bytes:
+    """The book's PDF from its pieces. ``render(piece)`` gives a piece's HTML (None: the
+    whole book's), ``write_pdf(html)`` lays it out."""
+    from taidan.engines.weasyprint import pieces as engine
+    from taidan.pipeline.join import join
+
+    anchors = {a for part in m.parts for a in [part.anchor, *(s.anchor for s in part.sections)]}
+    bodies, notes = [], 0
+    for k, group in enumerate(groups):
+        html = render(_Piece(parts=group, first=k == 0, last=k == len(groups) - 1, notes_before=notes))
+        bodies.append(html)
+        notes += html.count('<span class="footnote"')
+    workers = [_Worker(html, write_pdf, engine.Piece(first=False, wanted=frozenset(anchors)))
+               for html in bodies]
+    try:
+        front = _Piece(front=True, pages={a: "0" * 3 for a in anchors})
+        front_report = _front(engine, render(front), write_pdf, anchors, None)
+        reports = [w.paginated() for w in workers]
+        first_pages, page = [], front_report.pages  # the front's stub page is the text's first
+        for k, report in enumerate(reports):
+            first_pages.append(page)
+            page += report.pages - (0 if k == len(reports) - 1 else 1)
+        total = page - 1
+        numbers = {a: str(first + local) for first, report in zip(first_pages, reports)
+                   for a, local in report.anchors.items()}
+        strings = dict(front_report.strings)
+        for worker, first, report in zip(workers, first_pages, reports):
+            worker.carry_on(engine.Answer(first, total, dict(strings)))
+            strings.update(report.strings)
+        final = {}
+        front_pdf = _front(engine, render(_Piece(front=True, pages=numbers)), write_pdf, anchors,
+                           engine.Answer(1, total, {}), final)
+        if final["report"].pages != front_report.pages:
+            raise _Again
+        parts = [(front_pdf, True)] + [(w.result(), k < len(workers) - 1) for k, w in enumerate(workers)]
+    except _Again:
+        for worker in workers:
+            worker.stop()
+        return write_pdf(render(None))
+    finally:
+        for worker in workers:
+            worker.stop()
+    return join(parts)
+
+
+class _Again(Exception):
+    """The contents came out longer with its numbers than without: lay the book out whole."""
+
+
+class _Piece(dict):
+    """What book.html is told about the piece it lays out (attributes read by Jinja)."""
+
+    def __init__(self, front=False, parts=None, first=False, last=False, notes_before=0, pages=None):
+        super().__init__(front=front, parts=parts, first=first, last=last,
+                         notes_before=notes_before, pages=pages or {})
+
+    __getattr__ = dict.__getitem__
+
+
+def _front(engine, html, write_pdf, anchors, answer, final=None):
+    """Lays out the front in this process: with ``answer`` None, only until it is paginated
+    (returns its report); else to the end (returns the PDF, its report in ``final``)."""
+    def paginated(report):
+        if answer is None:
+            raise _Stop(report)
+        final["report"] = report
+        return answer
+
+    engine.begin(engine.Piece(first=True, elsewhere=frozenset(anchors), paginated=paginated))
+    try:
+        return write_pdf(html)
+    except _Stop as stop:
+        return stop.report
+    finally:
+        engine.end()
+
+
+class _Worker:
+    """A forked process laying out one piece of the text: it paginates, reports, waits for
+    its numbers, then sends its PDF. Forked by hand: the edition may itself run in one of
+    the build's workers, which multiprocessing does not let start processes."""
+
+    def __init__(self, html, write_pdf, piece):
+        import multiprocessing  # deferred: only a long book forks
+
+        self.connection, child = multiprocessing.Pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker
+            try:
+                self.connection.close()
+                _work(child, html, write_pdf, piece)
+            finally:
+                os._exit(0)
+        child.close()
+
+    def _receive(self):
+        try:
+            kind, value = self.connection.recv()
+        except EOFError:
+            raise RuntimeError("a worker laying out a piece of the book died") from None
+        if kind == "failed":
+            raise value
+        return value
+
+    def paginated(self):
+        return self._receive()
+
+    def carry_on(self, answer) -> None:
+        self.connection.send(answer)
+
+    def result(self) -> bytes:
+        return self._receive()
+
+    def stop(self) -> None:
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGTERM)  # gone already if it sent its PDF
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+            self.connection.close()
+
+
+def _work(connection, html, write_pdf, piece) -> None:
+    parallel.init_worker()
+    from taidan.engines.weasyprint import pieces as engine
+
+    def paginated(report):
+        connection.send(("paginated", report))
+        return connection.recv()
+
+    piece.paginated = paginated
+    engine.begin(piece)
+    try:
+        connection.send(("done", write_pdf(html)))
+    except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it
+        connection.send(("failed", error))
+    connection.close()
