@@ -71,10 +71,10 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+def measure(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> tuple[float, int]:
     """(wall seconds, peak bytes of the process tree) for one command; fails loudly."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**ENV, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
 
     def sample():
@@ -98,13 +98,13 @@ def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
     return seconds, peak
 
 
-def median_run(runs: int, make_cmd, before=None, cwd: Path = ROOT) -> tuple[float, int]:
+def median_run(runs: int, make_cmd, before=None, cwd: Path = ROOT, env: dict | None = None) -> tuple[float, int]:
     """Median time and the largest peak memory over ``runs`` runs."""
     times, peaks = [], []
     for _ in range(runs):
         if before:
             before()
-        seconds, peak = measure(make_cmd(), cwd=cwd)
+        seconds, peak = measure(make_cmd(), cwd=cwd, env=env)
         times.append(seconds)
         peaks.append(peak)
     return statistics.median(times), max(peaks)
@@ -314,6 +314,8 @@ def bench(args) -> list[tuple]:
             t_all, mem_all = measure(every)
             rows.append((f"all 6 editions, {pages} pages, default settings: peak memory", t_all, None,
                          "≤ 400 MB", mem_all, None))
+    if args.pages:
+        rows += pieces_rows(work, per_copy, fixed, max(args.pages), args.long_runs)
     spread = (max(per_page.values()) / min(per_page.values()) - 1) * 100 if per_page else 0
     rows.append(("time per page, " + " / ".join(f"{k}: {v * 1000:.0f} ms" for k, v in per_page.items()),
                  None, None, f"spread {spread:.0f} % (target ±15 %)", None, None))
@@ -321,6 +323,25 @@ def bench(args) -> list[tuple]:
                  f"{size / 1024:.0f} KB (target ≤ 150 KB)", None, None))
     shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+def pieces_rows(work: Path, per_copy: float, fixed: float, target: int, runs: int) -> list[tuple]:
+    """The print edition of a long book of parts (each copy of the sections a part) laid out
+    in pieces on every core (the default) against the same book laid out whole
+    (TAIDAN_PIECES=1), in the peer's columns."""
+    copies = max(1, math.ceil((target - fixed) / per_copy))
+    folder = work / f"pieces-{target}"
+    folder.mkdir()
+    manuscript = folder / f"pieces-{target}.md"
+    manuscript.write_text(long_manuscript(copies, parts=True), encoding="utf-8")
+    out = folder / "out"
+    command = lambda: TAIDAN + ["build", str(manuscript), "--edition", "print", "--out", str(out)]  # noqa: E731
+    clear = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
+    t_pieces, mem_pieces = median_run(runs, command, before=clear)
+    pages = pdf_pages(out / manuscript.with_suffix(".pdf").name)
+    t_whole, mem_whole = median_run(runs, command, before=clear, env={"TAIDAN_PIECES": "1"})
+    return [(f"print edition of {pages} pages in parts: in pieces (peer: laid out whole)",
+             t_pieces, t_whole, f"ratio ≤ {1 / os.cpu_count() + 0.15:.2f}", mem_pieces, mem_whole)]
 
 
 def serve_rows(runs: int) -> list[tuple]:
@@ -420,7 +441,16 @@ def main() -> None:
     parser.add_argument("--pages", type=int, nargs="*", default=[10, 100, 300])
     parser.add_argument("--serve-runs", type=int, default=10, help="edits timed in taidan serve")
     parser.add_argument("--serve-only", action="store_true", help="only the taidan serve rows")
+    parser.add_argument("--pieces-only", action="store_true",
+                        help="only the long book laid out in pieces against whole (--pages: its length)")
     args = parser.parse_args()
+    if args.pieces_only:
+        work = Path(tempfile.mkdtemp(prefix="taidan-bench-"))
+        rows = pieces_rows(work, *calibrate(work), max(args.pages), args.long_runs)
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        print(table(rows))
+        return
     if not shutil.which("pandoc") and not args.serve_only:
         raise SystemExit("pandoc is missing: apt-get install pandoc")
     rows = [] if args.serve_only else bench(args)

@@ -24,9 +24,11 @@ from pikepdf import Array, Dictionary, Name, Pdf
 _CATALOG_KEEP = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents")
 
 
-def join(pieces: list[tuple[bytes, bool]]) -> bytes:
-    """``pieces``: (PDF, whether its last page is a stub to leave out), in the book's order."""
-    sources = [(pikepdf.open(io.BytesIO(data)), stub) for data, stub in pieces]
+def join(pieces: list[tuple[bytes, bool, list[int]]]) -> bytes:
+    """``pieces``: (PDF, whether its last page is a stub to leave out, the bookmark-level of
+    each of its bookmarks in order), in the book's order. The levels place a piece's
+    bookmarks under those of the pieces before it (a PDF keeps only each one's depth)."""
+    sources = [(pikepdf.open(io.BytesIO(data)), stub) for data, stub, _ in pieces]
     out = Pdf.new()
     first = sources[0][0]
     out.docinfo = _copy(out, first, first.docinfo)
@@ -36,14 +38,17 @@ def join(pieces: list[tuple[bytes, bool]]) -> bytes:
 
     document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
     page_mcids, annotation_parents, outline, dests = [], [], [], []
-    for pdf, stub in sources:
+    for (pdf, stub), (_, _, levels) in zip(sources, pieces):
         kept = len(pdf.pages) - (1 if stub else 0)
         start = len(out.pages)
         for page in list(pdf.pages)[:kept]:
             out.pages.append(page)
         index = {pdf.pages[i].obj.objgen: start + i for i in range(kept)}  # piece's page -> out's
         _structure(out, pdf, index, document, page_mcids, annotation_parents, start, kept)
-        outline += _outline(pdf.Root.get("/Outlines"), index)
+        marks = _outline(pdf.Root.get("/Outlines"), index)
+        if len(marks) != len(levels):
+            raise ValueError(f"{len(marks)} bookmarks in a piece, {len(levels)} levels")
+        outline += list(zip(levels, marks))
         names = pdf.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
         for name, dest in zip(names[::2], names[1::2]):
             if dest[0].objgen in index:
@@ -51,7 +56,7 @@ def join(pieces: list[tuple[bytes, bool]]) -> bytes:
 
     _parent_tree(out, document, page_mcids, annotation_parents)
     if outline:
-        out.Root.Outlines = _outline_tree(out, outline)
+        out.Root.Outlines = _outline_tree(out, _nested(outline))
     if dests:
         names = Array()
         for name, dest in sorted(dests, key=lambda item: item[0]):
@@ -114,16 +119,43 @@ def _parent_tree(out, document, page_mcids, annotation_parents) -> None:
 
 
 def _outline(outlines, index) -> list:
-    """The piece's bookmarks as (title, page, rest of the destination, open, children)."""
+    """The piece's bookmarks in order, each (title, page, rest of the destination, open);
+    the ones on a stub page are None (their level is still counted)."""
     items = []
     item = outlines.get("/First") if outlines is not None else None
     while item is not None:
         dest = item.Dest
-        if dest[0].objgen in index:
-            items.append((item.Title, index[dest[0].objgen], list(dest)[1:],
-                          int(item.get("/Count", 0)) >= 0, _outline(item, index)))
+        page = index.get(dest[0].objgen)
+        items.append(None if page is None else (item.Title, page, list(dest)[1:],
+                                                   int(item.get("/Count", 0)) >= 0))
+        items += _outline(item, index)
         item = item.get("/Next")
     return items
+
+
+def _nested(marks: list) -> list:
+    """The book's bookmarks, each (level, title, page, destination, open), as a tree of
+    (title, page, destination, open, children): WeasyPrint's make_page_bookmark_tree
+    (weasyprint/anchors.py), which skips missing levels the same way."""
+    root, skipped, previous = [], [], 0
+    last_by_depth = [root]
+    for level, mark in marks:
+        if level > previous:
+            skipped.append(level - previous - 1)
+        else:
+            temp = level
+            while temp < previous:
+                temp += 1 + skipped.pop()
+            if temp > previous:
+                skipped.append(temp - previous - 1)
+        previous = level
+        depth = level - sum(skipped)
+        children = []
+        if mark is not None:
+            last_by_depth[depth - 1].append((*mark, children))
+        del last_by_depth[depth:]
+        last_by_depth.append(children)
+    return root
 
 
 def _outline_tree(out, items, parent=None):

@@ -1,6 +1,6 @@
 """A long book's print edition laid out on every core: in pieces, side by side, then joined.
 
-A piece is a run of parts (a ``#`` heading opens a part on a right-hand page, so the book's
+A piece is a run of parts (every part after the first opens on a right-hand page, so the book's
 pages break there whatever came before) or the front of the book (title page, contents).
 The pieces of the text paginate at once, each in a forked worker, and stop before their
 running heads and folios (taidan.engines.weasyprint.pieces); meanwhile this process lays
@@ -49,12 +49,13 @@ def plan(m, edition: str) -> list[list]:
         kb = 0
     if wanted == 1 or kb < MIN_KB or len(m.sections) < 2:
         return [m.parts]
-    # a run starts at a part with a title (it opens on a right-hand page); the parts before
-    # the first such belong to the first run
-    runs = [[]]
+    # a run starts at a part with a title after the first such (it opens on a right-hand
+    # page, templates/print/print.css); the parts before belong to the first run
+    runs, titled = [[]], False
     for part in m.parts:
-        if part.title and runs[-1]:
+        if part.title and titled:
             runs.append([])
+        titled = titled or bool(part.title)
         runs[-1].append(part)
     each = EDITIONS[edition].estimate_mb(kb / max(1, len(runs)))
     by_memory = max(1, int(parallel.budget_mb() // max(each, 1)))
@@ -80,41 +81,50 @@ def _balanced(runs: list[list], count: int) -> list[list]:
     return groups
 
 
-def lay_out(m, groups: list[list], render, write_pdf) -> bytes:
+def lay_out(m, groups: list[list], render, write_pdf, front: bool = True) -> bytes:
     """The book's PDF from its pieces. ``render(piece)`` gives a piece's HTML (None: the
-    whole book's), ``write_pdf(html)`` lays it out."""
+    whole book's), ``write_pdf(html)`` lays it out; ``front``: the book opens with a title
+    page and contents laid out apart (the print edition), else with the first run of parts."""
     from taidan.engines.weasyprint import pieces as engine
     from taidan.pipeline.join import join
 
-    anchors = {a for part in m.parts for a in [part.anchor, *(s.anchor for s in part.sections)]}
+    anchors = frozenset(a for part in m.parts for a in [part.anchor, *(s.anchor for s in part.sections)])
     bodies, notes = [], 0
     for k, group in enumerate(groups):
         html = render(_Piece(parts=group, first=k == 0, last=k == len(groups) - 1, notes_before=notes))
         bodies.append(html)
         notes += html.count('<span class="footnote"')
-    workers = [_Worker(html, write_pdf, engine.Piece(first=False, wanted=frozenset(anchors)))
-               for html in bodies]
+    workers = [_Worker(html, write_pdf, engine.Piece(first=not front and k == 0,
+                                                     wanted=anchors if front else frozenset()))
+               for k, html in enumerate(bodies)]
     try:
-        front = _Piece(front=True, pages={a: "0" * 3 for a in anchors})
-        front_report = _front(engine, render(front), write_pdf, anchors, None)
+        if front:  # its length, with provisional numbers, while the text paginates
+            provisional = _front(engine, render(_Piece(front=True, pages={a: "000" for a in anchors})),
+                                 write_pdf, anchors, None)
+            page, strings = provisional.pages, dict(provisional.strings)  # its stub: the text's first
+        else:
+            page, strings = 1, {}
         reports = [w.paginated() for w in workers]
-        first_pages, page = [], front_report.pages  # the front's stub page is the text's first
+        first_pages = []
         for k, report in enumerate(reports):
             first_pages.append(page)
-            page += report.pages - (0 if k == len(reports) - 1 else 1)
+            page += report.pages - (0 if k == len(reports) - 1 else 1)  # less the stub
         total = page - 1
-        numbers = {a: str(first + local) for first, report in zip(first_pages, reports)
-                   for a, local in report.anchors.items()}
-        strings = dict(front_report.strings)
         for worker, first, report in zip(workers, first_pages, reports):
             worker.carry_on(engine.Answer(first, total, dict(strings)))
             strings.update(report.strings)
-        final = {}
-        front_pdf = _front(engine, render(_Piece(front=True, pages=numbers)), write_pdf, anchors,
-                           engine.Answer(1, total, {}), final)
-        if final["report"].pages != front_report.pages:
-            raise _Again
-        parts = [(front_pdf, True)] + [(w.result(), k < len(workers) - 1) for k, w in enumerate(workers)]
+        joined = []
+        if front:
+            numbers = {a: str(first + local) for first, report in zip(first_pages, reports)
+                       for a, local in report.anchors.items()}
+            final = {}
+            data = _front(engine, render(_Piece(front=True, pages=numbers)), write_pdf, anchors,
+                          engine.Answer(1, total, {}), final)
+            if final["report"].pages != provisional.pages:
+                raise _Again
+            joined.append((data, True, final["report"].levels))
+        joined += [(w.result(), k < len(workers) - 1, report.levels)
+                   for k, (w, report) in enumerate(zip(workers, reports))]
     except _Again:
         for worker in workers:
             worker.stop()
@@ -122,7 +132,7 @@ def lay_out(m, groups: list[list], render, write_pdf) -> bytes:
     finally:
         for worker in workers:
             worker.stop()
-    return join(parts)
+    return join(joined)
 
 
 class _Again(Exception):

@@ -55,6 +55,7 @@ class Report:
     pages: int  # pages laid out
     anchors: dict  # anchor -> 0-based page index in the piece (those wanted)
     strings: dict  # named string -> its value at the piece's end
+    levels: list  # each bookmark's bookmark-level, in order (the PDF keeps only its depth)
 
 
 @dataclass
@@ -105,14 +106,17 @@ def make_margin_boxes(context, page, state):
 
 def _report(context) -> Report:
     pages = context.taidan_pages
-    found = {}
+    found, levels = {}, []
     for index, page in enumerate(pages):
         for box in page.descendants():
             anchor = box.style["anchor"]
             if anchor in _piece.wanted and anchor not in found:
                 found[anchor] = index
+            # as weasyprint/anchors.py gather_anchors finds bookmarks
+            if box.bookmark_label and box.style["bookmark_level"] != "none":
+                levels.append(box.style["bookmark_level"])
     strings = {name: values[max(values)][-1] for name, values in context.string_set.items() if values}
-    return Report(len(pages), found, strings)
+    return Report(len(pages), found, strings, levels)
 
 
 def _carry_on(context, answer: Answer) -> None:
