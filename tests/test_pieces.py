@@ -29,21 +29,23 @@ COPIES = 46  # about 300 pages of the print edition (6.4 a copy)
 pytestmark = pytest.mark.slow
 
 
-def _build(manuscript: Path, out: Path, pieces: int) -> bytes:
-    done = run(TAIDAN, "build", manuscript, "--edition", "print", "--out", out, cwd=manuscript.parent,
+def _build(manuscript: Path, out: Path, pieces: int, edition: str = "print") -> bytes:
+    done = run(TAIDAN, "build", manuscript, "--edition", edition, "--out", out, cwd=manuscript.parent,
                env=clean_env(TAIDAN_PIECES=str(pieces)))
     assert done.returncode == 0, done.stderr
-    return (out / (manuscript.stem + ".pdf")).read_bytes()
+    return (out / (manuscript.stem + ("-handout" if edition == "handout" else "") + ".pdf")).read_bytes()
 
 
-@pytest.fixture(scope="module")
-def books(tmp_path_factory):
-    """The long book whole, in three pieces of text (and its front), and in three again."""
+@pytest.fixture(scope="module", params=["print", "handout"])
+def books(request, tmp_path_factory):
+    """The long book whole, in three pieces of text (the print edition: and its front), and
+    in three again."""
     work = tmp_path_factory.mktemp("pieces")
     manuscript = work / "long.md"
     manuscript.write_text(long_manuscript(COPIES, parts=True), encoding="utf-8")
-    return {name: _build(manuscript, work / name, pieces)
-            for name, pieces in (("whole", 1), ("pieces", 3), ("again", 3))}
+    built = {name: _build(manuscript, work / name, pieces, request.param)
+             for name, pieces in (("whole", 1), ("pieces", 3), ("again", 3))}
+    return {"edition": request.param, **built}
 
 
 def _texts(data: bytes, tmp_path: Path) -> list[str]:
@@ -98,17 +100,18 @@ def _facts(data: bytes) -> dict:
 
 def test_the_book_in_pieces_is_the_book_laid_out_whole(books, tmp_path):
     whole, pieces = _texts(books["whole"], tmp_path), _texts(books["pieces"], tmp_path)
-    assert len(whole) > 280
+    assert len(whole) > 60  # the print edition: about 300 pages, the handout (A4, two columns) 80
     assert len(pieces) == len(whole)
     for number, (a, b) in enumerate(zip(whole, pieces), start=1):
         assert a == b, f"page {number}"
     # what the text shows: folios run on, heads carried over, notes numbered on, contents right
-    assert whole[-2].split()[-1] == str(len(whole) - 1)  # the last folio (the colophon has none)
     assert f"＊{COPIES}" in "".join(whole)  # the last footnote's number
     a, b = _facts(books["whole"]), _facts(books["pieces"])
     assert (a.pop("joined"), b.pop("joined")) == (False, True)  # really laid out in pieces
-    assert len(a["marks"]) == COPIES * 8 and len(a["links"]) > COPIES * 8
+    assert len(a["marks"]) >= COPIES * 8  # the parts and sections (the handout: and the title)
     assert all(link[3] is not None for link in a["links"] if not link[2].startswith("http"))
+    if books["edition"] == "print":  # the contents links into the later pieces
+        assert any(link[3] and link[3][0] > len(whole) / 2 for link in b["links"])
     for key in a:
         assert a[key] == b[key], key
 
@@ -117,11 +120,20 @@ def test_the_book_in_pieces_is_the_same_bytes_every_time(books):
     assert books["pieces"] == books["again"]
 
 
+def test_the_last_folio_is_the_page_count(books, tmp_path):
+    text = _texts(books["pieces"], tmp_path)
+    folios = [page.split()[-1] for page in text]
+    if "/" in text[-1]:  # the handout: "page / pages"
+        assert text[-1].split()[-3:] == [str(len(text)), "/", str(len(text))]
+    else:  # the print edition: the colophon has none
+        assert folios[-2] == str(len(text) - 1)
+
+
 def test_a_shorter_book_stays_whole(tmp_path):
     """A book of parts under the threshold (taidan.pipeline.pieces.MIN_KB) is laid out in one
     piece: WeasyPrint's own bytes, which pikepdf never rewrote."""
     manuscript = tmp_path / "shorter.md"
-    manuscript.write_text(long_manuscript(6, parts=True), encoding="utf-8")
+    manuscript.write_text(long_manuscript(6, parts=True), encoding="utf-8")  # about 60 KB
     default = _build(manuscript, tmp_path / "default", 0)
     assert b"/ID" not in default[-2000:]  # no trailer of pikepdf's
     assert default == _build(manuscript, tmp_path / "whole", 1)

@@ -24,9 +24,14 @@ import signal
 from taidan.editions.registry import EDITIONS
 from taidan.pipeline import parallel
 
-# Below this much manuscript a book is laid out whole: measured with tools/bench.py's
-# pieces row, on 2 cores (see docs/performance.md).
-MIN_KB = 150
+# Below this much manuscript (about 65 pages of the print edition) a book is laid out whole.
+# Splitting costs CPU of its own (the contents laid out twice, each piece loading its fonts,
+# the join): a quarter more than the whole book's layout, measured on the benchmark's book
+# of parts at 21-164 KB (0.1 s at 21 KB, 0.7 s at 82 KB, 1.1 s at 164 KB). Two cores repay
+# it from a few KB on, but a build lays its other editions out on the second core meanwhile,
+# and below about 100 KB they take as long as the print edition: the split would only
+# make them wait.
+MIN_KB = 100
 PIECES_VARIABLE = "TAIDAN_PIECES"
 
 
