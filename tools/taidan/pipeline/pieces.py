@@ -62,9 +62,11 @@ def plan(m, edition: str) -> list[list]:
             runs.append([])
         titled = titled or bool(part.title)
         runs[-1].append(part)
-    each = EDITIONS[edition].estimate_mb(kb / max(1, len(runs)))
-    by_memory = max(1, int(parallel.budget_mb() // max(each, 1)))
-    count = min(len(runs), wanted or parallel.cores(), by_memory)
+    count = min(len(runs), wanted or parallel.cores())
+    # each piece holds its share of the book's pages, and loads its fonts and styles again
+    whole, fixed = parallel.estimate((edition, m)), EDITIONS[edition].peak_mb[0]
+    while count > 1 and fixed * count + (whole - fixed) > parallel.budget_mb():
+        count -= 1
     if count < 2:
         return [m.parts]
     return _balanced(runs, count)
