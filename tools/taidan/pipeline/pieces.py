@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import dataclass, field
 
 from taidan.editions.registry import EDITIONS
 from taidan.pipeline import parallel
@@ -146,14 +147,15 @@ class _Again(Exception):
     """The contents came out longer with its numbers than without: lay the book out whole."""
 
 
-class _Piece(dict):
-    """What book.html is told about the piece it lays out (attributes read by Jinja)."""
-
-    def __init__(self, front=False, parts=None, first=False, last=False, notes_before=0, pages=None):
-        super().__init__(front=front, parts=parts, first=first, last=last,
-                         notes_before=notes_before, pages=pages or {})
-
-    __getattr__ = dict.__getitem__
+@dataclass(frozen=True)
+class _Piece:
+    """What book.html and handout.html are told about the piece they lay out."""
+    front: bool = False  # the title page and contents
+    parts: list | None = None  # the run of parts
+    first: bool = False  # the first run: the lead
+    last: bool = False  # the last run: the contacts, the colophon
+    notes_before: int = 0  # footnotes in the runs before
+    pages: dict = field(default_factory=dict)  # the contents' page numbers: {anchor: "12"}
 
 
 def _front(engine, html, write_pdf, anchors, answer, final=None):
