@@ -176,6 +176,9 @@ def _front(engine, html, write_pdf, anchors, answer, final=None):
         engine.end()
 
 
+_parent_ends: list = []  # this process's ends of its workers' pipes
+
+
 class _Worker:
     """A forked process laying out one piece of the text: it paginates, reports, waits for
     its numbers, then sends its PDF. Forked by hand: the edition may itself run in one of
@@ -188,11 +191,14 @@ class _Worker:
         self.pid = os.fork()
         if self.pid == 0:  # the worker
             try:
-                self.connection.close()
+                # the parent's ends of the pipes: so that a worker that dies is seen to die
+                for connection in [self.connection, *_parent_ends]:
+                    connection.close()
                 _work(child, html, write_pdf, piece)
             finally:
                 os._exit(0)
         child.close()
+        _parent_ends.append(self.connection)
 
     def _receive(self):
         try:
@@ -220,6 +226,7 @@ class _Worker:
                 pass
             os.waitpid(self.pid, 0)
             self.pid = 0
+            _parent_ends.remove(self.connection)
             self.connection.close()
 
 
