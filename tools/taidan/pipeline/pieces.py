@@ -93,6 +93,7 @@ def lay_out(m, groups: list[list], render, write_pdf, front: bool = True) -> byt
     """The book's PDF from its pieces. ``render(piece)`` gives a piece's HTML (None: the
     whole book's), ``write_pdf(html)`` lays it out; ``front``: the book opens with a title
     page and contents laid out apart (the print edition), else with the first run of parts."""
+    # deferred: WeasyPrint's internals and pikepdf, only for a long book
     from taidan.engines.weasyprint import pieces as engine
     from taidan.pipeline.join import join
 
@@ -232,7 +233,7 @@ class _Worker:
 
 def _work(connection, html, write_pdf, piece) -> None:
     parallel.init_worker()
-    from taidan.engines.weasyprint import pieces as engine
+    from taidan.engines.weasyprint import pieces as engine  # deferred: as in lay_out
 
     def paginated(report):
         connection.send(("paginated", report))
