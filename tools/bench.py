@@ -80,10 +80,10 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+def measure(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> tuple[float, int]:
     """(wall seconds, peak bytes of the process tree) for one command; fails loudly."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**ENV, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
 
     def sample():
@@ -115,13 +115,13 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def median_run(runs: int, make_cmd, before=None, cwd: Path = ROOT) -> tuple[float, int]:
+def median_run(runs: int, make_cmd, before=None, cwd: Path = ROOT, env: dict | None = None) -> tuple[float, int]:
     """Median time and the largest peak memory over ``runs`` runs."""
     times, peaks = [], []
     for _ in range(runs):
         if before:
             before()
-        seconds, peak = measure(make_cmd(), cwd=cwd)
+        seconds, peak = measure(make_cmd(), cwd=cwd, env=env)
         times.append(seconds)
         peaks.append(peak)
     return statistics.median(times), max(peaks)
@@ -179,8 +179,9 @@ def pandoc_markdown(m) -> str:
     return "\n".join(lines)
 
 
-def long_manuscript(copies: int) -> str:
-    """The interview's sections repeated ``copies`` times under unique headings."""
+def long_manuscript(copies: int, parts: bool = False) -> str:
+    """The interview's sections repeated ``copies`` times under unique headings; with
+    ``parts``, each copy a part of its own (a ``#`` heading: it opens a right-hand page)."""
     text = INTERVIEW.read_text(encoding="utf-8")
     head, _, body = text.partition("\n## ")
     body = "## " + body
@@ -189,6 +190,8 @@ def long_manuscript(copies: int) -> str:
     for k in range(1, copies + 1):
         copy = re.sub(r"^## (.*)$", rf"## \1（{k}）", body, flags=re.M)
         copy = copy.replace("[^1]", f"[^n{k}]")
+        if parts:
+            copy = f"# 第{k}部\n\n" + copy
         parts.append(copy)
     return "\n".join(parts)
 
@@ -348,6 +351,8 @@ def bench(args) -> list[tuple]:
             t_all, mem_all = measure(every)
             rows.append((f"all 6 editions, {pages} pages, default settings: peak memory", t_all, None,
                          "≤ 500 MB", mem_all, None))
+    if args.pages:
+        rows += pieces_rows(work, per_copy, fixed, max(args.pages), args.long_runs)
     spread = (max(per_page.values()) / min(per_page.values()) - 1) * 100 if per_page else 0
     rows.append(("time per page, " + " / ".join(f"{k}: {v * 1000:.0f} ms" for k, v in per_page.items()),
                  None, None, f"spread {spread:.0f} % (target ±15 %)", None, None))
@@ -395,6 +400,25 @@ def titles_rows(count: int) -> list[tuple]:
                  f"two machines: {count / (slowest + seconds) * 60:.1f} titles per minute", peak, None))
     shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+def pieces_rows(work: Path, per_copy: float, fixed: float, target: int, runs: int) -> list[tuple]:
+    """The print edition of a long book of parts (each copy of the sections a part) laid out
+    in pieces on every core (the default) against the same book laid out whole
+    (TAIDAN_PIECES=1), in the peer's columns."""
+    copies = max(1, math.ceil((target - fixed) / per_copy))
+    folder = work / f"pieces-{target}"
+    folder.mkdir()
+    manuscript = folder / f"pieces-{target}.md"
+    manuscript.write_text(long_manuscript(copies, parts=True), encoding="utf-8")
+    out = folder / "out"
+    command = lambda: TAIDAN + ["build", str(manuscript), "--edition", "print", "--out", str(out)]  # noqa: E731
+    clear = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
+    t_pieces, mem_pieces = median_run(runs, command, before=clear)
+    pages = pdf_pages(out / manuscript.with_suffix(".pdf").name)
+    t_whole, mem_whole = median_run(runs, command, before=clear, env={"TAIDAN_PIECES": "1"})
+    return [(f"print edition of {pages} pages in parts: in pieces (peer: laid out whole)",
+             t_pieces, t_whole, f"ratio ≤ {1 / os.cpu_count() + 0.15:.2f}", mem_pieces, mem_whole)]
 
 
 def serve_rows(runs: int) -> list[tuple]:
@@ -495,11 +519,19 @@ def main() -> None:
     parser.add_argument("--titles", type=int, default=50,
                         help="short manuscripts built with --jobs 1, 2 and in two shards (0: none)")
     parser.add_argument("--serve-runs", type=int, default=10, help="edits timed in taidan serve")
-    parser.add_argument("--only", choices=["interview", "titles", "serve"],
-                        help="only these rows (interview: the interview's and the long manuscripts')")
+    parser.add_argument("--only", choices=["interview", "titles", "serve", "pieces"],
+                        help="only these rows (interview: the interview's and the long manuscripts'; "
+                             "pieces: a long book in pieces against whole, --pages giving its length)")
     parser.add_argument("--serve-only", action="store_const", const="serve", dest="only",
                         help="only the taidan serve rows (--only serve)")
     args = parser.parse_args()
+    if args.only == "pieces":
+        work = Path(tempfile.mkdtemp(prefix="taidan-bench-"))
+        rows = pieces_rows(work, *calibrate(work), max(args.pages), args.long_runs)
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        print(table(rows))
+        return
     if not shutil.which("pandoc") and args.only in (None, "interview"):
         raise SystemExit("pandoc is missing: apt-get install pandoc")
     start = time.perf_counter()

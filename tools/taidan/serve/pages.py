@@ -40,7 +40,7 @@ def _worker(conn) -> None:
     # deferred: in the print worker, after its signal handler is set
     from taidan.pipeline import parallel
 
-    parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
+    parallel.init_worker()  # die with the server; Ctrl-C is the server's to handle
     pdf = None
     try:
         from taidan.engines.weasyprint import pdf  # deferred: WeasyPrint, once, in the print worker

@@ -12,7 +12,9 @@
 - ``leaders``: a contents page's dot leaders drawn as one text box a line;
 - ``speed``: no step whose cost grows with the square of the page count;
 - ``images``: an image's PDF name from its bytes, not from its path;
-- ``synthetic``: italic and bold drawn from the regular file when a face has no such file.
+- ``synthetic``: italic and bold drawn from the regular file when a face has no such file;
+- ``pieces``: a long book's piece laid out as if with the others (installed by
+  taidan.pipeline.pieces alone, when it lays a book out in pieces).
 
 The patches reach into the internals of one version of each library, so ``require_pinned``
 refuses any other: ``PINS`` must equal pyproject.toml's pins (tests/test_engines.py).
