@@ -9,32 +9,18 @@ import yaml
 
 from taidan.load import smart
 from taidan.load.blocks import scan
-from taidan.load.frontmatter import FrontMatter
+from taidan.load.frontmatter import FrontMatter, not_text
 from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
 from taidan.errors import CannotRun, ProblemsFound, Problem
 from taidan.render.strings import words
 
-CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
-# Unicode's noncharacters: no XML document (EPUB, XHTML) may hold them
-NONCHARACTERS = {chr(c) for c in range(0xFDD0, 0xFDF0)} | {
-    chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)}
-
 
 def _control_characters(path: Path, lines: list[str], first_line: int) -> list[Problem]:
-    problems = []
-    for offset, line in enumerate(lines):
-        bad = next((ch for ch in line if ch in CONTROL or ch in NONCHARACTERS), None)
-        if bad in NONCHARACTERS:
-            problems.append(Problem(path, first_line + offset,
-                                    f"U+{ord(bad):04X} is a Unicode noncharacter, not text",
-                                    "delete it"))
-        elif bad:
-            problems.append(Problem(path, first_line + offset,
-                                    f"the control character U+{ord(bad):04X} is not text",
-                                    "delete it"))
-    return problems
+    """A problem for each line that holds a character no output can hold (not_text)."""
+    return [Problem(path, first_line + offset, *problem) for offset, line in enumerate(lines)
+            if (problem := not_text(line))]
 
 
 def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
