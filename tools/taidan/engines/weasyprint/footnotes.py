@@ -21,6 +21,17 @@ moved to the next page, and so is every later note of that page, one page each; 
 past the last page were lost (English print editions with three notes on a page printed
 one, the others on the colophon or nowhere).
 
+**Columns.** In a multi-column box (the handout), ``columns_layout``
+(``weasyprint/layout/column.py``) renders the columns, and when the notes their lines call
+make the footnote area taller than before, renders them again, shorter by the difference;
+at the end, notes above the last height it tried are sent to the next page. It renders again
+whenever the area's height is one it has not seen, smaller as well as larger, so it could
+end on a column height chosen for fewer notes than that height's lines call: the last notes
+went to the next page, their calls stayed (an English handout, 200 notes: 6 to 13 notes a
+page late; a Japanese one with 77 notes, one or two). ``install()`` renders again only when
+the notes need more room than any render before: the column height only shrinks, the
+last render's notes fit the area it was shortened for, and no note leaves its page.
+
 **Rounding.** ``install()`` compares with a tolerance of 1/100 px. Upstream: the comparison in
 ``_update_footnote_area`` should allow for rounding. Pinned to WeasyPrint 70.0 like
 ``taidan.engines.weasyprint.justify``.
@@ -33,7 +44,7 @@ import textwrap
 
 from taidan.engines.weasyprint import fast_import  # noqa: F401,I001 - WeasyPrint imported the quick way, first
 from weasyprint import layout
-from weasyprint.layout import block
+from weasyprint.layout import block, column
 
 from taidan.engines.weasyprint.patching import Patches, require_pinned
 
@@ -57,6 +68,31 @@ _KEPT_WITH_NOTES = """                if not context.overflows_page(bottom_space
 # rather than the page's last notes (which left a call on one page, its note on the next)
 _REPORT = "report = not context.in_column and can_break_now and not could_break_before"
 _NO_REPORT = "report = False  # taidan: notes stay on the page of their calls"
+
+# In columns_layout: render again only for notes taller than any before (the height shrinks)
+_AGAIN = "if last_footnotes_height not in footnote_area_heights:"
+_TALLER = "if last_footnotes_height > max(footnote_area_heights):  # taidan: only shrink"
+
+# ... and in columns a line whose note does not fit goes to the next column with its note,
+# which its line lays out again there, instead of the note going to the next page alone
+_OVERFLOW = """                if overflow:
+                    context.report_footnote(footnote)
+"""
+_OVERFLOW_IN_COLUMNS = """                if overflow:
+                    if (context.in_column and (new_children or not page_is_empty)
+                            and footnote.style['footnote_policy'] == 'line'):
+                        context.unlayout_footnote(footnote)  # taidan: laid out with its line
+                    else:
+                        context.report_footnote(footnote)
+"""
+
+# ... and a column after the first is not at the top of an empty page: there a line whose
+# note does not fit goes on with its note, instead of keeping its call and sending the note on
+# (in the renders that measure, as in the one that is kept, so both lay out the same notes)
+_EMPTY = "original_page_is_empty, absolute_boxes, fixed_boxes, None,"
+_EMPTY_FIRST_COLUMN = "original_page_is_empty and not columns, absolute_boxes, fixed_boxes, None,"
+_TRIAL_EMPTY = "page_is_empty or not balancing, [], [], [], first_letter_style,"
+_TRIAL_EMPTY_FIRST_COLUMN = "(page_is_empty or not balancing) and not new_boxes, [], [], [], first_letter_style,"
 
 PATCH = Patches("footnotes")
 disabled = PATCH.disabled  # WeasyPrint's own comparison inside the block (to compare with)
@@ -86,11 +122,11 @@ def install() -> None:
     PATCH.replace(layout.LayoutContext, "_update_footnote_area", _update_footnote_area)
 
     source = inspect.getsource(block._linebox_layout)
-    if source.count(_KEPT) != 1 or source.count(_REPORT) != 1:
+    if source.count(_KEPT) != 1 or source.count(_REPORT) != 1 or source.count(_OVERFLOW) != 1:
         raise RuntimeError("taidan.engines.weasyprint.footnotes: weasyprint.layout.block."
                            "_linebox_layout is not the one this module was written for")
     namespace = dict(vars(block))
-    exec(compile(source.replace(_KEPT, _KEPT_WITH_NOTES).replace(_REPORT, _NO_REPORT), inspect.getsourcefile(block), "exec"),  # noqa: S102
+    exec(compile(source.replace(_KEPT, _KEPT_WITH_NOTES).replace(_REPORT, _NO_REPORT).replace(_OVERFLOW, _OVERFLOW_IN_COLUMNS), inspect.getsourcefile(block), "exec"),  # noqa: S102
          namespace)  # WeasyPrint's own source, the kept line's notes laid out
     stock_linebox, fixed_linebox = block._linebox_layout, namespace["_linebox_layout"]
 
@@ -101,3 +137,22 @@ def install() -> None:
         return fixed_linebox(*args, **kwargs)
 
     PATCH.replace(block, "_linebox_layout", _linebox_layout)
+
+    source = inspect.getsource(column.columns_layout)
+    if any(source.count(stock) != 1 for stock in (_AGAIN, _EMPTY, _TRIAL_EMPTY)):
+        raise RuntimeError("taidan.engines.weasyprint.footnotes: weasyprint.layout.column."
+                           "columns_layout is not the one this module was written for")
+    namespace = dict(vars(column))
+    exec(compile(source.replace(_AGAIN, _TALLER).replace(_EMPTY, _EMPTY_FIRST_COLUMN).replace(
+        _TRIAL_EMPTY, _TRIAL_EMPTY_FIRST_COLUMN), inspect.getsourcefile(column), "exec"),  # noqa: S102
+         namespace)  # WeasyPrint's own source, one condition changed
+    stock_columns, fixed_columns = column.columns_layout, namespace["columns_layout"]
+
+    def columns_layout(*args, **kwargs):
+        if not PATCH.enabled:
+            return stock_columns(*args, **kwargs)
+        PATCH.ran.add("columns_layout")
+        return fixed_columns(*args, **kwargs)
+
+    PATCH.replace(column, "columns_layout", columns_layout)
+    block.columns_layout = columns_layout  # block.py imported it by name: where it is called
