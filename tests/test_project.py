@@ -269,8 +269,9 @@ def test_compiled_templates_are_never_stale(tmp_path):
 def test_the_english_sample_has_no_scene_break_atop_a_page(tmp_path, paper):
     """The sample `taidan new --lang en` writes, in print and handout: its scene break
     (* * *) stays with the text before it (at Letter it opened page 8 on its own, above the
-    next section's heading), and the page that opens a part has no running head (it
-    repeated the title of the part's first section, printed just below)."""
+    next section's heading); the page that opens a part has no running head (it repeated
+    the title of the part's first section, printed just below); the handout of a book
+    with no source or publisher gives its date alone (it read "Source: (15 January 2026)")."""
     subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, check=True, capture_output=True)
     book = tmp_path / "book"
     run = subprocess.run(TAIDAN + ["build", "--edition", "print", "handout", "--paper", paper],
@@ -283,6 +284,9 @@ def test_the_english_sample_has_no_scene_break_atop_a_page(tmp_path, paper):
         for number, lines in enumerate(pages, 1):
             # the running head, then the page's text: never the break mark first
             assert not any(mark.match(line) for line in lines[:2]), (pdf, number, lines[:3])
+    handout = [line for lines in pages_of_book(book / "build" / "book-handout.pdf") for line in lines]
+    assert not any("Source" in line for line in handout)
+    assert "15 January 2026 Interview and editing Hana Yamada" in handout, handout[-3:]
     opening = [lines for lines in pages_of_book(book / "build" / "book.pdf")
                if "CONTENTS" not in lines and any(line.startswith("Part ") for line in lines)]
     assert [lines[:2] for lines in opening] == [["Part one: in the studio", "A day for a single letter"],

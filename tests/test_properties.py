@@ -207,6 +207,7 @@ def epub_text(path: Path) -> str:
 READINGS = ["きかいがくしゅう", "かん", "じ"]
 assert not any(r in w for r in READINGS for w in JA_WORDS + EN_WORDS + EMOJI)
 FOLIO = re.compile(r"^\d+(/\d+)?$")
+DATES = ("2024年2月29日", "29 February 2024")  # the generated manuscripts' date, as printed
 
 
 def pdf_body(path: Path, doc: Doc) -> str:
@@ -221,7 +222,8 @@ def pdf_body(path: Path, doc: Doc) -> str:
 
     def furniture(line) -> bool:
         text = normal(line.text)
-        return bool(FOLIO.match(text)) or text in titles or line.text.startswith("出典")
+        # the handout's footer: its source and date, or (no publisher) its date alone
+        return bool(FOLIO.match(text)) or text in titles or line.text.startswith(("出典", *DATES))
 
     text = []
     for page in document:
