@@ -61,6 +61,15 @@ def _pushed_figure(box, result, context) -> int | None:
     return index
 
 
+def _has_figure(box) -> bool:
+    """Whether a child of ``box`` is a figure, found once a box (a section is laid out again
+    on each of its pages; moving a figure keeps it among the same children)."""
+    known = box.__dict__.get("_taidan_has_figure")
+    if known is None:
+        known = box.__dict__["_taidan_has_figure"] = any(child.element_tag == "figure" for child in box.children)
+    return known
+
+
 def install() -> None:
     """Patches WeasyPrint (idempotent). Raises RuntimeError on an unpinned WeasyPrint."""
     require_pinned()
@@ -72,8 +81,7 @@ def install() -> None:
                                absolute_boxes, fixed_boxes, adjoining_margins,
                                first_letter_style, first_line_style, discard, max_lines):
         rest = first_letter_style, first_line_style, discard, max_lines
-        if not PATCH.enabled or math.isinf(bottom_space) or not any(
-                child.element_tag == "figure" for child in box.children):
+        if not PATCH.enabled or math.isinf(bottom_space) or not _has_figure(box):
             return stock(context, box, bottom_space, skip_stack, page_is_empty,
                          absolute_boxes, fixed_boxes, adjoining_margins, *rest)
         PATCH.ran.add("block_container_layout")
