@@ -1,8 +1,9 @@
 """Every footnote at the foot of the page of its call, none lost, on every paper and with
 the built-in faces, a house family (EB Garamond) and a house face given as a file: an
-English interview of 60 turns and 73 notes, read back page by page from the PDFs. Each call
-follows a word zq<N>zq and each note opens with nq<N>nq, so pypdf's text of a page says
-which calls and notes it holds."""
+English interview of 60 turns and 73 notes, read back page by page from the PDFs; and the
+same in the handout's two columns (A4 and Letter), in English and in Japanese (77 notes).
+Each call follows a word zq<N>zq and each note opens with nq<N>nq, so pypdf's text of a
+page says which calls and notes it holds."""
 
 from __future__ import annotations
 
@@ -19,31 +20,39 @@ from taidan.engines.weasyprint import footnotes
 from taidan.pipeline import load
 from taidan.pipeline.build import produce
 
-pytestmark = pytest.mark.slow  # twelve print books of 14 pages
+pytestmark = pytest.mark.slow  # twelve print books of 14 pages, eight handouts
 
 WORDS = ("the tape ran slow and we kept the basement lights off while the engineer counted "
          "reels of them from the old station archive on the north side of town").split()
+JAPANESE = "録音 テープ 地下室 技師 記録 放送局 北側 町 古い 夜 灯り 数えた 資料 音 機械 言葉".split()
 FACES = {"built-in": "", "EB Garamond": 'body_font = "EB Garamond"\n',
          "a file": 'body_font = "/usr/share/fonts/opentype/linux-libertine/LinLibertine_R.otf"\n'}
 
 
-def interview() -> str:
+def interview(lang: str = "en") -> str:
     chance = random.Random(7)
-    lines = ["---", "title: Salt on the Wire", "date: 2025-11-03", "lang: en", "speakers:",
-             "  - {id: ruth, name: Ruth Abara, label: Ruth, role: interviewer}",
-             "  - {id: tom, name: Tom Barker, label: Tom, role: engineer}", "---", "", "## One", ""]
+    if lang == "ja":
+        lines = ["---", "title: 塩と電線", "date: 2025-11-03", "lang: ja", "speakers:",
+                 "  - {id: yamada, name: 山田花子, label: 山田, role: 聞き手}",
+                 "  - {id: mori, name: 森一郎, label: 森, role: 技師}", "---", "", "## 一", ""]
+        vocabulary, space, stop, labels = JAPANESE, "", "。", ("山田：", "森：")
+    else:
+        lines = ["---", "title: Salt on the Wire", "date: 2025-11-03", "lang: en", "speakers:",
+                 "  - {id: ruth, name: Ruth Abara, label: Ruth, role: interviewer}",
+                 "  - {id: tom, name: Tom Barker, label: Tom, role: engineer}", "---", "", "## One", ""]
+        vocabulary, space, stop, labels = WORDS, " ", ".", ("Ruth: ", "Tom: ")
     notes = []
     for turn in range(60):
         sentences = []
         for _ in range(chance.randint(2, 6)):
-            words = " ".join(chance.choice(WORDS) for _ in range(chance.randint(8, 20)))
+            words = space.join(chance.choice(vocabulary) for _ in range(chance.randint(8, 20)))
             if chance.random() < 0.35:
                 number = len(notes) + 1
                 words += f" zq{number}zq[^{number}]"
                 notes.append(f"[^{number}]: nq{number}nq "
-                             + " ".join(chance.choice(WORDS) for _ in range(chance.randint(4, 30))) + ".")
-            sentences.append(words.capitalize() + ".")
-        lines += [("Ruth: " if turn % 2 == 0 else "Tom: ") + " ".join(sentences), ""]
+                             + space.join(chance.choice(vocabulary) for _ in range(chance.randint(4, 30))) + stop)
+            sentences.append(words.capitalize() + stop)
+        lines += [labels[turn % 2] + space.join(sentences), ""]
     return "\n".join(lines + notes) + "\n"
 
 
@@ -66,11 +75,11 @@ def book(tmp_path_factory):
     return folder
 
 
-def build(folder: Path, face: str, paper: str) -> bytes:
+def build(folder: Path, face: str, paper: str, edition: str = "print") -> bytes:
     (folder / "taidan.toml").write_text("[style]\n" + FACES[face])
     options = project.find(folder).options(paper=paper)
     m = load(folder / "notes.md", options)
-    return produce("print", m, options)["notes.pdf"]
+    return next(data for name, data in produce(edition, m, options).items() if name.endswith(".pdf"))
 
 
 @pytest.mark.parametrize("paper", ["A5", "B6", "A4", "Letter"])
@@ -83,8 +92,42 @@ def test_each_note_on_the_page_of_its_call(book, face, paper):
     assert {n: (calls[n], notes[n]) for n in calls if calls[n] != notes[n]} == {}
 
 
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    """lang -> a book folder with that language's interview."""
+    folders = {}
+    for lang in ("en", "ja"):
+        folders[lang] = tmp_path_factory.mktemp(f"notes-{lang}")
+        (folders[lang] / "notes.md").write_text(interview(lang), encoding="utf-8")
+    return folders
+
+
+# the handout is A4 for an A5 book, Letter for a Letter one
+@pytest.mark.parametrize("paper", ["A5", "Letter"])
+@pytest.mark.parametrize("face", ["built-in", "EB Garamond"])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_each_note_on_the_page_of_its_call_in_the_handout(books, lang, face, paper, request):
+    if (lang, face, paper) == ("ja", "EB Garamond", "Letter"):
+        # not yet: the call of note 47 is the last line of page 4's second column and the
+        # note is laid out on page 5 (it was on no page list when its line was laid out)
+        request.applymarker(pytest.mark.xfail(strict=True, reason="one note a page late"))
+    written = interview(lang).count("[^") // 2
+    assert written > 70
+    calls, notes = pages_of(build(books[lang], face, paper, "handout"))
+    assert sorted(calls) == sorted(notes) == list(range(1, written + 1))
+    assert {n: (calls[n], notes[n]) for n in calls if calls[n] != notes[n]} == {}
+
+
 def test_without_the_fix_notes_are_lost_or_moved(book):
     """The same book with WeasyPrint's own footnote placement: the test above can fail."""
     with footnotes.disabled():
         calls, notes = pages_of(build(book, "EB Garamond", "B6"))
     assert len(notes) < len(calls) or any(calls[n] != notes.get(n) for n in calls)
+
+
+def test_without_the_fix_notes_are_late_in_the_handout(books):
+    """The Japanese handout with WeasyPrint's own column layout: the handout test can fail
+    (notes 42 and 43 a page late)."""
+    with footnotes.disabled():
+        calls, notes = pages_of(build(books["ja"], "built-in", "Letter", "handout"))
+    assert any(calls[n] != notes.get(n) for n in calls)

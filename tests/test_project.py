@@ -263,3 +263,36 @@ def test_compiled_templates_are_never_stale(tmp_path):
         os.makedirs(jinja._bytecode_cache().directory, mode=0o700, exist_ok=True)
         jinja.configure(Options())
         jinja.environment.cache_clear()
+
+
+@pytest.mark.parametrize("paper", ["A5", "Letter"])
+def test_the_english_sample_has_no_scene_break_atop_a_page(tmp_path, paper):
+    """The sample `taidan new --lang en` writes, in print and handout: its scene break
+    (* * *) stays with the text before it (at Letter it opened page 8 on its own, above the
+    next section's heading); the page that opens a part has no running head (it repeated
+    the title of the part's first section, printed just below); the handout of a book
+    with no source or publisher gives its date alone (it read "Source: (15 January 2026)")."""
+    subprocess.run(TAIDAN + ["new", "--lang", "en", "book"], cwd=tmp_path, check=True, capture_output=True)
+    book = tmp_path / "book"
+    run = subprocess.run(TAIDAN + ["build", "--edition", "print", "handout", "--paper", paper],
+                         cwd=book, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    mark = re.compile(r"^\*\s+\*\s+\*$")  # pdftotext gives the em spaces as spaces
+    for pdf in ("book.pdf", "book-handout.pdf"):
+        pages = pages_of_book(book / "build" / pdf)
+        assert sum(bool(mark.match(line)) for page in pages for line in page) == 1, pdf
+        for number, lines in enumerate(pages, 1):
+            # the running head, then the page's text: never the break mark first
+            assert not any(mark.match(line) for line in lines[:2]), (pdf, number, lines[:3])
+    handout = [line for lines in pages_of_book(book / "build" / "book-handout.pdf") for line in lines]
+    assert not any("Source" in line for line in handout)
+    assert "15 January 2026 Interview and editing Hana Yamada" in handout, handout[-3:]
+    opening = [lines for lines in pages_of_book(book / "build" / "book.pdf")
+               if "CONTENTS" not in lines and any(line.startswith("Part ") for line in lines)]
+    assert [lines[:2] for lines in opening] == [["Part one: in the studio", "A day for a single letter"],
+                                                ["Part two: what comes next", "Whose letters are they?"]]
+
+
+def pages_of_book(pdf: Path) -> list[list[str]]:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [[line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f")]

@@ -7,7 +7,10 @@ edition is built from each. Then:
   (body sentences in order, with running heads, folios and notes set apart; note
   sentences anywhere in the PDF's text); the vertical PDF must build (pdftotext does not
   read vertical lines in order);
-- every EPUB passes EPUBCheck with 0 errors (one Java run for all of them).
+- every EPUB passes EPUBCheck with 0 errors (one Java run for all of them);
+- the print book and the handout hold the same text, in order, with each face (the
+  built-in ones, EB Garamond as a house face) and paper (A5, B6, Letter) drawn, and
+  embed the house face when it is drawn and the text has Latin letters.
 
 Few examples by default, always the same ones, so CI stays quick and reproducible:
 TAIDAN_HYPOTHESIS_EXAMPLES=N draws N new ones on each run.
@@ -30,10 +33,11 @@ import tinyhtml5
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from taidan.config import project
 from taidan.pipeline.build import build
 from taidan.editions import EDITIONS, Options
 
-from pdfread import (body_height, missing_in_order, opens_a_note, overlapping_words, pages,
+from pdfread import (body_height, fonts, missing_in_order, opens_a_note, overlapping_words, pages,
                      reading_order, rows)
 
 pytestmark = [pytest.mark.slow]  # generated manuscripts built in every edition
@@ -203,6 +207,7 @@ def epub_text(path: Path) -> str:
 READINGS = ["きかいがくしゅう", "かん", "じ"]
 assert not any(r in w for r in READINGS for w in JA_WORDS + EN_WORDS + EMOJI)
 FOLIO = re.compile(r"^\d+(/\d+)?$")
+DATES = ("2024年2月29日", "29 February 2024")  # the generated manuscripts' date, as printed
 
 
 def pdf_body(path: Path, doc: Doc) -> str:
@@ -217,7 +222,8 @@ def pdf_body(path: Path, doc: Doc) -> str:
 
     def furniture(line) -> bool:
         text = normal(line.text)
-        return bool(FOLIO.match(text)) or text in titles or line.text.startswith("出典")
+        # the handout's footer: its source and date, or (no publisher) its date alone
+        return bool(FOLIO.match(text)) or text in titles or line.text.startswith(("出典", *DATES))
 
     text = []
     for page in document:
@@ -287,6 +293,40 @@ def test_generated_manuscripts_build_in_every_edition(tmp_path_factory):
         errors = [(m["ID"], m["message"]) for m in report["messages"]
                   if m["severity"] in ("FATAL", "ERROR")]
         assert errors == [], (manuscript, epub.name, errors)
+
+
+# The faces and papers a book may be set in: the built-in faces, or a house face found by
+# its family name (the whole family: italic, bold); the papers of the print book (the
+# handout follows: A4, or Letter for Letter)
+FACES = {"built-in": "", "EB Garamond": 'latin_body_font = "EB Garamond"\n'}
+PAPERS = ["A5", "B6", "Letter"]
+
+
+def test_generated_manuscripts_on_every_face_and_paper(tmp_path_factory):
+    """The PDF editions of generated manuscripts, each with a face and a paper drawn (the
+    same few examples as above, so the run stays short: two PDFs an example)."""
+    drawn = []
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not EXPLORE,
+              phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
+    @given(manuscripts(), st.sampled_from(list(FACES)), st.sampled_from(PAPERS))
+    def one(doc, face, paper):
+        folder = tmp_path_factory.mktemp("faces")
+        manuscript = folder / "generated.md"
+        manuscript.write_text(doc.text, encoding="utf-8")
+        (folder / "taidan.toml").write_text("[style]\n" + FACES[face], encoding="utf-8")
+        options = project.find(folder).options(paper=paper)
+        written = build([manuscript], ["print", "handout"], folder / "out", options, say=lambda s: None)
+        files = {p.name: p for p in written}
+        assert sorted(files) == ["generated-handout.pdf", "generated.pdf"], (manuscript, face, paper)
+        check_texts(doc, files, manuscript)
+        if face == "EB Garamond" and any(re.search("[A-Za-z]", s) for s in doc.body):
+            for path in files.values():
+                assert any("taidan-house-latin_body" in f.name for f in fonts(path)), (manuscript, face, paper, path.name)
+        drawn.append((face, paper))
+
+    one()
+    assert len(drawn) == EXAMPLES, drawn
 
 
 # ---- a case found by the generated manuscripts ------------------------------------------

@@ -9,6 +9,8 @@
   overflows;
 - ``footnotes``: no footnote sent to a later page by a rounding error;
 - ``footnote_area``: a page's footnote area measured once for each set of notes;
+- ``figures``: a picture that does not fit on the rest of a page lets the text after it
+  fill the page, and opens the next;
 - ``leaders``: a contents page's dot leaders drawn as one text box a line;
 - ``speed``: no step whose cost grows with the square of the page count;
 - ``images``: an image's PDF name from its bytes, not from its path;
@@ -33,9 +35,9 @@ def install() -> None:
 
     fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
     # deferred: they import WeasyPrint, which fast_import imports the quick way first
-    from taidan.engines.weasyprint import (footnote_area, footnotes, images, justify, leaders, linebreak, speed,
-                                           synthetic)
+    from taidan.engines.weasyprint import (figures, footnote_area, footnotes, images, justify, leaders, linebreak,
+                                           speed, synthetic)
 
     # footnote_area after footnotes, synthetic after justify: each wraps what the other left
-    for module in (justify, linebreak, footnotes, footnote_area, leaders, speed, images, synthetic):
+    for module in (justify, linebreak, footnotes, footnote_area, figures, leaders, speed, images, synthetic):
         module.install()
