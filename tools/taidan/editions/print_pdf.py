@@ -19,4 +19,5 @@ def produce(m, options) -> dict[str, bytes]:
                   press=options.press,
                   created=m.meta.timestamp, **({} if m.cjk else {"word_hyphens": True}), font_url=pdf.font_url,
                   image_href=lambda image: image.path.resolve().as_uri())
-    return {EDITIONS[NAME].outputs[0].file(m): pdf.write_pdf(html, m)}
+    # --press is for a print shop (PDF/X), not a screen reader: it does not claim PDF/UA
+    return {EDITIONS[NAME].outputs[0].file(m): pdf.write_pdf(html, m, None if options.press else pdf.UA)}
