@@ -47,10 +47,9 @@ def findings(pdf: pikepdf.Pdf) -> Iterator[Finding]:
     """Every PDF/UA-1 rule, the document's first (page 0), then page by page."""
     yield from _document(pdf, _xmp(pdf))
     root = pdf.Root.get("/StructTreeRoot")
-    if not isinstance(root, pikepdf.Dictionary):
-        return  # said once, by _document: nothing on a page can be tagged without a tree
     numbers = {page.objgen: n for n, page in enumerate(pdf.pages, 1)}
-    tree = _read(root, numbers)
+    # no tree: _document said so, and every page's content is untagged (found below)
+    tree = _read(root, numbers) if isinstance(root, pikepdf.Dictionary) else Tree()
     yield from _headings(tree.headings)
     # 13-004 (ISO 14289-1, 7.3): a Figure has alternate text
     for number in tree.figures_without_alt:
@@ -182,12 +181,12 @@ def _notes(notes: list) -> Iterator[Finding]:
 
 @dataclass
 class _Marks:
-    """What one page's content has that is not as PDF/UA wants it, counted."""
+    """What one page's content has that is not as PDF/UA wants it."""
 
-    untagged: int = 0  # 01-005
-    unclaimed: set = field(default_factory=set)  # MCIDs the tree does not hold (01-005)
-    artifact_in_tagged: int = 0  # 01-003
-    tagged_in_artifact: int = 0  # 01-004
+    untagged: bool = False  # 01-005
+    unclaimed: bool = False  # in a marked sequence whose MCID the tree does not hold (01-005)
+    artifact_in_tagged: bool = False  # 01-003
+    tagged_in_artifact: bool = False  # 01-004
 
 
 def _mcid(operands, resources) -> int | None:
@@ -211,18 +210,17 @@ def _read_content(stream, resources, page, stack: list, marks: _Marks, claimed: 
         return  # a broken stream: the fonts and boxes rules still run; a viewer will complain
     for instruction in instructions:
         operands, op = instruction.operands, str(instruction.operator)
-        if op == "BMC":
-            stack.append("artifact" if operands[0] == pikepdf.Name.Artifact else None)
+        if op in ("BMC", "BDC") and operands[0] == pikepdf.Name.Artifact:
+            if any(isinstance(mark, int) for mark in stack):
+                marks.artifact_in_tagged = True
+            stack.append("artifact")
+        elif op == "BMC":
+            stack.append(None)
         elif op == "BDC":
-            if operands[0] == pikepdf.Name.Artifact:
-                if any(isinstance(mark, int) for mark in stack):
-                    marks.artifact_in_tagged += 1
-                stack.append("artifact")
-            else:
-                mcid = _mcid(operands, resources)
-                if mcid is not None and "artifact" in stack:
-                    marks.tagged_in_artifact += 1
-                stack.append(mcid)
+            mcid = _mcid(operands, resources)
+            if mcid is not None and "artifact" in stack:
+                marks.tagged_in_artifact = True
+            stack.append(mcid)
         elif op == "EMC":
             if stack:
                 stack.pop()
@@ -238,9 +236,9 @@ def _read_content(stream, resources, page, stack: list, marks: _Marks, claimed: 
                                   marks, claimed, seen, depth + 1)
                     continue
             if not marked:
-                marks.untagged += 1
+                marks.untagged = True
             elif "artifact" not in marked and (page, marked[-1]) not in claimed:
-                marks.unclaimed.add(marked[-1])
+                marks.unclaimed = True
 
 
 def _form(resources, name):
@@ -260,13 +258,10 @@ def _content(number: int, page: pikepdf.Page, claimed: set) -> Iterator[Finding]
     if "/Contents" in page.obj:
         _read_content(page.obj, resources, page.objgen, [], marks, claimed, set())
     if marks.untagged:
-        yield Finding(number, f"{marks.untagged} piece{'s' * (marks.untagged != 1)} of content "
-                      "neither tagged nor marked as an artifact",
+        yield Finding(number, "content neither tagged nor marked as an artifact",
                       "tag the text and pictures; mark running heads, folios and rules as artifacts")
     if marks.unclaimed:
-        shown = ", ".join(str(m) for m in sorted(marks.unclaimed)[:5])
-        yield Finding(number, f"marked content (MCID {shown}{' ...' * (len(marks.unclaimed) > 5)}) "
-                      "that no element of the structure tree holds",
+        yield Finding(number, "marked content that no element of the structure tree holds",
                       "put it in the structure tree, or mark it as an artifact")
     if marks.artifact_in_tagged:
         yield Finding(number, "an artifact inside tagged content",
@@ -285,10 +280,9 @@ def _annotations(number: int, page: pikepdf.Page) -> Iterator[Finding]:
     if page.obj.get("/Tabs") != pikepdf.Name.S:
         yield Finding(number, "the page has links but no Tabs S: they are not in reading order",
                       "set the page's Tabs to S")
-    bare = sum(1 for a in annotations if isinstance(a, pikepdf.Dictionary)
-               and a.get("/Subtype") == pikepdf.Name.Link and not _said(a.get("/Contents")))
-    if bare:
-        yield Finding(number, f"{bare} link{'s' * (bare != 1)} with no description (Contents)",
+    if any(isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == pikepdf.Name.Link
+           and not _said(a.get("/Contents")) for a in annotations):
+        yield Finding(number, "a link with no description (Contents)",
                       "give every link a Contents text saying where it goes")
 
 
