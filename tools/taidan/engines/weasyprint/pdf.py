@@ -37,7 +37,7 @@ def keep_fonts(keep: bool = True) -> None:
         _kept_fonts = FontConfiguration()
 
 
-UA = "pdf/ua-1"  # the screen PDFs' claim: ISO 14289-1 (see docs/accessibility.md)
+UA = "pdf/ua-1"  # the screen PDFs' claim: ISO 14289-1 (docs/print.md, "For screen readers")
 
 
 def write_pdf(html: str, m, variant: str | None = UA) -> bytes:
