@@ -22,8 +22,10 @@ import weasyprint
 from pypdf import PdfReader
 
 from taidan.cli import main
+from taidan.editions import Options
 from taidan.engines.weasyprint import install, tagging
 from taidan.errors import EXIT_OK, EXIT_PROBLEMS
+from taidan.pipeline.build import build
 from taidan.publish.preflight import check
 
 from conftest import INTERVIEW, ROOT
@@ -205,12 +207,10 @@ def test_pictures_have_their_alt_text(build_once):
 
 
 def test_same_bytes_twice(tmp_path):
-    from taidan.pipeline.build import build
-    from taidan.config.options import Options
-
-    twice = [build([IMAGE], ["print", "handout"], tmp_path / str(n), Options(), say=lambda s: None)
+    twice = [{p.name: p.read_bytes() for p in build([IMAGE], ["print", "handout"], tmp_path / str(n), Options(),
+                                                    say=lambda s: None)}
              for n in (1, 2)]
-    assert [p.read_bytes() for p in twice[0]] == [p.read_bytes() for p in twice[1]]
+    assert len(twice[0]) == 2 and twice[0] == twice[1]
 
 
 # ---- each rule, made to fail ---------------------------------------------------------------
