@@ -160,6 +160,23 @@ def test_running_heads_and_folios_are_artifacts(build_once):
     assert not any(key is None for _, key in texts)
 
 
+def test_rules_and_label_shapes_are_artifacts(build_once):
+    """Every line and filled shape (the speakers' label shapes, the heading bars, the
+    footnote rule) is drawn inside an artifact; only text and pictures are tagged."""
+    with pikepdf.open(pdf_of(build_once, "print")) as pdf:
+        page = pdf.pages[4]  # a section's heading bar, labels, a footnote and its rule
+        stack, shapes = [], {"artifact": 0, "tagged": 0}
+        for instruction in pikepdf.parse_content_stream(page):
+            operator = str(instruction.operator)
+            if operator in ("BMC", "BDC"):
+                stack.append(str(instruction.operands[0]))
+            elif operator == "EMC":
+                stack.pop()
+            elif operator in ("f", "f*", "S", "s", "B", "b"):
+                shapes["artifact" if "/Artifact" in stack else "tagged"] += 1
+        assert shapes["tagged"] == 0 and shapes["artifact"] > 5, shapes
+
+
 @pytest.mark.parametrize("manuscript, texts", [
     (INTERVIEW, ["＊1ショートフィルムの音声より"]),
     (ENGLISH, ["1.Thecrayoninquestionisstillthere:", "2.Okaforkeepsthemarked‐upproofframed",
