@@ -381,6 +381,10 @@ def test_weasyprints_own_margin_boxes_are_in_no_tree(folder):
         stock = made(folder, "stock")
     assert found(stock) == [(1, "marked content that no element of the structure tree holds, pages 1-2")]
     assert found(made(folder, "patched")) == []
+    # a margin box with opacity is drawn in a group (a Form XObject) of its own: an artifact too
+    faded = made(folder, "faded", '<h2>Two</h2><style>@page { @top-center { content: "Head"; opacity: .5 } }</style>')
+    assert found(faded) == []
+    assert "Head" in marked_texts(faded).get((1, "Artifact"), "")
 
 
 def test_notes_have_ids_each_its_own(build_once, tmp_path):

@@ -39,6 +39,9 @@ PATCH = Patches("tagging")
 disabled = PATCH.disabled  # WeasyPrint's own tags inside the block (to compare with)
 
 CALL, MARKER = "::footnote-call", "::footnote-marker"
+# Margin boxes being drawn. Not a flag on the stream: a margin box with opacity draws into a
+# group of its own (a Form XObject) that shares the page's tags. Drawing runs in one thread.
+_in_margin = 0
 
 
 def draw_stacking_context(stream, stacking_context):
@@ -47,20 +50,21 @@ def draw_stacking_context(stream, stacking_context):
     if not (PATCH.enabled and stream._tags is not None
             and isinstance(stacking_context.box, boxes.MarginBox)):
         return original(stream, stacking_context)
+    global _in_margin
     PATCH.ran.add("draw_stacking_context")
     with stream.artifact():
-        stream._in_artifact = True
+        _in_margin += 1
         try:
             return original(stream, stacking_context)
         finally:
-            stream._in_artifact = False
+            _in_margin -= 1
 
 
 @contextmanager
 def marked(self, box, tag):
     """Inside an artifact, text is neither marked nor given an MCID (a tagged sequence
     inside an artifact fails Matterhorn 01-004)."""
-    if getattr(self, "_in_artifact", False):
+    if _in_margin:
         PATCH.ran.add("marked")
         yield
         return
@@ -71,7 +75,7 @@ def marked(self, box, tag):
 @contextmanager
 def artifact(self):
     """No artifact inside the margin box's artifact: one sequence is enough."""
-    if getattr(self, "_in_artifact", False):
+    if _in_margin:
         PATCH.ran.add("artifact")
         yield
         return
