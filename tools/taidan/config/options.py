@@ -23,6 +23,7 @@ class Options:
     paper: str = DEFAULT_PAPER  # print edition: a name of taidan.config.paper.PAPERS
     press: bool = False  # print edition: 3 mm bleed and crop marks
     embed_fonts: bool = False  # EPUB editions: embed subset fonts
+    audio_bitrate: int | None = None  # read-along: re-encode the recording at this kbit/s
     # from the book project (taidan.config.project): its templates folder overriding the built-in
     # files one by one, its house style, publisher defaults and accessibility certifier
     templates: str = ""

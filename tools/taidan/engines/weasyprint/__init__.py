@@ -12,8 +12,11 @@
 - ``leaders``: a contents page's dot leaders drawn as one text box a line;
 - ``speed``: no step whose cost grows with the square of the page count;
 - ``images``: an image's PDF name from its bytes, not from its path;
+- ``synthetic``: italic and bold drawn from the regular file when a face has no such file;
 - ``tagging``: margin boxes drawn as artifacts, footnotes tagged as Notes after their
-  References (PDF/UA-1).
+  References (PDF/UA-1);
+- ``pieces``: a long book's piece laid out as if with the others (installed by
+  taidan.pipeline.pieces alone, when it lays a book out in pieces).
 
 The patches reach into the internals of one version of each library, so ``require_pinned``
 refuses any other: ``PINS`` must equal pyproject.toml's pins (tests/test_engines.py).
@@ -33,8 +36,8 @@ def install() -> None:
     fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
     # deferred: they import WeasyPrint, which fast_import imports the quick way first
     from taidan.engines.weasyprint import (footnote_area, footnotes, images, justify, leaders, linebreak, speed,
-                                           tagging)
+                                           synthetic, tagging)
 
-    # footnote_area after footnotes: it wraps the method as footnotes left it
-    for module in (justify, linebreak, footnotes, footnote_area, leaders, speed, images, tagging):
+    # footnote_area after footnotes, synthetic after justify: each wraps what the other left
+    for module in (justify, linebreak, footnotes, footnote_area, leaders, speed, images, synthetic, tagging):
         module.install()
