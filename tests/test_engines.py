@@ -113,6 +113,9 @@ def test_every_patch_is_installed_and_runs_in_a_print_build(tmp_path):
         "images": {"replaced": ["__init__"], "ran": []},  # the interview has no picture: see below
         # the interview's faces have every style it uses: see tests/test_house_faces.py
         "synthetic": {"replaced": ["draw_first_line", "draw_text"], "ran": []},
+        # margin boxes drawn as artifacts (no background in them: no artifact nested), the note a Note
+        "tagging": {"replaced": ["_build_box_tree", "artifact", "draw_stacking_context", "marked"],
+                    "ran": ["_build_box_tree", "draw_stacking_context", "marked"]},
     }
     # the book itself: its footnote is printed
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from taidan.publish.preflight import check
+
 from conftest import INTERVIEW, ROOT, clean_env, run
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -114,6 +116,13 @@ def test_the_book_in_pieces_is_the_book_laid_out_whole(books, tmp_path):
         assert any(link[3] and link[3][0] > len(whole) / 2 for link in b["links"])
     for key in a:
         assert a[key] == b[key], key
+
+
+def test_the_book_in_pieces_is_pdf_ua(books, tmp_path):
+    # the joined file keeps the claim (XMP), the language, one structure tree and its artifacts
+    joined = tmp_path / "pieces.pdf"
+    joined.write_bytes(books["pieces"])
+    assert check.problems(joined, "pdf/ua-1") == []
 
 
 def test_the_book_in_pieces_is_the_same_bytes_every_time(books):

@@ -127,13 +127,6 @@ def test_pdf_x1a_refuses_the_books_rgb(built):
     assert "0: the file is PDF 1.7; PDF/X-1a is PDF 1.4 at most" in lines
 
 
-@pytest.mark.parametrize("name", ["print", "handout"])
-def test_our_screen_pdfs_are_tagged_titled_and_have_a_language(built, name):
-    # the tags, MarkInfo, the title, DisplayDocTitle and Lang are there; they do not claim PDF/UA
-    assert found(built(name), "pdf/ua-1") == [
-        (0, "the file does not say it is PDF/UA-1: no pdfuaid:part in its XMP", False)]
-
-
 # ---- each rule, made to fail ---------------------------------------------------------------
 
 def test_boxes(clean):
@@ -244,25 +237,6 @@ def test_text_near_the_trim(clean, top, warning):
     page, message, is_warning = result[0]
     assert (page, is_warning) == (1, warning)
     assert re.fullmatch(r"text \d\.\d mm from the trim \('Folio'\); shops ask for 5 mm", message), message
-
-
-def test_pdf_ua(clean):
-    ua = made(clean.parent, "ua", variant="pdf/ua-1", profile=None)
-    assert found(ua, "pdf/ua-1") == []
-    plain = made(clean.parent, "untagged", variant=None, profile=None)
-    assert [m for _, m, _ in found(plain, "pdf/ua-1")] == [
-        "the file does not say it is PDF/UA-1: no pdfuaid:part in its XMP",
-        "the file is not tagged (no structure tree)",
-        "MarkInfo does not say Marked true",
-        "DisplayDocTitle is not true: readers show the file name, not the title"]
-
-    def anonymous(pdf):
-        del pdf.Root.Lang
-        del pdf.docinfo.Title
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            del meta["dc:title"]
-    assert [m for _, m, _ in found(edited(ua, "anonymous", anonymous), "pdf/ua-1")] == [
-        "the document has no title", "the document has no language (Lang)"]
 
 
 # ---- what is not a PDF it can read ---------------------------------------------------------

@@ -86,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     check_pdf.add_argument("--standard", choices=preflight.STANDARDS, default=preflight.DEFAULT_STANDARD,
                            help="the rules to check: pdf/x-4 and pdf/x-1a (a print shop: boxes and "
                            "bleed, fonts, colours, version keys and output intent, total ink, "
-                           "pictures, lines, the safe zone) or pdf/ua-1 (screen readers: tags, "
-                           f"title, language, fonts) (default: {preflight.DEFAULT_STANDARD})")
+                           "pictures, lines, the safe zone) or pdf/ua-1 (screen readers: every page's content tagged "
+                           "or an artifact, alt text, headings, notes, title, language, fonts) "
+                           f"(default: {preflight.DEFAULT_STANDARD})")
     imports = commands.add_parser(
         "import", help="make a manuscript from a transcript (WebVTT, SRT, Whisper JSON, text)",
         description="Reads speaker-labelled transcripts (WebVTT, SRT, Whisper or WhisperX "

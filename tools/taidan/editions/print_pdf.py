@@ -23,9 +23,11 @@ def produce(m, options) -> dict[str, bytes]:
                       created=m.meta.timestamp, **({} if m.cjk else {"word_hyphens": True}),
                       font_url=pdf.font_url, image_href=lambda image: image.path.resolve().as_uri())
 
+    # --press is for a print shop (PDF/X), not a screen reader: it does not claim PDF/UA
+    variant = None if options.press else pdf.UA
     groups = pieces.plan(m, NAME)
     if len(groups) < 2:
-        book = pdf.write_pdf(html(), m)
+        book = pdf.write_pdf(html(), m, variant)
     else:
-        book = pieces.lay_out(m, groups, html, lambda text: pdf.write_pdf(text, m))
+        book = pieces.lay_out(m, groups, html, lambda text: pdf.write_pdf(text, m, variant))
     return {EDITIONS[NAME].outputs[0].file(m): book}

@@ -15,6 +15,8 @@
 - ``speed``: no step whose cost grows with the square of the page count;
 - ``images``: an image's PDF name from its bytes, not from its path;
 - ``synthetic``: italic and bold drawn from the regular file when a face has no such file;
+- ``tagging``: margin boxes drawn as artifacts, footnotes tagged as Notes after their
+  References (PDF/UA-1);
 - ``pieces``: a long book's piece laid out as if with the others (installed by
   taidan.pipeline.pieces alone, when it lays a book out in pieces).
 
@@ -36,8 +38,9 @@ def install() -> None:
     fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
     # deferred: they import WeasyPrint, which fast_import imports the quick way first
     from taidan.engines.weasyprint import (figures, footnote_area, footnotes, images, justify, leaders, linebreak,
-                                           speed, synthetic)
+                                           speed, synthetic, tagging)
 
     # footnote_area after footnotes, synthetic after justify: each wraps what the other left
-    for module in (justify, linebreak, footnotes, footnote_area, figures, leaders, speed, images, synthetic):
+    for module in (justify, linebreak, footnotes, footnote_area, figures, leaders, speed, images, synthetic,
+                   tagging):
         module.install()

@@ -37,8 +37,14 @@ def keep_fonts(keep: bool = True) -> None:
         _kept_fonts = FontConfiguration()
 
 
-def write_pdf(html: str, m) -> bytes:
-    """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF."""
+UA = "pdf/ua-1"  # the screen PDFs' claim: ISO 14289-1 (docs/print.md, "For screen readers")
+
+
+def write_pdf(html: str, m, variant: str | None = UA) -> bytes:
+    """Lays out ``html`` (whose relative URLs resolve beside the manuscript) as a tagged PDF;
+    ``variant``: WeasyPrint's PDF variant. pdf/ua-1 adds the XMP claim (pdfuaid:part 1 and
+    dc:title); the tags, the language, DisplayDocTitle and the artifacts are there in any
+    case (taidan.engines.weasyprint.tagging)."""
     install()  # WeasyPrint imported quickly, its version checked, every patch installed
     # deferred: WeasyPrint is imported by install(), and only by a PDF edition
     from weasyprint import HTML
@@ -51,7 +57,7 @@ def write_pdf(html: str, m) -> bytes:
     config = _kept_fonts or FontConfiguration()
     try:
         with _font_failures() as failed:
-            pdf = document.write_pdf(font_config=config, pdf_tags=True)
+            pdf = document.write_pdf(font_config=config, pdf_tags=True, pdf_variant=variant)
     finally:
         if config is not _kept_fonts:
             _release(config)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pikepdf
 
 from taidan.errors import Problem, shown
-from taidan.publish.preflight import PRINT, Finding, content, document, ink, margins, pages
+from taidan.publish.preflight import PRINT, Finding, content, document, ink, margins, pages, ua
 
 TAIL = 1024  # %%EOF lies in the file's last kilobyte (ISO 32000-1, 7.5.5)
 
@@ -66,7 +66,7 @@ def _rules(pdf: pikepdf.Pdf, path: Path, standard: str):
                  if pages.box(page, "/MediaBox") and int(page.obj.get("/Rotate", 0)) % 360 == 0}
         yield from margins.findings(path, boxes)
     else:
-        yield from document.pdf_ua(pdf)
+        yield from ua.findings(pdf)
 
 
 def _pages(numbers: list[int]) -> str:

@@ -1,5 +1,5 @@
 """The rules about the file as a whole: the PDF/X version keys and output intent
-(pdf/x-*), and the tags, title and language (pdf/ua-1). Findings are on page 0."""
+(pdf/x-*; the PDF/UA-1 rules are taidan.publish.preflight.ua). Findings are on page 0."""
 
 from __future__ import annotations
 
@@ -87,25 +87,3 @@ def _output_intent(pdf: pikepdf.Pdf, standard: str) -> Iterator[Finding]:
         yield Finding(0, f"the output intent's ICC profile is for {shown}, not a CMYK or grey press",
                       "embed the shop's CMYK profile as the output intent")
 
-
-def pdf_ua(pdf: pikepdf.Pdf) -> Iterator[Finding]:
-    """ISO 14289-1's machine-checkable document keys."""
-    root, xmp = pdf.Root, _xmp(pdf)
-    if xmp["pdfuaid:part"] != "1":  # 5: the identification schema
-        yield Finding(0, "the file does not say it is PDF/UA-1: no pdfuaid:part in its XMP",
-                      "export it as PDF/UA-1 from the program that made it")
-    if "/StructTreeRoot" not in root:  # 7.1: tagged
-        yield Finding(0, "the file is not tagged (no structure tree)",
-                      "make it with tags: screen readers read the tags, not the page")
-    mark_info = root.get("/MarkInfo")
-    if not (isinstance(mark_info, pikepdf.Dictionary) and mark_info.get("/Marked") is True):
-        yield Finding(0, "MarkInfo does not say Marked true", "make the PDF as a tagged PDF")
-    if not (_text(pdf.docinfo.get("/Title")) or xmp["dc:title"]):  # 7.1: dc:title
-        yield Finding(0, "the document has no title", "give the document a title (dc:title)")
-    preferences = root.get("/ViewerPreferences")
-    if not (isinstance(preferences, pikepdf.Dictionary) and preferences.get("/DisplayDocTitle") is True):
-        yield Finding(0, "DisplayDocTitle is not true: readers show the file name, not the title",
-                      "set ViewerPreferences DisplayDocTitle true")
-    if not _text(root.get("/Lang")):  # 7.2: the natural language
-        yield Finding(0, "the document has no language (Lang)",
-                      "set the document's language, e.g. ja or en")
