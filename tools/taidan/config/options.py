@@ -21,7 +21,9 @@ class Publisher:
 @dataclass(frozen=True)
 class Options:
     paper: str = DEFAULT_PAPER  # print edition: a name of taidan.config.paper.PAPERS
-    press: bool = False  # print edition: 3 mm bleed and crop marks
+    press: str = ""  # print editions: "" (a screen PDF), or the PDF/X standard (taidan.engines.pdfx)
+    press_marks: bool = True  # --press: trim marks outside the bleed
+    colours: int = 1  # --press: inks, 1 (K) or 4 (CMYK)
     embed_fonts: bool = False  # EPUB editions: embed subset fonts
     # from the book project (taidan.config.project): its templates folder overriding the built-in
     # files one by one, its house style, publisher defaults and accessibility certifier
