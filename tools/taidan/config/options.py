@@ -31,3 +31,9 @@ class Options:
     style: Style = field(default_factory=Style)
     publisher: Publisher = field(default_factory=Publisher)
     certified_by: str = ""
+
+    def __post_init__(self):
+        if isinstance(self.press, bool):  # press=True: the default standard, as in taidan.toml
+            from taidan.config.schema import Press  # deferred: the schema imports this module's kin
+
+            object.__setattr__(self, "press", Press().check(self.press)[0])

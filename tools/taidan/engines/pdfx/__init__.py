@@ -60,7 +60,7 @@ def make(engine_pdf: bytes, m, standard: str, colours: int, marks: bool) -> byte
         for number, page in enumerate(pdf.pages, 1):
             recolour.page(page)
             if x1a:
-                _refuse_transparency(m, number, page)
+                _refuse_transparency(m, number, recolour.transparency)
                 if "/Group" in page.obj:  # a transparency group: nothing in it is transparent now
                     del page.obj["/Group"]
             _boxes(pdf, page, marks)
@@ -80,32 +80,8 @@ def what(standard: str, colours: int) -> dict:
 
 # ---- transparency (PDF/X-1a) --------------------------------------------------------------
 
-def _refuse_transparency(m, number: int, page: pikepdf.Page) -> None:
-    """ISO 15930-4, 6.3.1: no soft mask, no constant alpha under 1, no blend mode but Normal."""
-    found = []
-
-    def look(resources, depth=0):
-        if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
-            return
-        for key, state in resources.get("/ExtGState", pikepdf.Dictionary()).items():
-            if not isinstance(state, pikepdf.Dictionary):
-                continue
-            alpha = min(float(state.get("/ca", 1)), float(state.get("/CA", 1)))
-            if alpha < 1:
-                found.append(f"a graphics state ({key}) with opacity {alpha:g}")
-            if state.get("/SMask", pikepdf.Name.None_) != pikepdf.Name.None_:
-                found.append(f"a graphics state ({key}) with a soft mask")
-            blend = state.get("/BM", pikepdf.Name.Normal)
-            if blend not in (pikepdf.Name.Normal, pikepdf.Name.Compatible):
-                found.append(f"a graphics state ({key}) with the blend mode {blend}")
-        for holder in ("/XObject", "/Pattern"):
-            for child in resources.get(holder, pikepdf.Dictionary()).values():
-                if isinstance(child, pikepdf.Stream) and child.get("/Subtype") != pikepdf.Name.Image:
-                    look(child.get("/Resources"), depth + 1)
-                elif isinstance(child, pikepdf.Stream) and "/SMask" in child:
-                    found.append("a picture with a soft mask")
-
-    look(page.obj.get("/Resources"))
+def _refuse_transparency(m, number: int, found: list[str]) -> None:
+    """What the page paints transparently, which the colours' pass could not flatten."""
     if found:
         raise ProblemsFound([Problem(shown(m.path), 0, f"page {number}: {what} is transparency, "
                                      "which PDF/X-1a forbids",

@@ -41,7 +41,7 @@ class Inks:
         # the L* that each tone of K alone prints at (0..255 each), lightest first
         ramp = Image.frombytes("CMYK", (256, 1), bytes(b for k in range(256) for b in (0, 0, 0, k)))
         printed = [pixel[0] for pixel in ImageCms.applyTransform(
-            ramp, ImageCms.buildTransform(press, lab, "CMYK", "LAB", renderingIntent=RELATIVE)).getdata()]
+            ramp, ImageCms.buildTransform(press, lab, "CMYK", "LAB", renderingIntent=RELATIVE)).get_flattened_data()]
         solid, paper = printed[255], printed[0]
         # the tone of K for each L* a colour has (0..255): black gets solid K, white none
         self.k_for_lightness = [next((k for k, seen in enumerate(printed)
@@ -98,8 +98,10 @@ class Recolour:
     def __init__(self, pdf: pikepdf.Pdf, inks: Inks, flatten: bool):
         self.pdf, self.inks, self.flatten = pdf, inks, flatten
         self.done: set = set()
+        self.transparency: list[str] = []  # what the last page paints transparently (X-1a)
 
     def page(self, page: pikepdf.Page) -> None:
+        self.transparency = []
         resources = page.obj.get("/Resources", pikepdf.Dictionary())
         page.contents_coalesce()
         self._stream(page.obj.Contents, resources)
@@ -153,6 +155,10 @@ class Recolour:
                         list(self.inks.ink(rgb, index in text)), instruction.operator)
             elif op == "Do":
                 self._xobject(operands[0], resources)
+            elif op == "gs" and self.flatten:
+                states = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
+                state = states.get(str(operands[0])) if states is not None and str(operands[0]) in states else None
+                self.transparency += transparency(str(operands[0]), state)
             out.append(instruction)
         stream.write(pikepdf.unparse_content_stream(out))
 
@@ -186,6 +192,8 @@ class Recolour:
         if not isinstance(xobject, pikepdf.Stream) or not self._once(xobject):
             return
         if xobject.get("/Subtype") == pikepdf.Name.Form:
+            if self.flatten and "/Group" in xobject:  # a transparency group, nothing transparent in it
+                del xobject["/Group"]
             own = xobject.get("/Resources", resources)
             self._stream(xobject, own)
             self._patterns(own)
@@ -208,6 +216,22 @@ class Recolour:
                                            ImageMask=True, BitsPerComponent=1, Filter=pikepdf.Name.FlateDecode)  # 0 paints
             del image["/SMask"]
             image.Mask = stencil
+
+
+def transparency(name: str, state) -> list[str]:
+    """What a graphics state makes transparent (ISO 15930-4, 6.3.1: PDF/X-1a allows no soft
+    mask, no constant alpha under 1 and no blend mode but Normal)."""
+    if not isinstance(state, pikepdf.Dictionary):
+        return []
+    found = []
+    alpha = min(float(state.get("/ca", 1)), float(state.get("/CA", 1)))
+    if alpha < 1:
+        found.append(f"a graphics state ({name}) with opacity {alpha:g}")
+    if state.get("/SMask", pikepdf.Name("/None")) != pikepdf.Name("/None"):
+        found.append(f"a graphics state ({name}) with a soft mask")
+    if state.get("/BM", pikepdf.Name.Normal) not in (pikepdf.Name.Normal, pikepdf.Name.Compatible):
+        found.append(f"a graphics state ({name}) with the blend mode {state.BM}")
+    return found
 
 
 def _replace(image: pikepdf.Stream, data: bytes, space: str) -> None:
