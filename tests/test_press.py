@@ -217,13 +217,13 @@ def test_four_colours_print_the_picture_in_cmyk_and_text_in_k(press, english):
 
 def test_the_picture_becomes_grey_through_the_profile(press, english):
     with pikepdf.open(press(english, "print")) as pdf:
-        pictures = [x for page in pdf.pages for x in page.images.values()]
+        pictures = [x for page in pdf.pages for x in page.get_images().values()]
         assert pictures and all(p.ColorSpace == "/DeviceGray" for p in pictures)
         grey = pikepdf.PdfImage(pictures[0]).as_pil_image()
         # the gradient's dark end prints darker than its light end, no tone is lost to black
         assert grey.getpixel((0, 0)) < grey.getpixel((WIDE - 1, HIGH - 1)) < 255
     with pikepdf.open(press(english, "print", colours=4)) as pdf:
-        assert {str(p.ColorSpace) for page in pdf.pages for p in page.images.values()} == {"/DeviceCMYK"}
+        assert {str(p.ColorSpace) for page in pdf.pages for p in page.get_images().values()} == {"/DeviceCMYK"}
 
 
 # ---- options ------------------------------------------------------------------------------
