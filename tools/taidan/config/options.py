@@ -33,7 +33,7 @@ class Options:
     certified_by: str = ""
 
     def __post_init__(self):
-        if isinstance(self.press, bool):  # press=True: the default standard, as in taidan.toml
-            from taidan.config.schema import Press  # deferred: the schema imports this module's kin
+        if isinstance(self.press, bool):  # press = true: the default standard; false: none
+            from taidan.config.schema import PRESS  # deferred: the schema imports this module's kin
 
-            object.__setattr__(self, "press", Press().check(self.press)[0])
+            object.__setattr__(self, "press", PRESS[0] if self.press else "")

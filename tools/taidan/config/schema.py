@@ -114,8 +114,8 @@ class _PressOption(argparse.Action):
         if option and option.startswith("--no-"):
             if value is not None:
                 parser.error(f"{option} takes no value")
-            value = ""
-        setattr(namespace, self.dest, PRESS[0] if value is None else value)
+            value = False
+        setattr(namespace, self.dest, True if value is None else value)
 
 
 class Press(Kind):
@@ -123,11 +123,12 @@ class Press(Kind):
     words = "true (" + PRESS[0] + "), false, or one of " + ", ".join(f'"{p}"' for p in PRESS)
 
     def check(self, value):
+        # true and false stay as they are (Options reads true as the default standard)
         if isinstance(value, bool):
-            return (PRESS[0] if value else ""), None
+            return value, None
         if isinstance(value, str) and value.lower() in PRESS:
             return value.lower(), None
-        return None, (f"'{value}' is not true, false or one of " + ", ".join(PRESS), hint(str(value), PRESS))
+        return None, ("must be " + self.words, hint(str(value), PRESS))
 
     def parse(self, text: str) -> str:
         value, fault = self.check(text)
