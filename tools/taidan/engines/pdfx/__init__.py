@@ -33,6 +33,8 @@ import pikepdf
 
 from taidan.engines.pdfx.colour import Inks, Recolour
 from taidan.errors import Problem, ProblemsFound, shown
+from taidan.publish.preflight import MM
+from taidan.publish.preflight.pages import BLEED  # 3 mm: what preflight asks for is what we give
 
 PROFILE = Path(__file__).with_name("taidan-fogra39.icc")
 STANDARDS = {  # what --press may be: the standard's name in the file, its PDF version
@@ -43,8 +45,6 @@ DEFAULT = "pdf/x-4"
 CONDITION = "FOGRA39"  # the ICC registry's characterisation (www.color.org), as shops write it
 CONDITION_WORDS = "Offset printing, coated paper (ISO 12647-2:2004/Amd 1, FOGRA39), 300 % total ink"
 PROFILE_NAME = "taidan FOGRA39"  # as the colophon names it
-MM = 72 / 25.4
-BLEED = 3 * MM  # the shops' guides: 3 mm beyond the finished size on every side
 MARKS = 10 * MM  # the room the trim marks take beyond the bleed
 MARK = 9 * MM  # each mark's length: it ends 1 mm inside the media's edge
 CENTRE = 4 * MM  # half the cross bar of a centre mark
@@ -83,10 +83,10 @@ def what(standard: str, colours: int) -> dict:
 def _refuse_transparency(m, number: int, found: list[str]) -> None:
     """What the page paints transparently, which the colours' pass could not flatten."""
     if found:
-        raise ProblemsFound([Problem(shown(m.path), 0, f"page {number}: {what} is transparency, "
+        raise ProblemsFound([Problem(shown(m.path), 0, f"page {number}: {thing} is transparency, "
                                      "which PDF/X-1a forbids",
                                      'build it as PDF/X-4 (press = "pdf/x-4"), which keeps transparency')
-                             for what in dict.fromkeys(found)])
+                             for thing in dict.fromkeys(found)])
 
 
 # ---- the boxes and the trim marks ---------------------------------------------------------
