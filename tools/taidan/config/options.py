@@ -9,6 +9,9 @@ from taidan.config.paper import DEFAULT_PAPER
 from taidan.config.style import Style
 
 
+PRESS = ("pdf/x-4", "pdf/x-1a")  # the PDF/X standards --press makes (taidan.engines.pdfx), default first
+
+
 @dataclass(frozen=True)
 class Publisher:
     """[publisher]: what a manuscript's front matter says when it says nothing itself."""
@@ -34,6 +37,4 @@ class Options:
 
     def __post_init__(self):
         if isinstance(self.press, bool):  # press = true: the default standard; false: none
-            from taidan.config.schema import PRESS  # deferred: the schema imports this module's kin
-
             object.__setattr__(self, "press", PRESS[0] if self.press else "")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from taidan.config.options import PRESS
 from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.config.style import DEFAULT_SHAPES, SHAPES
 
@@ -98,9 +99,6 @@ class Flag(Kind):
 
     def argument(self) -> dict:
         return {"action": argparse.BooleanOptionalAction}
-
-
-PRESS = ("pdf/x-4", "pdf/x-1a")  # the PDF/X standards --press makes (taidan.engines.pdfx), default first
 
 
 class _PressOption(argparse.Action):

@@ -31,17 +31,16 @@ from pathlib import Path
 
 import pikepdf
 
+from taidan.config.options import PRESS
 from taidan.engines.pdfx.colour import Inks, Recolour
 from taidan.errors import Problem, ProblemsFound, shown
 from taidan.publish.preflight import MM
 from taidan.publish.preflight.pages import BLEED  # 3 mm: what preflight asks for is what we give
 
 PROFILE = Path(__file__).with_name("taidan-fogra39.icc")
-STANDARDS = {  # what --press may be: the standard's name in the file, its PDF version
-    "pdf/x-4": ("PDF/X-4", "1.6"),
-    "pdf/x-1a": ("PDF/X-1a:2003", "1.4"),
-}
-DEFAULT = "pdf/x-4"
+# what --press may be (taidan.config.options.PRESS): the standard's name in the file, and
+# the PDF version it is built on (ISO 15930-7: 1.6; ISO 15930-4: 1.4)
+STANDARDS = dict(zip(PRESS, (("PDF/X-4", "1.6"), ("PDF/X-1a:2003", "1.4"))))
 CONDITION = "FOGRA39"  # the ICC registry's characterisation (www.color.org), as shops write it
 CONDITION_WORDS = "Offset printing, coated paper (ISO 12647-2:2004/Amd 1, FOGRA39), 300 % total ink"
 PROFILE_NAME = "taidan FOGRA39"  # as the colophon names it
