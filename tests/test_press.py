@@ -148,11 +148,21 @@ def test_links_bookmarks_labels_and_tags_survive(press, english):
                 assert _tags(before) <= _tags(after) <= _tags(before) + 8
                 colophon = len(after.pages) - 1
                 assert [_marked(p) for p in after.pages[:colophon]] == [_marked(p) for p in before.pages[:colophon]]
+            # the glyphs, vertical ones too: the same characters on every page before the
+            # colophon (pdftotext may group a line differently on the larger media box)
+            assert _glyphs(press(manuscript, edition, press=standard), colophon) == _glyphs(screen, colophon)
 
 
 def _links(pdf) -> list:
     return [(number, [round(float(v)) for v in a.Rect]) for number, page in enumerate(pdf.pages)
             for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+
+
+def _glyphs(path: Path, pages: int) -> list:
+    """The characters of each page, in any order, as pdftotext reads them."""
+    text = subprocess.run(["pdftotext", "-l", str(pages), str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return [sorted("".join(page.split())) for page in text.split("\f")]
 
 
 def _marked(page) -> list:

@@ -11,8 +11,8 @@ bookmarks, page labels, tags and glyphs (vertical ones too) stay as they were:
   where they point;
 - the output intent: taidan-fogra39.icc (see tools/press_profile.py for where it comes from
   and why it may be embedded);
-- the identity: GTS_PDFXVersion (ISO 15930-4, 6.6.1: Info, for X-1a; ISO 15930-7, 6.7.2:
-  XMP pdfxid, for X-4), Trapped False, the dates (the manuscript's, never the clock), the
+- the identity: GTS_PDFXVersion (in the Info dictionary and XMP pdfx for X-1a, ISO 15930-4;
+  in XMP pdfxid for X-4, ISO 15930-7), Trapped False, the dates (the manuscript's, never the clock), the
   XMP (ISO 15930-7 asks for xmpMM DocumentID, VersionID and RenditionClass) and an /ID
   made from the content, so the same book gives the same bytes;
 - PDF/X-1a: PDF 1.4 without object streams, no transparency: pictures' soft masks become
@@ -187,7 +187,7 @@ def _identity(pdf: pikepdf.Pdf, m, name: str, x1a: bool) -> None:
 {claim}
 </rdf:Description></rdf:RDF></x:xmpmeta>
 <?xpacket end="w"?>"""
-    # XMP stays uncompressed, as PDF/X-4 asks, so that any tool can find it (ISO 15930-7, 6.7.1)
+    # XMP stays uncompressed (qpdf does not compress /Metadata), so any tool can read it
     pdf.Root.Metadata = pdf.make_stream(xmp.encode(), Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
 
 
