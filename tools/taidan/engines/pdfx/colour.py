@@ -17,7 +17,6 @@ the text, the tags (BDC/EMC), the glyphs and everything else pass through as the
 from __future__ import annotations
 
 import zlib
-from functools import cache
 
 import pikepdf
 from PIL import Image, ImageCms
@@ -34,6 +33,7 @@ class Inks:
 
     def __init__(self, profile_path, colours: int):
         self.colours = colours
+        self.seen: dict = {}
         press = ImageCms.getOpenProfile(str(profile_path))
         srgb = ImageCms.createProfile("sRGB")
         lab = ImageCms.createProfile("LAB", 5000)  # D50, the profile connection space's
@@ -64,15 +64,16 @@ class Inks:
 
     def ink(self, rgb: tuple[float, ...], text: bool) -> tuple[float, ...]:
         """C, M, Y, K (0..1) for an sRGB colour (0..1 each)."""
-        return _ink(self, tuple(round(min(max(v, 0.0), 1.0) * 255) for v in rgb), text)
+        key = (tuple(round(min(max(v, 0.0), 1.0) * 255) for v in rgb), text)
+        if key not in self.seen:  # a book has a handful of colours, painted thousands of times
+            self.seen[key] = self._ink(*key)
+        return self.seen[key]
 
-
-@cache
-def _ink(inks: Inks, rgb: tuple[int, ...], text: bool) -> tuple[float, ...]:
-    pixel = Image.new("RGB", (1, 1), rgb)
-    if inks.to_cmyk is None or text or len(set(rgb)) == 1:
-        return 0.0, 0.0, 0.0, round(1 - inks.grey(pixel).getpixel((0, 0)) / 255, 4)
-    return tuple(round(v / 255, 4) for v in ImageCms.applyTransform(pixel, inks.to_cmyk).getpixel((0, 0)))
+    def _ink(self, rgb: tuple[int, ...], text: bool) -> tuple[float, ...]:
+        pixel = Image.new("RGB", (1, 1), rgb)
+        if self.to_cmyk is None or text or len(set(rgb)) == 1:
+            return 0.0, 0.0, 0.0, round(1 - self.grey(pixel).getpixel((0, 0)) / 255, 4)
+        return tuple(round(v / 255, 4) for v in ImageCms.applyTransform(pixel, self.to_cmyk).getpixel((0, 0)))
 
 
 def _numbers(operands) -> list[float] | None:
