@@ -77,7 +77,8 @@ def test_the_command_line_beats_taidan_toml_which_beats_the_default(tmp_path):
     book = project.find(tmp_path)
     from_file = book.settings()
     assert from_file == {"editions": ["epub"], "paper": "B6", "press": False, "press_marks": True,
-                         "out": project.shown(tmp_path / "books"), "embed_fonts": False, "jobs": 3}
+                         "out": project.shown(tmp_path / "books"), "embed_fonts": False, "jobs": 3,
+                         "audio_bitrate": None}
     args = _parser().parse_args(["build", "--paper", "A4", "--out", "here", "--press"])
     assert book.settings(args) == {**from_file, "paper": "A4", "out": Path("here"), "press": True}
     options = book.options(args)

@@ -73,8 +73,8 @@ def book(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 @pytest.mark.parametrize("name", ["salt.pdf", "salt-handout.pdf"])
 def test_italic_and_bold_are_the_familys_own_files(book, name):
     fonts = embedded(book[0] / "build" / name)
-    # italic text is set in the italic file (Debian's EB Garamond 12 Bold has 128 glyphs and
-    # is left out with a warning: bold is the regular file thickened, never Libertine)
+    # italic text is set in the italic file; bold is the regular one thickened (Debian's EB
+    # Garamond 12 Bold has 127 characters and fontconfig never picks it), never Libertine
     assert fonts["taidan-house-body-Italic"][0] == "EB Garamond 12 Italic", fonts
     assert fonts["taidan-house-body"][0] == "EB Garamond 12 Regular", fonts
     assert all(full.startswith("EB Garamond") for full, _ in fonts.values()), fonts
@@ -85,11 +85,14 @@ def test_italic_and_bold_are_the_familys_own_files(book, name):
 
 def test_the_missing_style_is_a_warning_and_verbose_names_each_file(book):
     _, done = book
-    assert ("taidan.toml:2: warning: body_font: 'EB Garamond' has no bold and bold italic file; "
-            "its bold file EBGaramond12-Bold.otf has too few characters to set text in" in done.stderr)
+    assert ("taidan.toml:2: warning: body_font: 'EB Garamond' has no bold and bold italic file "
+            "with all its characters (its bold file EBGaramond12-Bold.otf covers only U+20-7E, "
+            "U+A0-BF, which the EPUB editions set in it); the PDF editions slant or thicken the "
+            "regular one instead" in done.stderr)
     for style, file in (("regular", "EBGaramond12-Regular.otf"), ("italic", "EBGaramond12-Italic.otf")):
-        assert f"body font 'EB Garamond', {style}: {GARAMOND / file}" in done.stdout
-    assert "'EB Garamond', bold:" not in done.stdout
+        assert f"body font 'EB Garamond', {style}: {GARAMOND / file}\n" in done.stdout
+    assert (f"body font 'EB Garamond', bold: {GARAMOND / 'EBGaramond12-Bold.otf'} (U+20-7E, U+A0-BF only)"
+            in done.stdout)
 
 
 def test_a_family_with_all_four_styles_embeds_all_four(tmp_path):
@@ -157,3 +160,48 @@ def test_the_generated_cover_is_set_in_the_house_face(tmp_path):
         else:
             assert all("linux-libertine" in str(f) for f in files.values()), files
     assert covers["built-in"] != covers["house"]
+
+
+def _text_drawing(pdf: Path) -> list[tuple[str, bool, float]]:
+    """Each run of text on the first text page: (its font's name, stroked as well as filled,
+    the slant of its text matrix)."""
+    import pikepdf
+
+    runs, stroked, slant, font = [], False, 0.0, ""
+    with pikepdf.open(pdf) as doc:
+        for page in doc.pages:
+            names = {str(k): str(v.get("/BaseFont", "")).split("+")[-1]
+                     for k, v in (page.Resources.get("/Font") or {}).items()}
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op == "Tr":
+                    stroked = int(operands[0]) == 2
+                elif op == "Tm":
+                    slant = float(operands[2])
+                elif op == "Tf":
+                    font = names.get(str(operands[0]), "")
+                elif op in ("TJ", "Tj"):
+                    runs.append((font, stroked, slant))
+                elif op == "Q":
+                    stroked = False
+    return runs
+
+
+def test_a_face_without_italic_and_bold_files_slants_and_thickens_the_regular(tmp_path):
+    """A face given as one file has no italic or bold: the PDF slants its italic text and
+    strokes its bold text, as browsers do (before, both were drawn upright and regular, and
+    the emphasis was gone). Text in the built-in faces, which have the styles, is drawn as is."""
+    (tmp_path / "salt.md").write_text(MANUSCRIPT, encoding="utf-8")
+    libertine = Path("/usr/share/fonts/opentype/linux-libertine/LinLibertine_R.otf")
+    (tmp_path / "taidan.toml").write_text(f'[style]\nbody_font = "{libertine}"\n')
+    done = taidan("build", "salt.md", "--edition", "print", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    runs = _text_drawing(tmp_path / "build" / "salt.pdf")
+    house = [r for r in runs if r[0].startswith("taidan-house-body")]
+    # (Pango names the style it asked for and did not find "Oblique")
+    assert ("taidan-house-body-Oblique", False, pytest.approx(0.2126, abs=1e-3)) in house, house
+    assert ("taidan-house-body-Bold", True, 0.0) in house, house
+    assert ("taidan-house-body-Bold-Oblique", True, pytest.approx(0.2126, abs=1e-3)) in house, house
+    assert all(not stroked and slant == 0 for font, stroked, slant in house if font == "taidan-house-body")
+    # the built-in faces (headings, running heads) have their styles: nothing is synthesised
+    assert all(not stroked and slant == 0 for font, stroked, slant in runs if font.startswith("Latin-Sans"))

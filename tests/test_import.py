@@ -21,7 +21,7 @@ import yaml
 from taidan.config.options import Options
 from taidan.editions import html
 from taidan.load import load
-from taidan.model import plain_text
+from taidan.model import inline_nodes, plain_text
 
 EN_FRONT = """---
 title: A Conversation
@@ -69,6 +69,28 @@ def test_time_codes_are_dropped_and_the_turns_stay_the_same(tmp_path):
     assert a.warnings == []
     page = html_text(a)
     assert "Hello there." in page and "laughs" in page and "t=" not in page and "00:00" not in page
+
+
+def test_each_timed_line_is_a_passage_of_the_model(tmp_path):
+    """A line with a time code is a model.Timed (the read-along's passage); Japanese lines
+    still join without a space, and a line that starts inside *emphasis* cannot be cut
+    there: its passage joins the one before."""
+    path = tmp_path / "m.md"
+    path.write_text(EN_FRONT.replace("lang: en", "lang: ja")
+                    + "{t=00:00:01} Ann: はい。\n{t=00:00:02-00:00:03} そうです。\n\n"
+                    "Bo: Untimed *and\n{t=00:00:04} still* one.\n{t=00:00:05} Two.\n\n"
+                    "{t=00:00:06} ((laughs))\n\n{t=00:00:07} Ann: Note[^1].\n\n[^1]: A note.\n",
+                    encoding="utf-8")
+    m = load(path)
+    turns = [b for b in blocks(m) if b.kind == "turn"]
+    assert [plain_text(p) for t in turns for p in t.paragraphs] == \
+        ["はい。そうです。", "Untimed and still one. Two.", "Note."]
+    timed = [(n.id, n.start, n.end, plain_text(n.children)) for n in inline_nodes(turns)
+             if n.kind == "timed"]
+    assert timed == [("t1", 1.0, None, "はい。"), ("t2", 2.0, 3.0, "そうです。"), ("t3", 5.0, None, "Two."),
+                     ("t4", 7.0, None, "Note.")]
+    assert turns[1].paragraphs[0][0].kind != "timed"  # the untimed start, with the lost cut
+    assert [n.kind for n in m.notes[0].inlines] == ["text"]  # the stage's time is not the note's
 
 
 def test_time_code_problems_name_their_lines(tmp_path):
@@ -249,7 +271,7 @@ def test_every_word_arrives_in_order_under_its_speaker(tmp_path, name):
     # a Word file has no times: each of its paragraphs is one
     assert [len(t.paragraphs) for t in turns] == \
         ([len(cues) for _, cues in TURNS] if name == "word" else PARAGRAPHS)
-    laugh = [n for p in turns[2].paragraphs for n in p if getattr(n, "kind", "") == "stage"]
+    laugh = [n for n in inline_nodes([turns[2]]) if n.kind == "stage"]  # inside its timed passage
     assert [n.text for n in laugh] == ["laughter"]
     check = taidan("check", str(written.relative_to(tmp_path)), cwd=tmp_path)
     assert check.returncode == 0, check.stderr
@@ -297,7 +319,7 @@ def test_language_and_markup_in_words(tmp_path):
     turns = [b for b in blocks(m) if b.kind == "turn"]
     assert [t.speaker.label for t in turns] == ["岸本", "岡部"]
     assert [plain_text(p) for p in turns[1].paragraphs][1] == "── Note: 続き。"
-    stages = [n.text for t in turns for p in t.paragraphs for n in p if getattr(n, "kind", "") == "stage"]
+    stages = [n.text for n in inline_nodes(turns) if n.kind == "stage"]
     assert stages == ["笑", "inaudible 00:12:03", "拍手"]
     assert "*星* と" in plain_text(turns[1].paragraphs[0])
 

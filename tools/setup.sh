@@ -28,6 +28,7 @@ calibre xvfb
 nodejs npm
 openssl
 pandoc
+espeak-ng sox ffmpeg
 "
 # python3-venv: the .venv below.
 # fonts-morisawa-bizud-*: BIZ UD Mincho and Gothic, the Japanese body and label faces;
@@ -53,6 +54,10 @@ pandoc
 # nodejs, npm: DAISY Ace (the accessibility checker), installed below from tools/ace.
 # openssl: the certificate of taidan send's STARTTLS test server.
 # pandoc: the peer in the benchmark (make bench).
+# ffmpeg: read-along editions convert a recording that is not MP3/AAC (and ffprobe gives
+#   its duration for taidan check); espeak-ng, sox: the read-along tests speak a small
+#   interview with one voice per speaker and join the turns with known pauses (no
+#   recordings are shipped).
 
 missing=""
 for package in $PACKAGES; do

@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build editions into build/")
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT",
                        help="default: every manuscript/*.md of the project (found by taidan.toml)")
-    schema.add_options(build, "build")  # --edition, --paper, --press, --out, --embed-fonts, --jobs
+    schema.add_options(build, "build")  # --edition, --paper, --press, --out, --embed-fonts, --jobs, --shard
     build.add_argument("-v", "--verbose", action="store_true",
                        help="also say which font file each house face's style is set in")
     serve = commands.add_parser("serve", help="a live preview while writing (proof page, pages)")
@@ -71,10 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--to", required=True, metavar="ADDRESS",
                       help="the recipient, e.g. name@kindle.com")
     catalog = commands.add_parser("catalog", help="build the books and a catalog of them for "
-                                  "browsers and reading apps (OPDS) into build/catalog/")
+                                  "browsers and reading apps (OPDS) into build/catalog/ (with "
+                                  "--from: of books already built)")
     catalog.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT|DIR",
                          help="manuscripts, or folders of them (default: the project's)")
-    schema.add_options(catalog, "catalog")  # --out
+    schema.add_options(catalog, "catalog")  # --out, --from
     check_pdf = commands.add_parser(
         "preflight", help="check PDFs, any PDFs, for what a print shop (or a screen reader) "
         "would reject", description="Reads each PDF and prints one line per finding, "
@@ -99,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--speaker", action="append", default=[], metavar="VOICE=NAME",
                          help='names a voice, e.g. --speaker SPEAKER_00="Ruth Calloway" '
                          "(repeatable); the label is the first name")
+    imports.add_argument("--speakers", type=Path, metavar="MAP.toml",
+                         help='names the voices from a TOML file of VOICE = "Full Name" lines '
+                         "(--speaker beats it)")
+    imports.add_argument("--drop-fillers", action="store_true",
+                         help="drop the language's filler words (um, uh; えー, あのー) and say how "
+                         "many of each speaker's (default: every word is kept)")
+    imports.add_argument("--audio", type=Path, metavar="FILE",
+                         help="the recording, in the manuscript's folder: written as audio: in "
+                         "the front matter, for the read-along editions")
     imports.add_argument("--paragraph-pause", type=float, default=2.5, metavar="SECONDS",
                          help="a pause longer than this within a turn starts a paragraph "
                          "(default: 2.5)")
@@ -224,8 +234,16 @@ def _build(args) -> int:
     out, options = settings["out"], book.options(settings)
     if args.verbose:
         for face in options.style.faces:
-            for style, file in face.styles():
-                say(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}")
+            for style, file, covered in face.font_faces():
+                say(f"{face.role} font '{face.family}', {style.replace('_', ' ')}: {file}"
+                    + (f" ({covered} only)" if covered else ""))
+    if args.shard:  # this machine's share of a CI matrix
+        from taidan.pipeline.shard import select  # deferred: only a sharded build
+
+        k, n = args.shard
+        chosen = select(paths, k, n)
+        say(f"shard {k}/{n}: {len(chosen)} of {len(paths)} manuscript{'s' * (len(paths) != 1)}")
+        paths = chosen
     return building(lambda: build(paths, settings["editions"], out, options, say=say, warn=warn,
                                   workers=settings["jobs"]), out, missing)
 
@@ -239,7 +257,8 @@ def _catalog(args) -> int:
     settings = book.settings(args)  # --out beats taidan.toml
     out, options = settings["out"], book.options()  # the files `taidan build` makes, house style too
     return building(lambda: catalog.make(paths, out, options, title=book.config["publisher"]["name"],
-                                         workers=settings["jobs"], say=say, warn=warn),
+                                         workers=settings["jobs"], say=say, warn=warn,
+                                         built=args.built),
                     out)
 
 
@@ -298,23 +317,28 @@ def building(action, out, missing=()) -> int:
 def _import(args) -> int:
     # deferred: the transcript readers, for import alone
     from taidan.load.transcripts import read
-    from taidan.load.transcripts.manuscript import make, outputs, speaker_names, verify
+    from taidan.load.transcripts.manuscript import (make, outputs, recording, speaker_map,
+                                                    speaker_names, verify)
     from taidan.pipeline.output import write_atomic  # deferred: as above
 
     if args.paragraph_pause < 0:
         raise Refused("--paragraph-pause: a number of seconds, 0 or more")
-    names = speaker_names(args.speaker)
+    given = speaker_names(args.speaker)
+    # a map may name more voices than one transcript has (one map for a series of them)
+    names = {**(speaker_map(args.speakers) if args.speakers else {}), **given}
     targets = outputs(args.transcripts, args.output)
     problems, made = [], []
     for path, target in zip(args.transcripts, targets):
+        audio = recording(args.audio, target) if args.audio else ""
         try:
-            made.append((make(read(path), names, args.lang, args.date, args.paragraph_pause), target))
+            made.append((make(read(path), names, args.lang, args.date, args.paragraph_pause,
+                              args.drop_fillers, audio), target))
         except ProblemsFound as err:
             problems += err.problems
     if problems:  # nothing is written while any transcript has a problem
         raise ProblemsFound(problems)
     heard = {v.key.casefold() for imported, _ in made for v in imported.voices}
-    for key in names:
+    for key in given:
         if key.casefold() not in heard:
             raise Refused(f"--speaker {key}=...: no transcript has the voice '{key}' (its voices: "
                           + ", ".join(dict.fromkeys(v.key for i, _ in made for v in i.voices if v.key))
@@ -323,6 +347,8 @@ def _import(args) -> int:
         if target.exists() and not args.force:
             raise Refused(f"{shown(target)} exists; give --force to replace it")
         broken = verify(imported, target)
+        if broken and imported.audio:  # most likely times past the recording's end
+            raise ProblemsFound(broken)
         if broken:
             raise CannotRun(f"the manuscript made from {shown(imported.transcript.path)} does not "
                             f"pass check (a bug in taidan import): {broken[0]}")
@@ -334,6 +360,13 @@ def _import(args) -> int:
             f"voice{'s' * (len(voices) != 1)}")
         if imported.date:
             say(f"  the date {imported.date} is the transcript's own: --date sets another")
+        if args.drop_fillers:
+            dropped = sum(v.fillers for v in voices)
+            say(f"  dropped {dropped} filler word{'s' * (dropped != 1)} (--drop-fillers)"
+                + (": " + ", ".join(f"{v.label if v.named else v.id} {v.fillers}" for v in voices)
+                   if dropped else ""))
+        if imported.audio:
+            say(f"  the recording: audio: {imported.audio}")
         for voice in imported.unnamed:
             say(f"  {voice.key} has no name yet: --speaker {voice.key}=\"Full Name\", or write "
                 "it in the front matter" if voice.key else "  the transcript names no voice: "

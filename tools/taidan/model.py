@@ -79,7 +79,21 @@ class LineBreak:
     kind: str = "br"
 
 
-Inline = Union[Text, Styled, Ruby, Tcy, Stage, NoteRef, Link, Code, LineBreak]
+@dataclass(frozen=True)
+class Timed:
+    """A passage heard in the recording: a line of the manuscript with a time code
+    (taidan.load.timecode). ``end`` is None where the manuscript gives none: the next
+    passage's start ends it (see taidan.render.overlay)."""
+    id: str  # t1, t2 ... in the manuscript's order: the read-along's element ids
+    start: float
+    end: float | None
+    children: tuple
+    line: int
+    kind: str = "timed"
+
+
+Inline = Union[Text, Styled, Ruby, Tcy, Stage, NoteRef, Link, Code, LineBreak, Timed]
+NESTING = ("styled", "link", "timed")  # inline kinds that hold other inline nodes
 
 
 def plain_text(nodes) -> str:
@@ -90,11 +104,27 @@ def plain_text(nodes) -> str:
             out.append(node.text)
         elif node.kind == "ruby":
             out.append(node.base)
-        elif node.kind in ("styled", "link"):
+        elif node.kind in NESTING:
             out.append(plain_text(node.children))
         elif node.kind == "stage":
             out.append(f"({node.text})")
     return "".join(out)
+
+
+def inline_nodes(blocks):
+    """Every inline node of ``blocks``, nested ones (inside emphasis, links) included."""
+    def walk(nodes):
+        for node in nodes:
+            yield node
+            if node.kind in NESTING:
+                yield from walk(node.children)
+
+    for block in blocks:
+        if block.kind == "turn":
+            for paragraph in block.paragraphs:
+                yield from walk(paragraph)
+        elif block.kind in ("narration", "prose"):
+            yield from walk(block.inlines)
 
 
 # ---- blocks ---------------------------------------------------------------------------
@@ -244,6 +274,7 @@ class Meta:
     rights: str
     cover: str
     description: str
+    audio: str = ""  # the recording, as the front matter names it
     isbn: str = ""  # digits only (and X), checked: ISBN-10 or ISBN-13
     series: Series | None = None
     date_format: str = ""  # taidan.toml's [publisher] date_format: "" is the language's long form
@@ -279,6 +310,7 @@ class Manuscript:
     parts: list[Part]
     notes: list[Note]
     cover_path: Path | None = None
+    audio_path: Path | None = None  # the recording (front matter audio:), for the read-along
     images: list[Image] = field(default_factory=list)
     warnings: list = field(default_factory=list)  # Problems that do not stop a build
 

@@ -28,6 +28,7 @@ class Options:
     press_marks: bool = True  # --press: trim marks outside the bleed
     colours: int = 1  # --press: inks, 1 (K) or 4 (CMYK)
     embed_fonts: bool = False  # EPUB editions: embed subset fonts
+    audio_bitrate: int | None = None  # read-along: re-encode the recording at this kbit/s
     # from the book project (taidan.config.project): its templates folder overriding the built-in
     # files one by one, its house style, publisher defaults and accessibility certifier
     templates: str = ""

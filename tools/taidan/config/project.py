@@ -101,7 +101,7 @@ class Project:
         """taidan.editions.Options for this project: ``given`` or ``values`` (the command
         line's, see settings) beat the [build] table."""
         settings = self.settings(values if given is None else given)
-        chosen = {key: settings[key] for key in ("paper", "press", "press_marks", "embed_fonts")}
+        chosen = {key: settings[key] for key in ("paper", "press", "press_marks", "embed_fonts", "audio_bitrate")}
         publisher = self.config["publisher"]
         templates = self.templates
         return Options(**chosen, colours=self.config["print"]["colours"], templates=str(templates) if templates else "",
@@ -180,11 +180,12 @@ def read(file: Path) -> dict:
             faces.append(face)
             if face.missing:
                 missing = " and ".join(s.replace("_", " ") for s in face.missing)
-                why = "".join(f"; its {style.replace('_', ' ')} file {file.name} has too few "
-                              "characters to set text in" for style, file in face.incomplete)
+                why = "".join(f" with all its characters (its {style.replace('_', ' ')} file "
+                              f"{file.name} covers only {covered}, which the EPUB editions set in it)"
+                              for style, file, covered in face.incomplete[:1])
                 notes.append(Problem(name, lines.of("style", key),
                                      f"{key}: '{face.family}' has no {missing} file{why}; the "
-                                     f"PDF editions slant or thicken the regular one",
+                                     "PDF editions slant or thicken the regular one instead",
                                      "install the family's other files, or name each file: "
                                      f'{key} = {{regular = "...", italic = "...", bold = "...", '
                                      'bold_italic = "..."}', warning=True))

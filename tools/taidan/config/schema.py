@@ -363,6 +363,13 @@ SETTINGS = (
             option="--out", commands=("build", "catalog")),
     Setting("build", "embed_fonts", Flag(), False, "embed subset fonts in the EPUB editions",
             option="--embed-fonts", commands=("build",)),
+    Setting("build", "audio_bitrate", Whole(16, 320), None,
+            "read-along editions: re-encode the recording as MP3 at this many kbit/s",
+            doc="The EPUB editions carry the recording named by a manuscript's audio: as it is "
+                "when it is MP3 or AAC, else converted to MP3 at 64 kbit/s (ffmpeg). A lower "
+                "rate makes a smaller book: the build warns when the audio makes an EPUB "
+                "larger than 100 MB.",
+            example=48, option="--audio-bitrate", commands=("build",)),
     Setting("build", "jobs", Whole(1), None, "editions built at once; 1 uses least memory",
             example=2, default_text="one per core", option="--jobs", commands=("build",)),
     Setting("print", "colours", Either(1, 4), 1,
@@ -413,6 +420,50 @@ SETTINGS = (
             example="~/.config/taidan/smtp-password"),
 )
 
+# ---- options of the command line alone: they say what one run does, not what the book is,
+# so they have no taidan.toml key
+
+class Shard(Kind):
+    """K/N: the K-th of N slices of the manuscripts (taidan.pipeline.shard)."""
+
+    def parse(self, text: str) -> tuple[int, int]:
+        found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        k, n = (int(found[1]), int(found[2])) if found else (0, 0)
+        if not 1 <= k <= n:
+            raise argparse.ArgumentTypeError(
+                f"'{text}' is not K/N with 1 ≤ K ≤ N (e.g. --shard 1/2 and --shard 2/2 on two machines)")
+        return k, n
+
+    def argument(self) -> dict:
+        return {"type": self.parse, "metavar": "K/N"}
+
+
+class Folders(Kind):
+    """One or more folders, relative to the working folder."""
+
+    def argument(self) -> dict:
+        return {"type": Path, "nargs": "+", "metavar": "BUILD_DIR"}
+
+
+@dataclass(frozen=True)
+class Option:
+    option: str  # e.g. "--shard"
+    kind: Kind
+    help: str
+    commands: tuple[str, ...]
+    dest: str  # its attribute in argparse's namespace
+
+
+OPTIONS = (
+    Option("--shard", Shard(), "build only the K-th of N slices of the manuscripts, dealt out "
+           "in the order of a hash of their names (the same slices on every machine), so the N "
+           "machines of a CI matrix build each once; then taidan catalog --from their outputs",
+           ("build",), "shard"),
+    Option("--from", Folders(), "write the catalog from these folders of built editions (taidan "
+           "build's outputs, e.g. each shard's) without building anything; the manuscripts give "
+           "the books' details", ("catalog",), "built"),
+)
+
 # table -> key -> Setting
 SCHEMA: dict[str, dict[str, Setting]] = {table: {} for table in TABLES}
 for _setting in SETTINGS:
@@ -433,8 +484,9 @@ def options_of(command: str) -> list[Setting]:
 
 
 def add_options(parser: argparse.ArgumentParser, command: str) -> None:
-    """Adds ``command``'s options that stand for taidan.toml keys. Not given, an option is
-    None, so the file's value (or its default) applies: see ``given``."""
+    """Adds ``command``'s options: those that stand for taidan.toml keys (not given, such an
+    option is None, so the file's value or its default applies: see ``given``), then those of
+    the command line alone (``OPTIONS``)."""
     for setting in options_of(command):
         keywords = setting.kind.argument()
         help = setting.help
@@ -444,6 +496,9 @@ def add_options(parser: argparse.ArgumentParser, command: str) -> None:
                                            else setting.default)  # false, A5
         parser.add_argument(setting.option, **keywords,
                             help=f"{help} (default: {default}; taidan.toml [{setting.table}] {setting.key})")
+    for option in OPTIONS:
+        if command in option.commands:
+            parser.add_argument(option.option, dest=option.dest, help=option.help, **option.kind.argument())
 
 
 def given(values) -> dict:

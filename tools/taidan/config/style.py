@@ -45,13 +45,22 @@ class Face:
     italic: Path | None = None  # None: the family has no such file (a warning says so)
     bold: Path | None = None
     bold_italic: Path | None = None
-    # files of the family left out: too few characters to set text in (Debian's EB Garamond
-    # Bold has 128 glyphs; fontconfig passes it over for the regular file in any case)
-    incomplete: tuple[tuple[str, Path], ...] = ()
+    # files of the family with too few characters to set text in alone (Debian's EB Garamond
+    # Bold has 127, none of them curly quotes or accented letters): (style, file, the CSS
+    # unicode-range it covers). Reading systems set what they have in them and the rest in
+    # the regular file; WeasyPrint never picks them (fontconfig ranks a font's languages above
+    # its weight), so the PDF editions draw the style from the regular file instead.
+    incomplete: tuple[tuple[str, Path, str], ...] = ()
 
     def styles(self) -> list[tuple[str, Path]]:
         """(style, file) of each style the face has, in STYLES order."""
         return [(style, getattr(self, style)) for style in STYLES if getattr(self, style)]
+
+    def font_faces(self) -> list[tuple[str, Path, str | None]]:
+        """(style, file, unicode-range or None) of each @font-face rule the face needs: its
+        whole styles, and its incomplete ones limited to the characters they have."""
+        return ([(style, path, None) for style, path in self.styles()]
+                + [(style, path, covered) for style, path, covered in self.incomplete])
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -75,7 +84,7 @@ class Style:
 
     def files(self) -> list[Path]:
         """Every font file named, for the fetch guard and the build cache."""
-        return sorted({p for f in self.faces for _, p in f.styles()})
+        return sorted({p for f in self.faces for _, p, _ in f.font_faces()})
 
     def family_names(self, cjk: bool) -> str:
         """The text and sans faces a book is set in, as its colophon names them."""
@@ -142,7 +151,22 @@ def resolve_face(role: str, value, root: Path) -> Face:
     files, incomplete = _family_files(value)
     if not files.get("regular"):
         raise FontNotFound(f"no installed font family '{value}'", _family_hint(value))
-    return Face(role, value, **files, incomplete=tuple(incomplete.items()))
+    return Face(role, value, **files, incomplete=tuple((style, path, unicode_range(path))
+                                                        for style, path in incomplete.items()))
+
+
+def unicode_range(path: Path) -> str:
+    """The characters a font file has, as a CSS unicode-range (U+20-7E, U+A0-BF)."""
+    from fontTools.ttLib import TTFont  # deferred: only an incomplete style needs it
+
+    codes = sorted(TTFont(str(path), fontNumber=0, lazy=True).getBestCmap())
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in runs)
 
 
 def _font_file(value: str, root: Path) -> Path:

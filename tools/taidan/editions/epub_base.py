@@ -24,11 +24,10 @@ from ebooklib import epub
 from taidan.editions import cover, epub_zip
 from taidan.editions.registry import EDITIONS
 from taidan.engines.fonts import font
-from taidan.model import plain_text
+from taidan.model import inline_nodes, plain_text
 from taidan.render.jinja import Loader, environment, house, project_templates, search_path, words
 
 XHTML = "application/xhtml+xml"
-NESTING = ("styled", "link")  # inline kinds that hold other inline nodes
 # EPUB 2 guide types of the nav's landmarks (older reading systems read the guide)
 GUIDE_TYPES = {"cover": "cover", "titlepage": "title-page", "toc": "toc", "bodymatter": "text",
                "colophon": "colophon"}
@@ -53,21 +52,15 @@ class Document:
     def href(self) -> str:
         return f"text/{self.uid}.xhtml"
 
-
-def inline_nodes(blocks):
-    """Every inline node of ``blocks``, nested ones (inside emphasis, links) included."""
-    def walk(nodes):
-        for node in nodes:
-            yield node
-            if node.kind in NESTING:
-                yield from walk(node.children)
-
-    for block in blocks:
-        if block.kind == "turn":
-            for paragraph in block.paragraphs:
-                yield from walk(paragraph)
-        elif block.kind in ("narration", "prose"):
-            yield from walk(block.inlines)
+    @property
+    def blocks(self) -> list:
+        """The manuscript's blocks this document shows (the lead's, a part's, a section's)."""
+        blocks = list(self.context.get("blocks", []))
+        if self.context.get("part"):
+            blocks += self.context["part"].blocks
+        if self.context.get("section"):
+            blocks += self.context["section"].blocks
+        return blocks
 
 
 def relator_codes(role: str) -> list[str]:
@@ -104,7 +97,8 @@ class EpubEdition:
     def produce(self, m, options) -> dict[str, bytes]:
         if not self.applies(m):
             return {}  # e.g. vertical writing, for the languages the registry names
-        return {self.outputs(m)[0]: self.package(m, options.embed_fonts, options.certified_by)}
+        return {self.outputs(m)[0]: self.package(m, options.embed_fonts, options.certified_by,
+                                                 readalong=True, audio_bitrate=options.audio_bitrate)}
 
     # ---- rendering ---------------------------------------------------------------------
 
@@ -157,12 +151,7 @@ class EpubEdition:
         if body:
             body[0].landmark = "bodymatter"
         for doc in body:
-            blocks = list(doc.context.get("blocks", []))
-            if doc.context.get("part"):
-                blocks += doc.context["part"].blocks
-            if doc.context.get("section"):
-                blocks += doc.context["section"].blocks
-            numbers = {n.number for n in inline_nodes(blocks) if n.kind == "noteref"}
+            numbers = {n.number for n in inline_nodes(doc.blocks) if n.kind == "noteref"}
             doc.context["notes"] = [n for n in m.notes if n.number in numbers]
         placed = {n.number for doc in body for n in doc.context["notes"]}
         if body:  # a note referred to from a heading: at the end of the last document
@@ -188,8 +177,19 @@ class EpubEdition:
         entries.append((by_uid["colophon"].title, "colophon.xhtml", []))
         return entries
 
-    def package(self, m, embed_fonts: bool, certified_by: str = "") -> bytes:
-        """The EPUB file of manuscript ``m``."""
+    def package(self, m, embed_fonts: bool, certified_by: str = "", readalong: bool = False,
+                audio_bitrate: int | None = None) -> bytes:
+        """The EPUB file of manuscript ``m``; with ``readalong``, and a recording in its front
+        matter, with the recording and its Media Overlays (taidan.editions.readalong)."""
+        heard = None
+        if readalong and m.audio_path is not None:
+            from taidan.editions import readalong as overlays  # deferred: a recording's book alone
+
+            heard = overlays.recording(m, audio_bitrate, self.name)
+            clips = overlays.clips(m, heard.length)
+            if not clips:  # a recording without time codes: nothing to play along with
+                overlays.untimed(m, self.name)
+                heard = None
         images = {}  # source path -> path in the package: one file per distinct image
         for image in m.images:
             images.setdefault(image.path, f"images/image-{len(images) + 1}{image.path.suffix.lower()}")
@@ -199,7 +199,7 @@ class EpubEdition:
             cover_file, cover_data = "images/cover.png", cover.generate(m)
         faces = self.fonts if m.cjk or not self.latin_fonts else self.latin_fonts
         embedded = [{"family": family, "weight": weight, "role": role, "file": f"fonts/{role}.woff",
-                     "style": "italic" if role.endswith("italic") else "normal", "path": font(role)}
+                     "style": "italic" if role.endswith("italic") else "normal", "path": font(role), "covered": None}
                     for family, weight, role in faces] + house_faces() if embed_fonts else []
 
         docs = self.documents(m)
@@ -207,7 +207,7 @@ class EpubEdition:
         context = dict(docs=docs, entries=entries, cover_href=f"../{cover_file}",
                        image_href=lambda image: f"../{images[image.path]}",
                        identifier=self.identifier(m), embedded=embedded,
-                       has_images=bool(m.images))
+                       has_images=bool(m.images), readalong={"times": {}} if heard else None)
         rendered = {d.uid: self.render(d.template, m, doc=d, **d.context, **context).encode("utf-8")
                     for d in docs}
         css = self.render("book.css", m, **context).encode("utf-8")
@@ -232,6 +232,8 @@ class EpubEdition:
                  for d in docs]
         for item in items:
             book.add_item(item)
+        if heard:
+            self.overlays(book, docs, items, heard, clips)
         book.add_item(epub.EpubNcx())
         book.spine = items
         book.toc = [_toc_entry(e, str(n)) for n, e in enumerate(entries, 1)]
@@ -246,7 +248,36 @@ class EpubEdition:
                                              "epub3_pages": False, "raise_exceptions": True})
         writer.process()
         writer.write()
-        return epub_zip.reproducible(raw.getvalue())
+        data = epub_zip.reproducible(raw.getvalue())
+        if heard:
+            overlays.warn_size(m, len(data), self.name)
+        return data
+
+    def overlays(self, book: epub.EpubBook, docs: list[Document], items: list, heard, clips) -> None:
+        """The recording, one Media Overlay (SMIL) per document with timed passages, and
+        the durations: each overlay's, and the book's, their sum."""
+        from taidan.editions import readalong as overlays  # deferred: as in package
+
+        audio = f"{overlays.AUDIO_FILE}{heard.suffix}"
+        book.add_item(_item("recording", audio, heard.data, media_type=heard.media_type))
+        total = 0
+        for doc, item in zip(docs, items, strict=True):
+            passages = [clips[n.id] for n in overlays.timed_in(doc.blocks) if n.id in clips]
+            if not passages:
+                continue
+            uid = f"smil-{doc.uid}"
+            book.add_item(_item(uid, f"smil/{doc.uid}.smil",
+                                overlays.smil(f"../{doc.href}", passages, f"../{audio}"),
+                                media_type="application/smil+xml"))
+            item.media_overlay = uid
+            length = sum(clip.end - clip.begin for clip in passages)
+            total += length
+            book.add_metadata(None, "meta", overlays.clock(length),
+                              {"property": "media:duration", "refines": f"#{uid}"})
+        book.add_metadata(None, "meta", overlays.clock(total), {"property": "media:duration"})
+        book.add_metadata(None, "meta", overlays.ACTIVE_CLASS, {"property": "media:active-class"})
+        for prop, value in (("accessMode", "auditory"), ("accessibilityFeature", "synchronizedAudioText")):
+            book.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
 
     def metadata(self, book: epub.EpubBook, m, certified_by: str = "") -> None:
         meta = m.meta
@@ -343,8 +374,9 @@ def house_faces() -> list[dict]:
 
     return [{"family": f"taidan-house-{face.role}", "weight": "bold" if CSS[style][0] == 700 else "normal",
              "style": CSS[style][1], "role": f"house-{face.role}-{style.replace('_', '-')}",
-             "file": f"fonts/house-{face.role}-{style.replace('_', '-')}.woff", "path": path, "house": True}
-            for face in house().faces for style, path in face.styles()]
+             "file": f"fonts/house-{face.role}-{style.replace('_', '-')}.woff", "path": path, "house": True,
+             "covered": covered}
+            for face in house().faces for style, path, covered in face.font_faces()]
 
 
 def description(m) -> str:
@@ -374,10 +406,12 @@ class _Writer(epub.EpubWriter):
         super()._write_opf_file(root)
 
 
-def _item(uid: str, name: str, content: bytes, properties: str = "") -> epub.EpubItem:
+def _item(uid: str, name: str, content: bytes, properties: str = "",
+          media_type: str = "") -> epub.EpubItem:
     """A file of the package, added as it is (EbookLib's EpubHtml would rebuild XHTML)."""
-    media_type = XHTML if name.endswith(".xhtml") else \
-        "font/woff" if name.endswith(".woff") else mimetypes.guess_type(name)[0]
+    if not media_type:
+        media_type = XHTML if name.endswith(".xhtml") else \
+            "font/woff" if name.endswith(".woff") else mimetypes.guess_type(name)[0]
     item = epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
     if properties:
         item.properties = [properties]

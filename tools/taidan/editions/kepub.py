@@ -21,7 +21,7 @@ import zipfile
 
 from lxml import etree
 
-from taidan.editions import epub, epub_vertical, epub_zip
+from taidan.editions import epub, epub_vertical, epub_zip, readalong
 from taidan.editions.registry import EDITIONS
 
 NAME = "kepub"
@@ -162,6 +162,7 @@ def produce(m, options) -> dict[str, bytes]:
     """The epub edition's book for Kobo, and epub-vertical's for the languages it is for:
     the registry's two outputs of kepub, in that order."""
     books = {}
+    readalong.without_audio(m, NAME)  # Kobo plays no Media Overlays: the books stay silent
     sources = (epub.EDITION, epub_vertical.EDITION)
     for edition, output in zip(sources, EDITIONS[NAME].outputs, strict=True):
         if output.applies(m):

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, DictionaryObject,
                            NameObject, NumberObject, create_string_object)
 
+from taidan import model
 from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.pipeline import guard
 from taidan.engines import chromium, pdfx
@@ -110,7 +111,7 @@ def notes_in(blocks, m) -> list:
         for n in nodes:
             if n.kind == "noteref" and n.number not in numbers:
                 numbers.append(n.number)
-            elif n.kind in ("styled", "link"):
+            elif n.kind in model.NESTING:
                 walk(n.children)
 
     for b in blocks:

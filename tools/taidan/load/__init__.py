@@ -9,32 +9,18 @@ import yaml
 
 from taidan.load import smart
 from taidan.load.blocks import scan
-from taidan.load.frontmatter import FrontMatter
+from taidan.load.frontmatter import FrontMatter, not_text
 from taidan.load.source import read_source
 from taidan.load.structure import Builder
 from taidan.model import Manuscript
-from taidan.errors import ProblemsFound, Problem
+from taidan.errors import CannotRun, ProblemsFound, Problem
 from taidan.render.strings import words
-
-CONTROL = {chr(c) for c in [*range(32), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
-# Unicode's noncharacters: no XML document (EPUB, XHTML) may hold them
-NONCHARACTERS = {chr(c) for c in range(0xFDD0, 0xFDF0)} | {
-    chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)}
 
 
 def _control_characters(path: Path, lines: list[str], first_line: int) -> list[Problem]:
-    problems = []
-    for offset, line in enumerate(lines):
-        bad = next((ch for ch in line if ch in CONTROL or ch in NONCHARACTERS), None)
-        if bad in NONCHARACTERS:
-            problems.append(Problem(path, first_line + offset,
-                                    f"U+{ord(bad):04X} is a Unicode noncharacter, not text",
-                                    "delete it"))
-        elif bad:
-            problems.append(Problem(path, first_line + offset,
-                                    f"the control character U+{ord(bad):04X} is not text",
-                                    "delete it"))
-    return problems
+    """A problem for each line that holds a character no output can hold (not_text)."""
+    return [Problem(path, first_line + offset, *problem) for offset, line in enumerate(lines)
+            if (problem := not_text(line))]
 
 
 def _everyone_declared(path, speakers, everyone, lang, lines) -> list[Problem]:
@@ -67,6 +53,30 @@ def _placeholders(path, meta, speakers, front) -> list[Problem]:
                     warning=True) for line, what, hint in found]
 
 
+def _past_the_end(path: Path, audio: Path, times, line: int) -> list[Problem]:
+    """A time code past the recording's end, at its line (the length from ffprobe)."""
+    from taidan.engines import audio as recordings  # deferred: only a manuscript with audio:
+    from taidan.load import timecode
+
+    try:
+        length = recordings.probe(audio).duration
+    except ValueError as err:
+        return [Problem(path, line, f"the recording {audio.name} cannot be read: {err}",
+                        "name an audio file (MP3, AAC, WAV ...)")]
+    except CannotRun as err:
+        return [Problem(path, line, f"the times are not checked against the recording: {err}",
+                        warning=True)]
+    found = []
+    for at, start, end in times:
+        last = max(start, end if end is not None else start)
+        if last > length + 0.0005:
+            found.append(Problem(path, at, f"the time {timecode.format_time(last)} lies past the "
+                                 f"end of the recording {audio.name} "
+                                 f"({timecode.format_time(length)})",
+                                 "fix the time, or name the whole recording under audio:"))
+    return found
+
+
 def load(path: Path, publisher=None) -> Manuscript:
     """Reads and validates one manuscript; raises ProblemsFound with every problem.
     ``publisher``: taidan.config.options.Publisher, what the front matter falls back on."""
@@ -94,12 +104,17 @@ def load(path: Path, publisher=None) -> Manuscript:
     notes = builder.build(scan(source.body, source.body_line))
     cover_path = builder.resolve_file(meta.cover, front.lines.get("cover", source.front_line),
                                       "cover image") if meta.cover else None
+    audio_path = builder.resolve_file(meta.audio, front.lines.get("audio", source.front_line),
+                                      "recording", image=False) if meta.audio else None
+    if audio_path is not None:
+        problems += _past_the_end(path, audio_path, builder.times,
+                                  front.lines.get("audio", source.front_line))
     problems += builder.problems
     if any(not p.warning for p in problems):
         raise ProblemsFound(sorted(problems, key=lambda p: p.line))
     return Manuscript(path=path, meta=smart.meta(meta), speakers=speakers, lead=builder.lead,
                       parts=builder.parts, notes=notes,
-                      cover_path=cover_path, images=builder.images,
+                      cover_path=cover_path, audio_path=audio_path, images=builder.images,
                       warnings=sorted(problems, key=lambda p: p.line))
 
 

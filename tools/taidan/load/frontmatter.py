@@ -16,11 +16,14 @@ from taidan.errors import Problem
 
 REQUIRED = ("title", "date", "lang", "speakers")
 OPTIONAL = ("subtitle", "kicker", "publisher", "credits", "contacts", "source", "identifier",
-            "rights", "cover", "description", "isbn", "series")
+            "rights", "cover", "description", "isbn", "series", "audio")
 SPEAKER_FIELDS = ("id", "name", "label", "role")
 CREDIT_FIELDS = ("role", "name")
 CONTACT_FIELDS = ("name", "url")
 SERIES_FIELDS = ("name", "number")
+# YAML's types, as PyYAML tags the values it reads
+INT, FLOAT, TIMESTAMP = (f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "timestamp"))
+TYPES = {"int": "a whole number", "float": "a number", "bool": "true or false"}
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -29,8 +32,14 @@ UNCLOSED = (("quoted scalar", "a quoted value"), ("flow mapping", "a { } mapping
             ("flow sequence", "a [ ] list"))
 
 
+# Unicode's noncharacters: no XML document (EPUB, XHTML) may hold them
+NONCHARACTERS = frozenset({chr(c) for c in range(0xFDD0, 0xFDF0)} | {
+    chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)})
+
+
 def not_text(value: str) -> tuple[str, str] | None:
-    """(message, hint) when a string holds a lone surrogate or a control character."""
+    """(message, hint) when a string holds a lone surrogate, a control character or a
+    noncharacter: typed in the file, or written as a YAML escape such as "\\uFFFE"."""
     for ch in value:
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF:
@@ -38,6 +47,8 @@ def not_text(value: str) -> tuple[str, str] | None:
                     "write the character itself, or one escape for the whole code point, such as \\U0001F600")
         if (code < 32 and ch not in "\n\t") or 0x7F <= code <= 0x9F:
             return f"the control character U+{code:04X} is not text", "delete it"
+        if ch in NONCHARACTERS:
+            return f"U+{code:04X} is a Unicode noncharacter, not text", "delete it"
     return None
 
 
@@ -45,6 +56,17 @@ def _is_text(value) -> bool:
     """A value a field of text may hold: text, a number YAML read, or nothing (not a
     mapping, a list or true/false, which would print as Python's own text)."""
     return value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool))
+
+
+def _as_written(value, node) -> str:
+    """A text field's text; a number as it is written, not as YAML reads it (title: 1e400
+    is not "inf", label: 017 is not "15", 1.50 is not "1.5")."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and isinstance(node, yaml.ScalarNode):
+        return node.value.strip()
+    return str(value).strip()
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -144,7 +166,7 @@ class FrontMatter:
             if value is None:
                 strings[key] = ""
             elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                strings[key] = str(value).strip()
+                strings[key] = _as_written(value, nodes[key])
             else:
                 self._problem(nodes[key], f"the field '{key}' must be text")
                 strings[key] = ""
@@ -181,7 +203,7 @@ class FrontMatter:
                     kicker=strings["kicker"], date=date_text, lang=strings["lang"],
                     publisher=strings["publisher"], credits=credits, contacts=contacts,
                     source=strings["source"], identifier=strings["identifier"],
-                    rights=strings["rights"], cover=strings["cover"],
+                    rights=strings["rights"], cover=strings["cover"], audio=strings["audio"],
                     description=strings["description"], isbn=isbn_digits, series=series,
                     date_format=self.publisher.date_format if self.publisher else "")
         return meta, speakers
@@ -252,9 +274,11 @@ class FrontMatter:
         return False
 
     def _unreadable_scalars(self, root) -> bool:
-        """Values YAML reads as a date or a number that Python cannot construct: a day that
-        does not exist (2025-02-30), a number of thousands of digits."""
+        """Values YAML reads as a date, a number or another of its types that Python cannot
+        construct: a day that does not exist (2025-02-30), a number of thousands of digits,
+        a value tagged with a type it is not (!!int abc, !!bool maybe)."""
         before = len(self.problems)
+        loader = yaml.SafeLoader("")  # its constructors, one scalar at a time
         stack = [root]
         while stack:
             node = stack.pop()
@@ -262,17 +286,27 @@ class FrontMatter:
                 stack += [item for pair in node.value for item in pair]
             elif isinstance(node, yaml.SequenceNode):
                 stack += node.value
-            elif node.tag == "tag:yaml.org,2002:timestamp":
-                try:
-                    yaml.SafeLoader("").construct_yaml_timestamp(node)
-                except (ValueError, OverflowError):
-                    self._problem(node, f"the date '{node.value}' is not a date",
-                                  "write it as YYYY-MM-DD, e.g. 2025-10-06")
-            elif node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") \
-                    and len(node.value) > 100:
+            elif node.tag in (INT, FLOAT) and len(node.value) > 100:
                 self._problem(node, f"the number {node.value[:20]}… is {len(node.value)} digits long",
                               "write it in quotes if it is text")
+            else:
+                try:
+                    loader.construct_object(node)
+                except yaml.YAMLError:  # an unknown tag: safe_load reports it, at its line
+                    pass
+                except Exception:  # noqa: BLE001 - a constructor given a value not of its type
+                    # fails as it happens to (ValueError, KeyError, AttributeError...)
+                    self._problem(node, *self._not_its_type(node))
         return len(self.problems) > before
+
+    @staticmethod
+    def _not_its_type(node) -> tuple[str, str]:
+        value = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+        if node.tag == TIMESTAMP:
+            return f"the date '{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2025-10-06"
+        kind = node.tag.rpartition(":")[2]
+        return (f"'{value}' is not {TYPES.get(kind, 'a ' + kind)}, which its tag !!{kind} says",
+                f"leave out the tag !!{kind}, or write it in quotes if it is text")
 
     def _check_nodes(self, root) -> bool:
         """Duplicate keys, and text no output can hold (YAML escapes such as "\\ud800" or "\\a")."""
@@ -320,11 +354,12 @@ class FrontMatter:
                 self._problem(_field(node, shaped[0]),
                               f"the field '{shaped[0]}' of an entry of '{key}' must be text")
                 continue
-            missing = [f for f in fields if not str(item.get(f) or "").strip()]
+            record = {f: _as_written(item.get(f), _field(node, f)) for f in fields}
+            missing = [f for f in fields if not record[f]]
             if missing:
                 self._problem(node, f"an entry of '{key}' has no {missing[0]}")
                 continue
-            records.append({f: str(item[f]).strip() for f in fields})
+            records.append(record)
         return records
 
     def _speakers(self, value, node) -> list[Speaker]:
@@ -361,7 +396,7 @@ class FrontMatter:
             self._problem(_field(item_node, shaped[0]),
                           f"the speaker field '{shaped[0]}' must be text")
             return
-        fields = {f: str(item.get(f) or "").strip() for f in SPEAKER_FIELDS}
+        fields = {f: _as_written(item.get(f), _field(item_node, f)) for f in SPEAKER_FIELDS}
         if not fields["id"] or not fields["name"]:
             self._problem(item_node, "a speaker needs at least an id and a name")
             return

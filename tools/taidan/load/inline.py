@@ -24,9 +24,11 @@ from markdown.inlinepatterns import InlineProcessor
 
 from taidan import model
 from taidan.load import limits
+from taidan.load.timecode import SPLIT
 
 CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_SOFT_BREAK_CJK = re.compile(rf"(?<=[{CJK}])\n(?=[{CJK}])")
+# a line break between Japanese text is no space (a time code's SPLIT may stand before it)
+_SOFT_BREAK_CJK = re.compile(rf"(?<=[{CJK}])({SPLIT}?)\n(?=[{CJK}])")
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 # ASCII a URL cannot hold: percent-encoded, so a link stays one valid URL (EPUBCheck RSC-020)
 # and a quote or an angle bracket in it can never end an attribute. Other text is an IRI.
@@ -143,7 +145,7 @@ def parse_tree(text: str) -> etree.Element:
 def _text(value: str | None) -> list:
     if not value:
         return []
-    value = html.unescape(_SOFT_BREAK_CJK.sub("", value)).replace("\n", " ")
+    value = html.unescape(_SOFT_BREAK_CJK.sub(r"\1", value)).replace("\n", " ")
     return [model.Text(value)]
 
 

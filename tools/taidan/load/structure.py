@@ -6,6 +6,7 @@ that parser does not keep line numbers and every problem must name its line.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -103,6 +104,10 @@ class Builder:
         self.images: list[model.Image] = []
         # each time code: (line, start, end or None), in seconds (taidan.load.timecode)
         self.times: list[tuple[int, float, float | None]] = []
+        # the time codes of the paragraph being read, for its inline nodes: the first line's
+        # (or None), then one per later line that has one (see _timed)
+        self.cue_count = 0
+        self._cues: list[tuple[int, float, float | None] | None] | None = None
 
     def problem(self, line: int, message: str, hint: str = "", warning: bool = False) -> None:
         self.problems.append(Problem(self.path, line, message, hint, warning))
@@ -149,7 +154,52 @@ class Builder:
                          "use at most a few levels of [ ], ( ), { } or * * inside each other")
             return [model.Text(text)]
         self._check_nodes(nodes, text, line)
-        return smart.inlines(nodes, self.lang)
+        nodes = smart.inlines(nodes, self.lang)
+        return self._timed(nodes) if self._cues is not None else nodes
+
+    def _timed(self, nodes: list) -> list:
+        """The paragraph's nodes with each timed passage wrapped in a model.Timed: the text
+        between one time code's SPLIT and the next. A SPLIT inside markup (a line that
+        starts within *emphasis*) cannot cut it: that passage joins the one before."""
+        cues, self._cues = self._cues, None
+        groups: list[tuple[tuple | None, list]] = [(cues[0], [])]
+        index = 0
+
+        def strip(node):  # SPLITs inside markup: counted, and taken out
+            nonlocal index
+            if node.kind == "text" and timecode.SPLIT in node.text:
+                index += node.text.count(timecode.SPLIT)
+                return model.Text(node.text.replace(timecode.SPLIT, ""))
+            if node.kind in model.NESTING:
+                return dataclasses.replace(node, children=tuple(strip(n) for n in node.children))
+            return node
+
+        for node in nodes:
+            if node.kind != "text" or timecode.SPLIT not in node.text:
+                groups[-1][1].append(strip(node))
+                continue
+            for number, piece in enumerate(node.text.split(timecode.SPLIT)):
+                if number:
+                    index += 1
+                    groups.append((cues[index] if index < len(cues) else None, []))
+                if piece:
+                    groups[-1][1].append(model.Text(piece))
+        out = []
+        for cue, group in groups:
+            if cue is None:
+                out.extend(group)
+                continue
+            # the spaces around a passage are between passages, not in one
+            before = group[0].text[:len(group[0].text) - len(group[0].text.lstrip())] \
+                if group and group[0].kind == "text" else ""
+            if before:
+                group[0] = model.Text(group[0].text[len(before):])
+                out.append(model.Text(before))
+            if group and not any(n.kind != "text" or n.text for n in group):
+                continue
+            self.cue_count += 1
+            out.append(model.Timed(f"t{self.cue_count}", cue[1], cue[2], tuple(group), cue[0]))
+        return out
 
     def _check_nodes(self, nodes, text: str, line: int) -> None:
         for node in nodes:
@@ -308,6 +358,7 @@ class Builder:
         """The paragraph's text without its time codes, each one recorded and checked:
         a time never goes back before the one above it."""
         lines = raw.text.split("\n")
+        cues: list = [None]
         for offset, text in enumerate(lines):
             number = raw.line + offset
             found = timecode.MARK.match(text)
@@ -319,10 +370,16 @@ class Builder:
                                  "write " + timecode.EXAMPLE)
                 else:
                     self._time(number, *times)
+                    if offset == 0:
+                        cues[0] = (number, *times)
+                    else:  # where the passage starts, kept through the inline parse
+                        lines[offset - 1] += timecode.SPLIT
+                        cues.append((number, *times))
             stray = timecode.STRAY.search(lines[offset])
             if stray:
                 self.problem(number, f"the time code '{stray.group(0)}' is not at the start of a line",
                              "move it to the start of the line it times, or write \\{t= for the text")
+        self._cues = cues if any(cues) else None
         return "\n".join(lines).strip("\n")
 
     def _time(self, line: int, start: float, end: float | None) -> None:
@@ -337,6 +394,12 @@ class Builder:
         self.times.append((line, start, end))
 
     def paragraph(self, raw: RawBlock) -> None:
+        try:
+            self._paragraph(raw)
+        finally:  # its time codes are its own: a paragraph read without inline text (a lone
+            self._cues = None  # stage direction) must not pass them to a note read later
+
+    def _paragraph(self, raw: RawBlock) -> None:
         text, line = raw.text, raw.line
         if "{t=" in text:
             text = self._time_codes(raw)
@@ -411,7 +474,7 @@ class Builder:
             self.images.append(image)
             self._add(image)
 
-    def resolve_file(self, src: str, line: int, what: str) -> Path | None:
+    def resolve_file(self, src: str, line: int, what: str, image: bool = True) -> Path | None:
         """A file the manuscript names: it must exist inside the manuscript's folder."""
         if not src:
             self.problem(line, f"the {what} has no file name")
@@ -443,7 +506,7 @@ class Builder:
             self.problem(line, f"the {what} '{src}' does not exist",
                          f"expected at {self.folder / src}")
             return None
-        problem = images.inspect(path, src)
+        problem = images.inspect(path, src) if image else None
         if problem:
             self.problem(line, *problem)
             return None

@@ -18,6 +18,10 @@ MARK = re.compile(r"^[ \t]*\{t=([^{}\n]*)\}[ \t\u3000]*")
 STRAY = re.compile(r"(?<!\\)\{t=[^{}\n]*\}")
 TIME = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 EXAMPLE = "{t=00:01:02.500} or {t=00:01:02.500-00:01:05.000}"
+# Where a later line's time code stood, while the paragraph's inline markup is parsed: a
+# private-use character at the end of the line before, so that the markup parses as one
+# paragraph, and the passages are cut apart after (taidan.load.structure, Builder._timed).
+SPLIT = "\ue000"
 
 
 def parse_time(text: str) -> float | None:

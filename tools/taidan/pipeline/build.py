@@ -15,7 +15,7 @@ from taidan.pipeline import cache, guard, load, parallel
 from taidan.config.style import warnings as style_warnings
 from taidan.editions import EDITIONS, Options, edition, skip_reason
 from taidan.pipeline.output import clean_leftovers, locked, scratch, write_atomic
-from taidan.pipeline.progress import Progress
+from taidan.pipeline.progress import Progress, notes as edition_notes
 from taidan.render.templates_folder import TEMPLATES
 from taidan.errors import EditionsFailed, Problem, ProblemsFound, WorkerFailure, shown
 
@@ -115,6 +115,8 @@ def _build_pending(pending, out, options, store, early, say, warn, workers) -> l
                 elif status == "failed":
                     failures.append((name, m.path, WorkerFailure(value)))
                 else:
+                    value, noted = value  # the files, and what the edition noted
+                    lines += noted
                     if store:
                         store.forget(m.path, name)
                     targets = []
@@ -168,7 +170,8 @@ def _produce_safely(name: str, m, options: Options):
     """produce() as a picklable result for a worker: ("ok", files), ("invalid", problems)
     or ("failed", what broke)."""
     try:
-        return "ok", produce(name, m, options)
+        files = produce(name, m, options)
+        return "ok", (files, edition_notes())
     except ProblemsFound as err:
         return "invalid", err.problems
     except Exception as err:  # noqa: BLE001 - reported once the others are built
@@ -192,6 +195,7 @@ def produce(name: str, m, options: Options) -> dict[str, bytes]:
     from taidan.engines.fonts import FontNotLoaded
 
     guard.refusals()
+    edition_notes()  # none left from another edition (the preview produces in one process)
     jinja.configure(options)  # the project's templates and house style
     try:
         files = edition(name).produce(m, options)

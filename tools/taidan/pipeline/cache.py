@@ -1,7 +1,7 @@
 """Skipping work: an edition whose inputs have not changed since it was written is not rebuilt.
 
 The inputs of one edition of one manuscript are hashed: the manuscript's bytes, the files it
-refers to (images, cover), the edition's and the shared templates, taidan's own code, the
+refers to (images, cover, recording), the edition's and the shared templates, taidan's own code, the
 fonts (by size and time) and the build options. The record lives in the output folder, so a
 new output folder is a cold build. This module imports nothing heavy: a no-op build must not
 pay for WeasyPrint, Jinja or Markdown.
@@ -22,8 +22,8 @@ from taidan.render.templates_folder import TEMPLATES
 
 CACHE_FILE = ".taidan-cache.json"
 PACKAGE = Path(__file__).resolve().parents[1]
-# Files a manuscript refers to: Markdown images and the cover field.
-_REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^cover:\s*[\"']?([^\"'\n]+)", re.M)
+# Files a manuscript refers to: Markdown images, the cover and the recording (audio:) fields.
+_REFERENCES = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>\"]+)|^(?:cover|audio):\s*[\"']?([^\"'\n]+)", re.M)
 
 
 def _tree_digest(folder: Path, pattern: str) -> bytes:

@@ -46,7 +46,7 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker() -> None:
+def init_worker() -> None:
     try:  # die with the parent
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
     except OSError:
@@ -92,7 +92,7 @@ def estimate(job: tuple) -> float:
 
 
 def _worker(index: int, send) -> None:
-    _init_worker()
+    init_worker()
     work, args = _jobs[index]
     send.send(work(*args))
     send.close()

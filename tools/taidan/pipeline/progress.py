@@ -9,6 +9,24 @@ from __future__ import annotations
 
 import sys
 
+# What an edition has to tell the person building it (a recording converted, a book without
+# its audio): collected while it is produced, in the process that produces it, and said
+# by the build beside its "wrote" lines (taidan.pipeline.build). The library never prints.
+_notes: list[str] = []
+
+
+def note(line: str) -> None:
+    """A line for the build output, from inside an edition."""
+    if line not in _notes:
+        _notes.append(line)
+
+
+def notes() -> list[str]:
+    """The lines noted since the last call, and none kept."""
+    taken = list(_notes)
+    _notes.clear()
+    return taken
+
 
 class Progress:
     def __init__(self, total: int, say=print, stream=sys.stderr):

@@ -7,6 +7,15 @@ browser, ``opds.xml`` (OPDS 1.2) and ``opds.json`` (OPDS 2.0) for reading apps. 
 is relative, so the folder works wherever it is served and from file://. Nothing reads the
 clock: the feeds are as new as the newest manuscript.
 
+``taidan catalog --from BUILD_DIR...`` takes the books from folders already built (each
+machine's share of a CI matrix, ``taidan build --shard K/N``) and builds nothing. What the
+catalog says of a book (title, speakers, dates, description, identifier, which files it has)
+still comes from the manuscript, loaded as every command loads it: the catalog job has the
+project checked out (its taidan.toml and templates shape the catalog too), loading costs
+no typesetting, and one Manuscript feeding one write() is what makes the catalog the same,
+byte for byte, as the one a single machine writes. Reading it back from each EPUB's OPF
+would be a second, lossy description of the book to keep in step with the first.
+
 The catalog folder is taidan's alone: a list of the files it wrote there (``WRITTEN``) says
 which it may replace or remove, and it refuses to write through a symbolic link or into a
 folder holding anything else, so a folder of the user's is never emptied.
@@ -29,7 +38,7 @@ from urllib.parse import quote, unquote
 from taidan.editions.epub_zip import package_document
 from taidan.editions.registry import EDITIONS
 from taidan.publish import size_text
-from taidan.errors import EditionsFailed, Refused, shown
+from taidan.errors import EditionsFailed, Problem, ProblemsFound, Refused, shown
 from taidan.pipeline import load
 from taidan.pipeline.build import build
 from taidan.pipeline.output import LOCK_NAME, TEMP_PREFIX, clean_leftovers, locked, write_atomic
@@ -88,25 +97,56 @@ def download_files(m) -> list[tuple[str, str, str]]:
 
 
 def make(paths: list[Path], out: Path, options, title: str = "", workers: int | None = None,
-         say=lambda line: None, warn=lambda line: None) -> list[Path]:
+         say=lambda line: None, warn=lambda line: None, built: list[Path] | None = None) -> list[Path]:
     """Builds the editions, then writes the catalog; returns the catalog's files written.
-    Raises what build() raises (ProblemsFound, EditionsFailed), Refused (a catalog folder
-    that is not taidan's) and OSError."""
+    ``built``: folders of editions already built (``taidan build --out``, one per shard of a
+    CI matrix) to take the books from instead: nothing is built, the manuscripts are only
+    loaded, for what the catalog says of each book. Raises what build() raises
+    (ProblemsFound, EditionsFailed), Refused (a catalog folder that is not taidan's, a
+    ``built`` folder that is not there) and OSError."""
+    for folder in built or ():
+        if not folder.is_dir():
+            raise Refused(f"--from {shown(folder)}: no such folder (the output folder of a taidan build)")
     _refuse_links(out / FOLDER)  # before the books are built: a refusal costs nothing
     _written_before(out / FOLDER)
-    build(paths, editions(), out, options, say=say, workers=workers, warn=warn)
+    if built is None:
+        build(paths, editions(), out, options, say=say, workers=workers, warn=warn)
     books = []
     for path in paths:
         m = load(path, options)
-        missing = [name for name in _expected(m) if not (out / name).is_file()]
+        missing = [name for name in _expected(m) if not (out / name).is_file()] if built is None else []
         if missing:
             raise EditionsFailed([("catalog", path, FileNotFoundError(
                 f"{out / missing[0]} was not written"))])
         books.append(m)
-    written = write(books, out, title, options, say=say, warn=warn)
+    written = write(books, out, title, options, say=say, warn=warn, built=built)
     say(f"catalog of {_count(len(books), 'book')}: {out / FOLDER / 'index.html'}, opds.xml, "
         f"opds.json ({_count(len(written), 'file')} written)")
     return written
+
+
+def sources(loaded: list, folders: list[Path]) -> dict[str, Path]:
+    """Where each file the catalog copies is, among ``folders`` of built editions (a file
+    in several must have the same bytes in each). Raises ProblemsFound, one line per
+    manuscript whose file is in none or differs."""
+    found, problems = {}, []
+    for m in loaded:
+        for name in _expected(m):
+            places = [folder / name for folder in folders if (folder / name).is_file()]
+            if not places:
+                problems.append(Problem(shown(m.path), 0, f"{name} is in none of "
+                                        + ", ".join(str(shown(f)) for f in folders),
+                                        "build it first (taidan build, or taidan build --shard "
+                                        "K/N on each machine) and name each output folder"))
+            elif any(place.read_bytes() != places[0].read_bytes() for place in places[1:]):
+                problems.append(Problem(shown(m.path), 0, f"{name} differs between "
+                                        + " and ".join(str(shown(p.parent)) for p in places),
+                                        "two builds of different versions: name one of them"))
+            else:
+                found[name] = places[0]
+    if problems:
+        raise ProblemsFound(problems)
+    return found
 
 
 def _count(n: int, thing: str) -> str:
@@ -118,10 +158,10 @@ def _expected(m) -> list[str]:
 
 
 def write(loaded: list, out: Path, title: str = "", options=None, say=lambda line: None,
-          warn=lambda line: None) -> list[Path]:
-    """The catalog of books already built in ``out``: copies, covers, page and feeds.
-    Returns the files written (those whose bytes changed). ``options``: the project's
-    (its templates may override templates/catalog/)."""
+          warn=lambda line: None, built: list[Path] | None = None) -> list[Path]:
+    """The catalog of books already built in ``out`` (or in the ``built`` folders), in
+    ``out``: copies, covers, page and feeds. Returns the files written (those whose bytes
+    changed). ``options``: the project's (its templates may override templates/catalog/)."""
     # deferred: Jinja only when the catalog is written
     from taidan.render.jinja import configure, words
 
@@ -129,6 +169,7 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=lambda lin
         configure(options)
 
     folder = out / FOLDER
+    found = sources(loaded, built or [out])
     files: dict[str, bytes] = {}
     books = []
     newest_first = sorted(sorted(loaded, key=lambda m: m.name), key=lambda m: m.meta.date, reverse=True)
@@ -136,10 +177,10 @@ def write(loaded: list, out: Path, title: str = "", options=None, say=lambda lin
         w = words(m.meta.lang)
         downloads = []
         for name, kind, label in download_files(m):
-            data = (out / name).read_bytes()
+            data = found[name].read_bytes()
             files[f"books/{name}"] = data
             downloads.append(Link(_href("books", name), kind, w[label], len(data)))
-        image, kind = _cover_of(out / EDITIONS["epub"].outputs[0].file(m))  # its cover
+        image, kind = _cover_of(found[EDITIONS["epub"].outputs[0].file(m)])  # its cover
         cover_name = f"{m.name}-cover.{kind.split('/')[1].replace('jpeg', 'jpg')}"
         thumb = _thumbnail(image)
         files[f"covers/{cover_name}"] = image

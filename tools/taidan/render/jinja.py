@@ -157,6 +157,9 @@ def _environment(edition: str, project: Path | None) -> jinja2.Environment:
     )
     env.globals["data_uri"] = data_uri
     env.globals["house"] = house
+    # the read-along (taidan.editions.readalong): given by the EPUB and html editions for a
+    # manuscript with a recording, {"times": element id -> (start, end) seconds, ...}
+    env.globals["readalong"] = None
     env.globals["css"] = FACE_CSS  # a house face's style -> (font-weight, font-style)
     env.filters["url_runs"] = url_runs
     env.filters["hard_hyphens"] = hard_hyphens

@@ -29,6 +29,7 @@ KEEP = 3  # page folders kept per manuscript: a browser may still be loading old
 # A print build starts this long after it is asked for: the proof page, built and reloaded
 # in the meantime, has the processor to itself, and a burst of saves makes one build.
 GRACE = 0.3
+RETRY_SECONDS = 1  # a worker that could not be started (out of descriptors) is tried again
 
 
 def _worker(conn) -> None:
@@ -40,7 +41,7 @@ def _worker(conn) -> None:
     # deferred: in the print worker, after its signal handler is set
     from taidan.pipeline import parallel
 
-    parallel._init_worker()  # die with the server; Ctrl-C is the server's to handle
+    parallel.init_worker()  # die with the server; Ctrl-C is the server's to handle
     pdf = None
     try:
         from taidan.engines.weasyprint import pdf  # deferred: WeasyPrint, once, in the print worker
@@ -61,7 +62,11 @@ def _worker(conn) -> None:
                 return
             if job is None:
                 return
-            conn.send(_build(*job))
+            try:
+                result = _build(*job)
+            except OSError as err:  # writing the PDF or starting pdftoppm (out of descriptors)
+                result = "failed", f"{type(err).__name__}: {err}"
+            conn.send(result)
     finally:
         if pdf is not None:  # its fonts' folder goes now, not at interpreter exit
             pdf.keep_fonts(False)
@@ -172,13 +177,19 @@ class Gallery:
             # still starting Python, and stopping is the server's to decide. multiprocessing
             # starts its resource tracker the same way, then unblocks SIGINT: it is started
             # first, so that the mask holds when the worker starts.
-            resource_tracker.ensure_running()
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                self._process.start()
+                resource_tracker.ensure_running()
+                mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    self._process.start()
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            except OSError:  # out of descriptors (or processes): no pipe left open
+                self._conn.close()
+                self._process = None
+                raise
             finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            child.close()
+                child.close()
             return True
 
     def _loop(self) -> None:
@@ -197,6 +208,14 @@ class Gallery:
             status, value = self._call(name, path, options, fresh)
             if self._stopping:
                 return
+            if status == "retry":  # the job stays asked for (unless a newer one came)
+                with self._lock:
+                    self._pending.setdefault(name, (path, options))
+                    self._fresh = self._fresh or fresh
+                self.done(name, "failed", value)
+                self._wake.wait(RETRY_SECONDS)  # stop() sets it: no wait then
+                self._wake.set()
+                continue
             self.done(name, status, value)
             with self._lock:
                 if self._pending:
@@ -205,8 +224,12 @@ class Gallery:
     def _call(self, name: str, path: Path, options, fresh: bool):
         self._serial += 1
         folder = self.folder / name
-        if (self._process is None or not self._process.is_alive()) and not self._spawn():
-            return "failed", "the preview is stopping"
+        try:
+            if (self._process is None or not self._process.is_alive()) and not self._spawn():
+                return "failed", "the preview is stopping"
+        except OSError as err:  # out of file descriptors or processes: it passes
+            self._process = None
+            return "retry", f"cannot start the print worker ({err.strerror}); trying again"
         try:
             self._conn.send((path, options, folder, self._serial, fresh))
             status, value = self._conn.recv()
@@ -214,7 +237,10 @@ class Gallery:
             self._process = None
             return "failed", "the print worker stopped; the next change starts another"
         if status == "ok":
-            self._prune(folder, value["files"][0].split("/")[0] if value["files"] else "")
+            try:
+                self._prune(folder, value["files"][0].split("/")[0] if value["files"] else "")
+            except OSError:  # out of descriptors: the next build prunes them
+                pass
         return status, value
 
     @staticmethod

@@ -24,6 +24,9 @@ import watchfiles
 from taidan.errors import ProblemsFound
 from taidan.pipeline.output import TEMP_PREFIX
 from taidan.serve.pages import Gallery
+from taidan.serve.server import ROUTES, out_of_descriptors
+
+RETRY_SECONDS = 1  # a proof that failed for want of file descriptors is built again after this
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -95,6 +98,7 @@ class Preview:
         self._dirty: set[str] = set()
         self._fresh = False
         self._rescan = False
+        self._again: set[str] = set()  # proofs that failed for want of descriptors
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -163,7 +167,9 @@ class Preview:
         names = {}
         for path in self.paths:
             name, n = path.stem, 1
-            while name in names:  # two manuscripts of one name in different folders
+            # two manuscripts of one name in different folders, or one named as a route of
+            # the server's own (_taidan.md, catalog.md): the next is /name-2/
+            while name in names or name in ROUTES:
                 n += 1
                 name = f"{path.stem}-{n}"
             names[name] = path
@@ -226,6 +232,12 @@ class Preview:
                 if self.gallery:
                     self._request_pages(dirty, fresh)
                 self._build(dirty, fresh)
+            if self._again:  # out of descriptors: the same proofs, once some may be free
+                with self._changed:
+                    self._dirty |= self._again
+                    self._again = set()
+                self._stop.wait(RETRY_SECONDS)
+                self._wake.set()
 
     # ---- building -----------------------------------------------------------------------
 
@@ -247,12 +259,19 @@ class Preview:
                 (_, data), = produce("html", m, self.options).items()
             except ProblemsFound as err:
                 self._problems(entry, [str(p) for p in err.problems])
+                self._retry_if_out_of_descriptors(name)
                 continue
             except Exception as err:  # noqa: BLE001 - shown on the page; the server goes on
                 self._problems(entry, [f"{entry.path}: the html edition failed: "
                                        f"{type(err).__name__}: {err}"])
+                self._retry_if_out_of_descriptors(name)
                 continue
-            _replace(self.folder / name / "proof.html", data)
+            try:
+                _replace(self.folder / name / "proof.html", data)
+            except OSError as err:
+                self._problems(entry, [f"{entry.path}: cannot write the proof: {err.strerror}"])
+                self._retry_if_out_of_descriptors(name)
+                continue
             seconds = time.perf_counter() - start
             with self._changed:
                 had_problems = bool(entry.problems)
@@ -262,6 +281,12 @@ class Preview:
             if had_problems:
                 self.say(f"{entry.path}: fixed")
             self.say(f"proof of {entry.path} rebuilt in {seconds:.2f} s")
+
+    def _retry_if_out_of_descriptors(self, name: str) -> None:
+        """A failure for want of file descriptors (a flood of connections, a low ulimit -n)
+        says nothing of the manuscript: its proof is built again in a moment (_loop)."""
+        if out_of_descriptors():
+            self._again.add(name)
 
     def _problems(self, entry: Entry, lines: list[str]) -> None:
         for line in lines:

@@ -1,8 +1,17 @@
 """The HTTP side of the preview: the standard library's ThreadingHTTPServer.
 
 Why the standard library: a preview serves one person (and a reader or two on the same
-network); a thread per request is plenty, long-polls included, and it adds no dependency.
+network); a thread per connection is plenty, long-polls included, and it adds no dependency.
 What it lacks, a single byte Range and confinement to the published folders, is in files.py.
+
+Bounded: at most WORKERS connections are answered at once, each by a thread of its own,
+so a flood of sockets starts no more threads and holds no more descriptors than that. When
+all are busy, accepting waits for one to be free (a burst of requests is answered, just
+later), up to WAIT_SECONDS; a connection that waited that long gets 503, and so does every
+next one at once, until a worker is free again (a flood of idle sockets is answered fast).
+When the process runs out of file descriptors anyway (a low `ulimit -n`), accepting pauses
+a moment and tries again, and a request that cannot open its file gets 503: the server
+answers again once descriptors are free.
 
 Only to its own names: a request whose Host is another name gets 421, so a web page whose
 domain is made to point at this machine (DNS rebinding) cannot read the preview. Accepted:
@@ -18,13 +27,20 @@ Published, and nothing else:
     /_taidan/<file>           the preview's own script and style sheet (ui/)
     /_taidan/state            the preview's state as JSON; ?since=V&epoch=E waits for a change
     /catalog/...              build/catalog/ (taidan catalog), when it exists
+
+ROUTES are these first segments; a manuscript of one of these names is served under
+another (preview.py): /_taidan-2/ for _taidan.md.
 """
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
+import os
 import socket
+import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,8 +53,30 @@ from taidan.serve import files
 UI = (Path(__file__).resolve().parent / "ui").resolve()
 POLL_SECONDS = 25  # a long-poll is answered at the latest after this long
 IDLE_SECONDS = 15  # a connection that sends nothing for this long is closed
+WORKERS = 64  # connections answered at once: a browser opens 6 per server, a tab keeps one polling
+WAIT_SECONDS = 2  # how long a connection waits for a worker before 503
+ROUTES = ("_taidan", "catalog")  # the server's own first segments, never a manuscript's
 EVERY_ADDRESS = ("", "0.0.0.0", "::")
 NO_STORE = "no-store"
+# what a process out of descriptors (or of kernel memory for sockets) gets: it passes
+OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+PAUSE_SECONDS = 0.1  # accepting pauses this long when it ran out of descriptors
+
+
+def out_of_descriptors() -> bool:
+    """Whether this process cannot open a file now: a failure is then no fault of the
+    manuscript, and what failed is tried again (preview.py)."""
+    try:
+        os.close(os.open(os.devnull, os.O_RDONLY))
+    except OSError as err:
+        return err.errno in OUT_OF_DESCRIPTORS
+    return False
+
+
+BUSY_TEXT = b"Busy: try again in a moment\n"
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s"
+        % (len(BUSY_TEXT), BUSY_TEXT))
 
 
 class Server(ThreadingHTTPServer):
@@ -53,7 +91,54 @@ class Server(ThreadingHTTPServer):
         self.catalog = catalog
         self.names = _names(address[0])
         self.ui = jinja2.Environment(loader=jinja2.FileSystemLoader(str(UI)), autoescape=True)
+        self._workers = threading.BoundedSemaphore(WORKERS)
+        self._saturated = False  # a connection waited WAIT_SECONDS for a worker in vain
         super().__init__(address, Handler)
+
+    def get_request(self):
+        """accept(); out of descriptors, it pauses before the next try: the listening socket
+        stays readable meanwhile, and serve_forever would otherwise spin on it. The
+        connection waits in the backlog until a descriptor is free."""
+        try:
+            return super().get_request()
+        except OSError as err:
+            if err.errno in OUT_OF_DESCRIPTORS:
+                time.sleep(PAUSE_SECONDS)
+            raise  # serve_forever drops it and goes on
+
+    def process_request(self, request, client_address):
+        """A worker thread for the connection, or 503 (see the module's text)."""
+        if not self._workers.acquire(timeout=0 if self._saturated else WAIT_SECONDS):
+            self._saturated = True
+            return self._busy(request)
+        self._saturated = False
+        try:
+            threading.Thread(target=self._work, args=(request, client_address),
+                             name="taidan-request", daemon=True).start()
+        except RuntimeError:  # the system would start no more threads
+            self._workers.release()
+            self._busy(request)
+
+    def _work(self, request, client_address) -> None:
+        try:
+            self.process_request_thread(request, client_address)  # closes the connection
+        finally:
+            self._workers.release()
+
+    def _busy(self, request) -> None:
+        """503 and close, from the accepting thread, which never waits on the client: the
+        answer fits an empty socket buffer, and what the client sent is read first (closing
+        a socket with unread bytes resets it, and the client would never see the 503)."""
+        try:
+            request.setblocking(False)
+            try:
+                request.recv(65536)
+            except BlockingIOError:
+                pass
+            request.send(BUSY)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
     def answers_to(self, host: str | None) -> bool:
         """Whether a request's Host header names this server (see the module's text)."""
@@ -119,6 +204,12 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the browser went away, or stopped reading
         except FileNotFoundError:  # gone since it was found (an old page image, pruned)
             self._not_found()
+        except OSError as err:
+            if err.errno not in OUT_OF_DESCRIPTORS:
+                raise
+            self.close_connection = True
+            self._bytes(BUSY_TEXT, "text/plain; charset=utf-8",
+                        HTTPStatus.SERVICE_UNAVAILABLE)
 
     def _route(self, names: list[str]) -> None:
         preview = self.server.preview

@@ -11,7 +11,10 @@
 - ``footnote_area``: a page's footnote area measured once for each set of notes;
 - ``leaders``: a contents page's dot leaders drawn as one text box a line;
 - ``speed``: no step whose cost grows with the square of the page count;
-- ``images``: an image's PDF name from its bytes, not from its path.
+- ``images``: an image's PDF name from its bytes, not from its path;
+- ``synthetic``: italic and bold drawn from the regular file when a face has no such file;
+- ``pieces``: a long book's piece laid out as if with the others (installed by
+  taidan.pipeline.pieces alone, when it lays a book out in pieces).
 
 The patches reach into the internals of one version of each library, so ``require_pinned``
 refuses any other: ``PINS`` must equal pyproject.toml's pins (tests/test_engines.py).
@@ -30,8 +33,9 @@ def install() -> None:
 
     fast_import.install()  # the pin check, before the other patch modules import WeasyPrint
     # deferred: they import WeasyPrint, which fast_import imports the quick way first
-    from taidan.engines.weasyprint import footnote_area, footnotes, images, justify, leaders, linebreak, speed
+    from taidan.engines.weasyprint import (footnote_area, footnotes, images, justify, leaders, linebreak, speed,
+                                           synthetic)
 
-    # footnote_area after footnotes: it wraps the method as footnotes left it
-    for module in (justify, linebreak, footnotes, footnote_area, leaders, speed, images):
+    # footnote_area after footnotes, synthetic after justify: each wraps what the other left
+    for module in (justify, linebreak, footnotes, footnote_area, leaders, speed, images, synthetic):
         module.install()

@@ -6,14 +6,16 @@ a placeholder reading TODO, which `taidan check` warns about until it is written
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taidan.errors import Refused
+from taidan.errors import Problem, ProblemsFound, Refused, shown
 from taidan.load import check, timecode
 from taidan.load.structure import HEAD
 from taidan.load.transcripts.cues import NON_SPEECH, Transcript
@@ -40,6 +42,7 @@ class Voice:
     label: str
     named: bool
     turns: int = 0
+    fillers: int = 0  # filler words dropped from its turns (--drop-fillers)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Imported:
     voices: list[Voice] = field(default_factory=list)
     turns: int = 0
     date: str = ""  # the transcript's own date, when it gave the manuscript's
+    audio: str = ""  # the recording, relative to the manuscript (--audio)
 
     @property
     def unnamed(self) -> list[Voice]:
@@ -140,9 +144,33 @@ def _line_start(text: str, first: bool) -> str:
     return text
 
 
+# Filler words by language (--drop-fillers): hesitations that carry no word of their own.
+# Only the unambiguous ones: "like", "well", "so", "err", Japanese あの (that) or まあ are
+# words too. Each pattern matches its own script alone, so a bilingual interview's lines
+# are all read with all of them.
+FILLERS = {
+    "en": re.compile(r"(?<![\w'’-])(?:u+m+|u+h+|erm+|er|h+m+)(?![\w'’-])[,.…]*[ \t]*",
+                     re.IGNORECASE),
+    "ja": re.compile(r"(?:えっ?ーっ?と|えっと|え[ー〜]+|あの[ー〜]+|その[ー〜]+|う[ー〜]+ん|ん[ー〜]+)[、，,…]*"),
+}
+
+
+def drop_fillers(text: str) -> tuple[str, int]:
+    """``text`` without filler words (FILLERS), and how many there were."""
+    kept, count = text, 0
+    for pattern in FILLERS.values():
+        kept, found = pattern.subn("", kept)
+        count += found
+    if count and text[:1].isupper() and kept[:1].islower():  # "Um, so ..." -> "So ..."
+        kept = kept[0].upper() + kept[1:]
+    kept = re.sub(r"[ \t]{2,}", " ", kept).strip()
+    return ("" if not re.search(r"\w", kept) else kept), count
+
+
 def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: str | None,
-         pause: float) -> Imported:
-    """The manuscript of one transcript, as text."""
+         pause: float, fillers: bool = False, audio: str = "") -> Imported:
+    """The manuscript of one transcript, as text; ``fillers``: drop the language's filler
+    words (counted on each voice); ``audio``: the recording, as the front matter names it."""
     own = "" if date else transcript.date
     date = date or transcript.date
     if not date:
@@ -153,6 +181,7 @@ def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: 
     if lang and not LANG.match(lang):
         raise Refused(f"--lang {lang}: not a language tag (ja, en ...)")
     found = voices(transcript, names)
+    lang = lang or language(transcript)
     sole = found.get("")
     paragraphs: list[tuple[Voice | None, list[str]]] = []  # each paragraph: its voice, its lines
     voice, previous = None, None  # the voice of the turn being written, the cue before
@@ -164,7 +193,13 @@ def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: 
             voice, previous = None, None
             continue
         who = found[cue.speaker] if cue.speaker else (voice or sole)
-        text = _escape(cue.text.strip())
+        text = cue.text.strip()
+        if fillers:
+            text, dropped = drop_fillers(text)
+            who.fillers += dropped
+            if not text:
+                continue
+        text = _escape(text)
         code = timecode.mark(cue.start, cue.end) + " " if cue.start is not None else ""
         gap = (cue.start - previous.end if previous is not None and cue.start is not None
                and previous.end is not None else 0)
@@ -190,14 +225,17 @@ def make(transcript: Transcript, names: dict[str, str], lang: str | None, date: 
         lines.append("\n".join(body))
         before = who
     front = ["---", f"title: {json.dumps(f'{PLACEHOLDER}: a title (from {transcript.path.name})', ensure_ascii=False)}",
-             f"date: {date}", f"lang: {lang or language(transcript)}", "speakers:"]
+             f"date: {date}", f"lang: {lang}"]
+    if audio:
+        front.append(f"audio: {json.dumps(audio, ensure_ascii=False)}")
+    front.append("speakers:")
     for v in dict.fromkeys(found.values()):
         front.append(f"  - {{id: {v.id}, name: {json.dumps(v.name, ensure_ascii=False)}, "
                      f"label: {json.dumps(v.label, ensure_ascii=False)}, role: {PLACEHOLDER}}}")
     front.append("---")
     body = "\n\n".join(lines)
     return Imported(transcript, "\n".join(front) + "\n\n" + body + "\n",
-                    list(dict.fromkeys(found.values())), turns, own)
+                    list(dict.fromkeys(found.values())), turns, own, audio)
 
 
 def speaker_names(pairs: list[str]) -> dict[str, str]:
@@ -209,6 +247,40 @@ def speaker_names(pairs: list[str]) -> dict[str, str]:
             raise Refused(f"--speaker {pair}: write it as VOICE=\"Full Name\", "
                           "e.g. --speaker SPEAKER_00=\"Ruth Calloway\"")
         names[key.strip()] = name.strip().strip("\"'")
+    return names
+
+
+def speaker_map(path: Path) -> dict[str, str]:
+    """--speakers map.toml: each voice as the transcript names it, and its full name:
+
+        SPEAKER_00 = "Ruth Calloway"
+        SPEAKER_01 = "山田 太郎"
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemsFound([Problem(path, 0, "no such file", "--speakers names a TOML file "
+                                     'of VOICE = "Full Name" lines')]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProblemsFound([Problem(path, 0, f"cannot read it: {err}")]) from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        where = re.search(r"at line (\d+)", str(err))
+        raise ProblemsFound([Problem(path, int(where.group(1)) if where else 1,
+                                     str(err).split(" (at line")[0],
+                                     'write each voice as SPEAKER_00 = "Full Name"')]) from None
+    names, problems = {}, []
+    for key, name in table.items():
+        if not isinstance(name, str) or not name.strip():
+            line = next((n for n, row in enumerate(text.split("\n"), 1)
+                         if row.strip().startswith((key, f'"{key}"'))), 1)
+            problems.append(Problem(path, line, f"'{key}' is not given a name",
+                                    f'write it as {key} = "Full Name"'))
+        else:
+            names[key.strip()] = name.strip()
+    if problems:
+        raise ProblemsFound(problems)
     return names
 
 
@@ -224,8 +296,29 @@ def outputs(transcripts: list[Path], output: Path | None) -> list[Path]:
 
 def verify(imported: Imported, target: Path) -> list:
     """The problems `taidan check` finds in the manuscript (none, unless this module has a
-    bug), read from a copy in a temporary folder: the target is written only when it loads."""
+    bug or the recording is shorter than the transcript's times), read from a copy: the
+    target is written only when it loads. With a recording, the copy is a hidden file beside
+    the target, so that the recording's path means the same from there."""
+    if imported.audio:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent,
+                                         prefix=".taidan-import-", suffix=".md") as copy:
+            copy.write(imported.text)
+            copy.flush()
+            found = check(Path(copy.name))
+        return [dataclasses.replace(p, file=target) for p in found if not p.warning]
     with tempfile.TemporaryDirectory(prefix="taidan-import-") as folder:
         copy = Path(folder) / target.name
         copy.write_text(imported.text, encoding="utf-8")
         return [p for p in check(copy) if not p.warning]
+
+
+def recording(audio: Path, target: Path) -> str:
+    """--audio FILE as the manuscript names it: relative to the manuscript's folder, which
+    must hold it (the book carries only what is in its folder)."""
+    if not audio.is_file():
+        raise Refused(f"--audio {audio}: no such file")
+    folder = target.parent.resolve()
+    if not audio.resolve().is_relative_to(folder):
+        raise Refused(f"--audio {audio}: the recording must be in the manuscript's folder "
+                      f"({shown(target.parent)}/): copy it there")
+    return audio.resolve().relative_to(folder).as_posix()
