@@ -76,13 +76,17 @@ def test_the_command_line_beats_taidan_toml_which_beats_the_default(tmp_path):
                                           'editions = ["epub"]\n', encoding="utf-8")
     book = project.find(tmp_path)
     from_file = book.settings()
-    assert from_file == {"editions": ["epub"], "paper": "B6", "press": False,
+    assert from_file == {"editions": ["epub"], "paper": "B6", "press": False, "press_marks": True,
                          "out": project.shown(tmp_path / "books"), "embed_fonts": False, "jobs": 3,
                          "audio_bitrate": None}
     args = _parser().parse_args(["build", "--paper", "A4", "--out", "here", "--press"])
     assert book.settings(args) == {**from_file, "paper": "A4", "out": Path("here"), "press": True}
     options = book.options(args)
-    assert (options.paper, options.press, options.embed_fonts) == ("A4", True, False)
+    assert (options.paper, options.press, options.embed_fonts) == ("A4", "pdf/x-4", False)
+    # --press=pdf/x-1a names the standard, --no-press beats press = true in taidan.toml
+    assert book.options(_parser().parse_args(["build", "--press=pdf/x-1a"])).press == "pdf/x-1a"
+    assert book.options(_parser().parse_args(["build", "--no-press"])).press == ""
+    assert (options.press_marks, options.colours) == (True, 1)
     assert book.options(paper="Letter").paper == "Letter"  # keywords, as the library's callers pass them
     assert book.options().paper == "B6"
     plain = project.Project(root=tmp_path / "plain").settings({"jobs": None})  # no taidan.toml

@@ -29,7 +29,7 @@ CASES = [
     ('[build]\npapr = "B6"\n', ["2: unknown key 'papr' in [build] (did you mean 'paper'?)"]),
     ('[build]\npaper = "B5"\n', ["2: 'B5' is not one of A5, B6, A4, Letter (did you mean 'B6'?)"]),
     ('# c\n[build]\n\njobs = 0\n', ["4: jobs must be a whole number of 1 or more"]),
-    ('[build]\npress = "yes"\n', ["2: press must be true or false"]),
+    ('[build]\npress = "yes"\n', ['2: press must be true (pdf/x-4), false, or one of "pdf/x-4", "pdf/x-1a"']),
     ('[build]\neditions = ["epub", "prnt"]\n',
      [f"2: 'prnt' is not one of {', '.join(EDITIONS)} (did you mean 'print'?)"]),
     ('[sendd]\nhost = "x"\n', ["1: unknown table [sendd] (did you mean 'send'?)"]),

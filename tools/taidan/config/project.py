@@ -101,10 +101,10 @@ class Project:
         """taidan.editions.Options for this project: ``given`` or ``values`` (the command
         line's, see settings) beat the [build] table."""
         settings = self.settings(values if given is None else given)
-        chosen = {key: settings[key] for key in ("paper", "press", "embed_fonts", "audio_bitrate")}
+        chosen = {key: settings[key] for key in ("paper", "press", "press_marks", "embed_fonts", "audio_bitrate")}
         publisher = self.config["publisher"]
         templates = self.templates
-        return Options(**chosen, templates=str(templates) if templates else "",
+        return Options(**chosen, colours=self.config["print"]["colours"], templates=str(templates) if templates else "",
                        style=self.style(),
                        publisher=Publisher(publisher["name"], publisher["rights"],
                                            tuple((c["role"], c["name"]) for c in publisher["credits"]),

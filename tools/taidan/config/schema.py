@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from taidan.config.options import PRESS
 from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.config.style import DEFAULT_SHAPES, SHAPES
 
@@ -98,6 +99,56 @@ class Flag(Kind):
 
     def argument(self) -> dict:
         return {"action": argparse.BooleanOptionalAction}
+
+
+class _PressOption(argparse.Action):
+    """``--press`` (the default standard), ``--press=pdf/x-1a``, or ``--no-press``."""
+
+    def __init__(self, option_strings, dest, **keywords):
+        no = ["--no-" + name[2:] for name in option_strings if name.startswith("--")]
+        super().__init__([*option_strings, *no], dest, nargs="?", **keywords)
+
+    def __call__(self, parser, namespace, value, option=None):
+        if option and option.startswith("--no-"):
+            if value is not None:
+                parser.error(f"{option} takes no value")
+            value = False
+        setattr(namespace, self.dest, True if value is None else value)
+
+
+class Press(Kind):
+    """What --press makes: true is the default standard, false none (a screen PDF)."""
+    words = "true (" + PRESS[0] + "), false, or one of " + ", ".join(f'"{p}"' for p in PRESS)
+
+    def check(self, value):
+        # true and false stay as they are (Options reads true as the default standard)
+        if isinstance(value, bool):
+            return value, None
+        if isinstance(value, str) and value.lower() in PRESS:
+            return value.lower(), None
+        return None, ("must be " + self.words, hint(str(value), PRESS))
+
+    def parse(self, text: str) -> str:
+        value, fault = self.check(text)
+        if fault:
+            raise argparse.ArgumentTypeError(fault[0])
+        return value
+
+    def argument(self) -> dict:
+        return {"action": _PressOption, "type": self.parse, "metavar": "STANDARD"}
+
+
+class Either(Kind):
+    """One of a few numbers."""
+
+    def __init__(self, *numbers: int):
+        self.numbers = numbers
+        self.words = " or ".join(map(str, numbers))
+
+    def check(self, value):
+        if isinstance(value, int) and not isinstance(value, bool) and value in self.numbers:
+            return value, None
+        return None, (f"must be {self.words}", "")
 
 
 class Whole(Kind):
@@ -266,6 +317,7 @@ class Setting:
 TABLES = {
     "build": "What `taidan build` makes and where it writes (`taidan catalog` too). Each key "
              "has a command-line option that beats it for one run.",
+    "print": "The print editions' ink, when they are made for a print shop (`--press`).",
     "publisher": "Used when a manuscript's front matter does not say (the front matter wins).",
     "accessibility": "The EPUB editions' accessibility metadata.",
     "style": "The house style, used by every edition. A font is a file (relative to this folder, "
@@ -294,9 +346,17 @@ SETTINGS = (
             doc="The sizes: " + ", ".join(f"{p.name} ({p.width:g} x {p.height:g} {p.unit})"
                                           for p in PAPERS.values()) + "; B6 is the Japanese (JIS) B6.",
             option="--paper", commands=("build",)),
-    Setting("build", "press", Flag(), False,
-            "print edition with 3 mm bleed and crop marks for a printer",
+    Setting("build", "press", Press(), False,
+            "the print editions as PDF/X files for a print shop: 3 mm bleed, trim marks, ink "
+            "through a CMYK profile",
+            doc="`true` or `--press` makes PDF/X-4; `\"pdf/x-1a\"` or `--press=pdf/x-1a` makes "
+                "PDF/X-1a (PDF 1.4, no transparency), for shops that ask for it. See "
+                "[Sending a book to a print shop](../press.md).",
             option="--press", commands=("build",)),
+    Setting("build", "press_marks", Flag(), True,
+            "--press: trim marks (トンボ) outside the bleed, the media box grown to hold them",
+            doc="`false` leaves them out: the media box is then the bleed box, for shops that "
+                "add their own marks."),
     Setting("build", "out", Folder(), "build", "the output folder",
             doc="In taidan.toml relative to the file's folder; on the command line relative "
                 "to the working folder.", default_text="the project's build/",
@@ -312,6 +372,12 @@ SETTINGS = (
             example=48, option="--audio-bitrate", commands=("build",)),
     Setting("build", "jobs", Whole(1), None, "editions built at once; 1 uses least memory",
             example=2, default_text="one per core", option="--jobs", commands=("build",)),
+    Setting("print", "colours", Either(1, 4), 1,
+            "--press: 1 prints everything in black ink (K); 4 prints pictures and the accent "
+            "colour in CMYK",
+            doc="Text is black ink alone either way, never a four-colour black. With 1, pictures "
+                "and colours become tones of K through the press profile; with 4 they are "
+                "converted to CMYK through it, at most 300 % total ink."),
     Setting("publisher", "name", Text(), "", "the publisher, when the front matter names none",
             example="Your Press"),
     Setting("publisher", "rights", Text(), "", "the rights statement", example="© 2026 Your Press"),

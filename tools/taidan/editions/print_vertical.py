@@ -24,7 +24,7 @@ from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, Diction
 from taidan import model
 from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.pipeline import guard
-from taidan.engines import chromium
+from taidan.engines import chromium, pdfx
 from taidan.engines.fonts import font
 from taidan.render.jinja import environment, render
 from taidan.editions.registry import EDITIONS
@@ -131,11 +131,12 @@ def _environment():
     return env
 
 
-def _html(m, paper: str, pages: dict[str, int]) -> str:
+def _html(m, paper: str, pages: dict[str, int], press=None) -> str:
     _environment()
     return render(
         NAME, "book.html", m,
         paper=paper,
+        press=press,
         paper_size=PAPERS[paper],
         font_url={role: font(role).as_uri() for role in FONT_ROLES},
         image_href=lambda image: image.path.resolve().as_uri(),
@@ -186,11 +187,11 @@ def number_html(page: int) -> str:
     return str(_environment().get_template("_text.html").module.text(str(page)))
 
 
-def render_pdf(page, m, paper: str) -> bytes:
+def render_pdf(page, m, paper: str, press=None) -> bytes:
     """Loads the book once into ``page`` (a chromium.Browser) and prints its headings alone
     (where they fall is all the first print is for); writes their pages into the contents
     and prints the book, again until the numbers printed are where the headings are."""
-    page.load(chromium.write_document(page, _html(m, paper, {})))
+    page.load(chromium.write_document(page, _html(m, paper, {}, press)))
     if not page.evaluate(_HIDE):
         return page.pdf()
     pages: dict[str, int] | None = None  # the first print is never the book
@@ -203,10 +204,6 @@ def render_pdf(page, m, paper: str) -> bytes:
         numbers = {anchor: number_html(n) for anchor, n in pages.items()}
         page.evaluate(_SET_NUMBERS % json.dumps(numbers, ensure_ascii=False))
     raise RuntimeError("the contents' page numbers did not settle after three printings")
-
-
-def _pdf_date(m) -> str:
-    return m.meta.moment.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
 # Chromium's own /CreationDate and /ModDate: the clock, overwritten in place (same length)
@@ -227,7 +224,7 @@ def finish(pdf: bytes, m) -> bytes:
         if contents is not None:
             drawn.update(contents.get_data())
     ident = ByteStringObject(drawn.digest()[:16])
-    date = _pdf_date(m)
+    date = pdfx.pdf_date(m)
     digits = date[2:16].encode()
     body = _CLOCK.sub(lambda found: found.group(1) + digits, pdf)
     previous = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", pdf)
@@ -278,7 +275,11 @@ def produce(m, options) -> dict[str, bytes]:
     paper = options.paper if options.paper in PAPERS else DEFAULT_PAPER
     # the manuscript's folder, the templates, the fonts; Chromium starts while the book is
     # rendered to HTML and shuts down while pypdf finishes the PDF
+    press = options.press and pdfx.what(options.press, options.colours)
     with chromium.browser(guard.roots(m)) as page:
-        pdf = render_pdf(page, m, paper)
+        pdf = render_pdf(page, m, paper, press)
         page.quit()
-        return {EDITIONS[NAME].outputs[0].file(m): finish(pdf, m)}
+    book = finish(pdf, m)
+    if options.press:  # the PDF/X file: boxes, marks, ink, keys (the pages stay as they are)
+        book = pdfx.make(book, m, options.press, options.colours, options.press_marks)
+    return {EDITIONS[NAME].outputs[0].file(m): book}

@@ -5,6 +5,7 @@ effective resolution. Forms (Do of a Form XObject) are followed with their matri
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -92,7 +93,9 @@ class Page:
 
 
 def _numbers(operands) -> list[float]:
-    return [float(o) for o in operands if isinstance(o, (int, float)) or hasattr(o, "as_integer_ratio")]
+    # pikepdf gives numbers as int or Decimal; a pattern's name among them (/P1 scn) is left
+    # out (asking a pikepdf Name for as_integer_ratio raises instead of answering False)
+    return [float(o) for o in operands if isinstance(o, (int, float, Decimal)) and not isinstance(o, bool)]
 
 
 def _scale(ctm) -> tuple[float, float]:
