@@ -69,7 +69,15 @@ def _as_written(value, node) -> str:
     return str(value).strip()
 
 
+# fields other tools have, and the field that holds the same thing here (pandoc's author,
+# Hugo's authors, a German or Spanish editor's autor: the people credited are credits)
+ELSEWHERE = {"author": "credits", "authors": "credits", "autor": "credits", "creator": "credits",
+             "language": "lang", "image": "cover", "abstract": "description", "summary": "description"}
+
+
 def _did_you_mean(word: str, choices) -> str:
+    if ELSEWHERE.get(word.casefold()) in choices:
+        return f"did you mean '{ELSEWHERE[word.casefold()]}'?"
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(choices)
 
