@@ -168,6 +168,33 @@ def test_rgb_is_refused_by_pdf_x1a_only(clean, tmp_path):
     assert (1, "an RGB picture, which PDF/X-1a forbids", False) in found(inline, "pdf/x-1a")
 
 
+def test_transparency_is_refused_by_pdf_x1a_only(clean, tmp_path):
+    """ISO 15930-4, 6.3.1: an opacity, a soft mask or a blend mode, a picture with a soft
+    mask, a page that is a transparency group: each is a finding on its page for X-1a, none
+    for X-4, which keeps live transparency."""
+    assert "transparency" not in messages(clean, "pdf/x-1a")
+    see_through = made(tmp_path, "see-through", '<p style="opacity: 0.5">Half there.</p>')
+    as_x1a = messages(see_through, "pdf/x-1a")
+    assert "with opacity 0.5: PDF/X-1a allows no transparency" in as_x1a, as_x1a
+    assert all(line.startswith("1: ") for line in as_x1a.splitlines() if "transparency" in line)
+    assert "transparency" not in messages(see_through, "pdf/x-4")
+
+    def soft_masked_picture(pdf):
+        mask = pdf.make_stream(b"\x80", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1, Height=1,
+                               ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8)
+        picture = pdf.make_stream(b"\x00", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1, Height=1,
+                                  ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8, SMask=mask)
+        pdf.pages[0].Resources.XObject = pikepdf.Dictionary(Im9=picture)
+        pdf.pages[0].Resources.ExtGState = pikepdf.Dictionary(Gm=pikepdf.Dictionary(BM=pikepdf.Name.Multiply))
+        add_content(pdf, b"q /Gm gs 10 0 0 10 50 50 cm /Im9 Do Q")
+        pdf.pages[0].obj.Group = pikepdf.Dictionary(S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceCMYK)
+
+    masked = messages(edited(clean, "masked", soft_masked_picture), "pdf/x-1a")
+    assert "1: a picture (/Im9) with a soft mask: PDF/X-1a allows no transparency" in masked, masked
+    assert "1: the page is a transparency group: PDF/X-1a allows no transparency" in masked, masked
+    assert "1: a graphics state (/Gm) with the blend mode /Multiply: PDF/X-1a allows no transparency" in masked
+
+
 def test_version_keys_and_output_intent(clean):
     as_x1a = messages(clean, "pdf/x-1a")
     assert "0: the file says it is PDF/X-4, not PDF/X-1a" in as_x1a

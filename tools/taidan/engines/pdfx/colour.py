@@ -22,6 +22,7 @@ import pikepdf
 from PIL import Image, ImageCms
 
 from taidan.publish.preflight.content import family
+from taidan.publish.preflight.transparency import state as transparent
 
 SHOWS = {"Tj", "TJ", "'", '"'}
 RELATIVE = ImageCms.Intent.RELATIVE_COLORIMETRIC
@@ -159,7 +160,7 @@ class Recolour:
             elif op == "gs" and self.flatten:
                 states = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
                 state = states.get(str(operands[0])) if states is not None and str(operands[0]) in states else None
-                self.transparency += transparency(str(operands[0]), state)
+                self.transparency += transparent(str(operands[0]), state)
             out.append(instruction)
         stream.write(pikepdf.unparse_content_stream(out))
 
@@ -217,22 +218,6 @@ class Recolour:
                                            ImageMask=True, BitsPerComponent=1, Filter=pikepdf.Name.FlateDecode)  # 0 paints
             del image["/SMask"]
             image.Mask = stencil
-
-
-def transparency(name: str, state) -> list[str]:
-    """What a graphics state makes transparent (ISO 15930-4, 6.3.1: PDF/X-1a allows no soft
-    mask, no constant alpha under 1 and no blend mode but Normal)."""
-    if not isinstance(state, pikepdf.Dictionary):
-        return []
-    found = []
-    alpha = min(float(state.get("/ca", 1)), float(state.get("/CA", 1)))
-    if alpha < 1:
-        found.append(f"a graphics state ({name}) with opacity {alpha:g}")
-    if state.get("/SMask", pikepdf.Name("/None")) != pikepdf.Name("/None"):
-        found.append(f"a graphics state ({name}) with a soft mask")
-    if state.get("/BM", pikepdf.Name.Normal) not in (pikepdf.Name.Normal, pikepdf.Name.Compatible):
-        found.append(f"a graphics state ({name}) with the blend mode {state.BM}")
-    return found
 
 
 def _replace(image: pikepdf.Stream, data: bytes, space: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pikepdf
 
 from taidan.errors import Problem, shown
-from taidan.publish.preflight import PRINT, Finding, content, document, ink, margins, pages, ua
+from taidan.publish.preflight import PRINT, Finding, content, document, ink, margins, pages, transparency, ua
 
 TAIL = 1024  # %%EOF lies in the file's last kilobyte (ISO 32000-1, 7.5.5)
 
@@ -60,6 +60,8 @@ def _rules(pdf: pikepdf.Pdf, path: Path, standard: str):
         for found in read:
             yield from content.findings(found, standard)
         yield from document.pdf_x(pdf, standard)
+        if standard == "pdf/x-1a":
+            yield from transparency.findings(pdf)
         yield from ink.findings(path)
         boxes = {n: (pages.box(page, "/MediaBox"), pages.trim(page))
                  for n, page in enumerate(pdf.pages, 1)
