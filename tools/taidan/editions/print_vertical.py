@@ -374,12 +374,12 @@ def _starts(body, last: bool) -> dict[str, str]:
 _LOAD_FONTS = "Promise.all([...document.fonts].map(face => face.load())).then(() => true)"
 
 
-def _print(page, html: str, tagged: bool = True) -> bytes:
-    """``html`` printed in a page of its own, closed after."""
+def _print(page, html: str, tagged: bool = True, script: str | None = None) -> bytes:
+    """``html`` printed in a page of its own, closed after; ``script`` run before."""
     page.load(chromium.write_document(page, html))
     try:
-        if not tagged:  # the folios and running heads alone
-            page.evaluate(_LOAD_FONTS)
+        if script:
+            page.evaluate(script)
         return page.pdf(tagged)
     finally:
         page.close_page()
@@ -388,7 +388,9 @@ def _print(page, html: str, tagged: bool = True) -> bytes:
 def render_in_pieces(page, m, paper: str, groups) -> bytes:
     from taidan.pipeline.join import join  # deferred: pikepdf, only for a long book
 
-    front = _print(page, _html(m, paper, {}, Piece(front=True)))  # its length
+    # the front's length: hidden, as render_pdf's first print (the contents' leaders alone
+    # take seconds to print)
+    front = _print(page, _html(m, paper, {}, Piece(front=True)), script=_HIDE)
     first = len(PdfReader(io.BytesIO(front)).pages) + 1
     names = ["front"] * (first - 1)  # each page's named page
     numbers: dict[str, int] = {}
@@ -413,7 +415,7 @@ def render_in_pieces(page, m, paper: str, groups) -> bytes:
     front = finish(_print(page, contents), m)  # its catalog and Info become the book's
     if len(PdfReader(io.BytesIO(front)).pages) != names.count("front"):
         raise RuntimeError("the contents took more pages with its numbers than without")
-    furniture = _print(page, _html(m, paper, {}, furniture=names), tagged=False)
+    furniture = _print(page, _html(m, paper, {}, furniture=names), tagged=False, script=_LOAD_FONTS)
     # the text pieces after the first continue the <main> the one before began
     return join([(front, False, _levels(contents)), *pieces], furniture,
                 continued=frozenset(range(2, len(pieces) + 1)))
