@@ -4,8 +4,9 @@ taidan.pipeline.join) is the book laid out whole: the same text on every page, i
 order and in the same places (folios, running heads, the contents' page numbers), the same
 bookmarks, link targets, page labels and tag tree; and the same bytes from build to build.
 
-Places are compared to a hundredth of a point: Chromium sets a page's text a few
-ten-thousandths of a point apart depending on where in its document the page falls.
+Places are compared to two hundredths of a point: depending on where in its document a page
+falls, Chromium sets its text a few ten-thousandths of a point apart, and a heading's
+bookmark may fall one of its layout units (1/64 px, 0.012 pt) apart.
 The book is the benchmark's long manuscript (tools/bench.py), each copy of the interview's
 sections a part; real builds with the command line; pikepdf and pdftotext read them."""
 
@@ -54,13 +55,13 @@ def _pdftotext(data: bytes, tmp_path: Path, *options: str) -> str:
 
 def _words(data: bytes, tmp_path: Path) -> list[list[tuple]]:
     """Each page's words in the order they are drawn, each (text, xMin, yMin, xMax, yMax)."""
-    html = _pdftotext(data, tmp_path, "-bbox")
+    html = _pdftotext(data, tmp_path, "-raw", "-bbox")
     return [[(word, *map(float, box)) for *box, word in
              re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
             for page in html.split("<page ")[1:]]
 
 
-def _close(a, b, tolerance: float = 0.01) -> bool:
+def _close(a, b, tolerance: float = 0.02) -> bool:
     """The same, numbers to within ``tolerance``."""
     if isinstance(a, float) or isinstance(b, float):
         return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tolerance
@@ -85,7 +86,7 @@ def test_the_book_a_piece_at_a_time_is_the_book_laid_out_whole(books, tmp_path):
         assert _close(a, b), f"page {number}: a word moved"
     a, b = _facts(whole), _facts(pieces)
     assert len(a["marks"]) >= COPIES * 8  # the parts and sections
-    contents = [link for link in a["links"] if link[0] < 3 and link[3]]  # the contents' links
+    contents = [link for link in a["links"] if link[2].endswith("-h")]  # the contents' links
     assert len(contents) >= COPIES * 8 and max(link[3][0] for link in contents) > len(texts[0]) - 3
     for key in a:
         assert _close(a[key], b[key]), key
@@ -95,7 +96,7 @@ def test_the_folios_run_on_and_the_running_heads_follow_the_sections(books, tmp_
     # Chromium draws the margin boxes first: a page's text opens with its head and folio
     pages = [page.splitlines() for page in _pdftotext(books["pieces"], tmp_path, "-raw").split("\f")[:-1]]
     n = len(pages)  # the colophon, last, has none
-    assert not any(line.isdigit() for line in pages[n - 1])
+    assert str(n) not in pages[n - 1][:3]
     assert str(n - 1) in pages[n - 2][:4]
     odd = n - 1 if (n - 1) % 2 else n - 2  # in the last section: its title on right-hand pages
     assert pages[odd - 1][0].endswith(f"（{COPIES}）") and str(odd) in pages[odd - 1][:3]
