@@ -7,6 +7,7 @@ of the loaded page, and the book printed (the contents keep their size: the numb
 a fixed 3em box). Chromium knows nothing of right-to-left binding and stamps the clock into
 its PDFs: an incremental update (written with pypdf's objects) adds /ViewerPreferences
 /Direction /R2L, fixed dates and an /ID, so equal manuscripts give byte-identical files.
+A long book is laid out a piece at a time instead (render_in_pieces, below).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Joins the PDFs of a long book's pieces (taidan.pipeline.pieces) into the one PDF the whole
-book would have been, with pikepdf: the pages in order, one structure tree, the bookmarks,
-the named destinations the links point to, the document's metadata.
+"""Joins the PDFs of a long book's pieces (taidan.pipeline.pieces; print-vertical's, laid out
+a piece at a time by Chromium) into the one PDF the whole book would have been, with
+pikepdf: the pages in order, one structure tree, the bookmarks, the named destinations the
+links point to, the document's metadata; and for print-vertical the folios and running
+heads, printed apart, drawn on the pages as artifacts.
 
 Each piece's last page may be a stub, the first page of the next piece laid out only to
 make the blank page before it (if any) the way the whole book makes it; it is left out,
