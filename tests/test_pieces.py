@@ -63,9 +63,10 @@ def _facts(data: bytes) -> dict:
 
     pdf = pikepdf.open(io.BytesIO(data))
     page_of = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-    names = pdf.Root.Names.Dests.Names
-    dests = {str(name): (page_of[dest[0].objgen], [float(v) for v in list(dest)[2:4]])
-             for name, dest in zip(names[::2], names[1::2])}
+    names = pdf.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+    named = [(str(name), dest) for name, dest in zip(names[::2], names[1::2])]
+    named += [(name[1:], dest) for name, dest in pdf.Root.get("/Dests", {}).items()]  # Chromium's
+    dests = {name: (page_of[dest[0].objgen], [float(v) for v in list(dest)[2:4]]) for name, dest in named}
     marks = []
 
     def walk(items, level):
@@ -79,7 +80,7 @@ def _facts(data: bytes) -> dict:
     links = []
     for i, page in enumerate(pdf.pages):
         for annotation in page.obj.get("/Annots", []):
-            target = str(annotation.Dest) if "/Dest" in annotation else str(annotation.A.URI)
+            target = str(annotation.Dest).lstrip("/") if "/Dest" in annotation else str(annotation.A.URI)
             links.append((i, [round(float(v), 2) for v in annotation.Rect], target, dests.get(target)))
     tags = []
 
@@ -92,9 +93,12 @@ def _facts(data: bytes) -> dict:
                 tree(kid, depth + 1)
             elif isinstance(kid, pikepdf.Dictionary) and "/Obj" in kid:
                 tags.append((depth + 1, "link", page_of[kid.Pg.objgen]))
+            elif isinstance(kid, pikepdf.Dictionary):  # a marked-content reference
+                tags.append((depth + 1, "content", int(kid.MCID), page_of[kid.Pg.objgen]))
             else:
                 tags.append((depth + 1, "content", int(kid)))
-    tree(pdf.Root.StructTreeRoot.K[0], 0)
+    top = pdf.Root.StructTreeRoot.K
+    tree(top if isinstance(top, pikepdf.Dictionary) else top[0], 0)  # Chromium's / WeasyPrint's
     return {"marks": marks, "links": links, "labels": repr(pdf.Root.get("/PageLabels")), "tags": tags,
             "lang": str(pdf.Root.Lang), "info": {k: str(v) for k, v in pdf.docinfo.items()},
             "joined": "/ID" in pdf.trailer}  # pikepdf writes an /ID, WeasyPrint none

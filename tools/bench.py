@@ -1,7 +1,7 @@
 """Benchmark: taidan against pandoc on the same content, in one run on this machine.
 
     .venv/bin/python tools/bench.py [--runs 5] [--pages 10 100 300] [--long-runs 2] [--titles 50]
-    .venv/bin/python tools/bench.py --only titles     # or interview, or serve
+    .venv/bin/python tools/bench.py --only titles     # or interview, serve, pieces, vertical
 
 Measures median wall time and peak memory of taidan against a competent peer: pandoc as a
 user of the book's language runs it, with `--metadata lang=ja` (lang=en for an English
@@ -421,6 +421,28 @@ def pieces_rows(work: Path, per_copy: float, fixed: float, target: int, runs: in
              t_pieces, t_whole, f"ratio ≤ {1 / os.cpu_count() + 0.15:.2f}", mem_pieces, mem_whole)]
 
 
+def vertical_rows(work: Path, per_copy: float, fixed: float, targets: list[int], runs: int) -> list[tuple]:
+    """print-vertical alone of the long manuscripts (sized as the print edition's rows are)
+    laid out a piece at a time (the default for a long book) against the same book laid out
+    whole (TAIDAN_PIECES=1), in the peer's columns: the memory Chromium holds."""
+    rows = []
+    for target in targets:
+        copies = max(1, math.ceil((target - fixed) / per_copy))
+        folder = work / f"vertical-{target}"
+        folder.mkdir()
+        manuscript = folder / f"vertical-{target}.md"
+        manuscript.write_text(long_manuscript(copies), encoding="utf-8")
+        out = folder / "out"
+        command = lambda: TAIDAN + ["build", str(manuscript), "--edition", "print-vertical", "--out", str(out)]  # noqa: E731
+        clear = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
+        t_pieces, mem_pieces = median_run(runs, command, before=clear)
+        pages = pdf_pages(out / f"{manuscript.stem}-vertical.pdf")
+        t_whole, mem_whole = median_run(runs, command, before=clear, env={"TAIDAN_PIECES": "1"})
+        rows.append((f"print-vertical, {pages} pages ({target} of print): a piece at a time (peer: whole)",
+                     t_pieces, t_whole, "", mem_pieces, mem_whole))
+    return rows
+
+
 def serve_rows(runs: int) -> list[tuple]:
     """taidan serve on a copy of the interview, with Chromium (Playwright) on the preview:
     the time from saving a one-line change to the reloaded proof in the page (the page's
@@ -519,15 +541,19 @@ def main() -> None:
     parser.add_argument("--titles", type=int, default=50,
                         help="short manuscripts built with --jobs 1, 2 and in two shards (0: none)")
     parser.add_argument("--serve-runs", type=int, default=10, help="edits timed in taidan serve")
-    parser.add_argument("--only", choices=["interview", "titles", "serve", "pieces"],
+    parser.add_argument("--only", choices=["interview", "titles", "serve", "pieces", "vertical"],
                         help="only these rows (interview: the interview's and the long manuscripts'; "
-                             "pieces: a long book in pieces against whole, --pages giving its length)")
+                             "pieces: a long book in pieces against whole, --pages giving its length; "
+                             "vertical: print-vertical a piece at a time against whole, at --pages)")
     parser.add_argument("--serve-only", action="store_const", const="serve", dest="only",
                         help="only the taidan serve rows (--only serve)")
     args = parser.parse_args()
-    if args.only == "pieces":
+    if args.only in ("pieces", "vertical"):
         work = Path(tempfile.mkdtemp(prefix="taidan-bench-"))
-        rows = pieces_rows(work, *calibrate(work), max(args.pages), args.long_runs)
+        if args.only == "pieces":
+            rows = pieces_rows(work, *calibrate(work), max(args.pages), args.long_runs)
+        else:
+            rows = vertical_rows(work, *calibrate(work), args.pages, args.long_runs)
         shutil.rmtree(work, ignore_errors=True)
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(table(rows))

@@ -7,6 +7,7 @@ of the loaded page, and the book printed (the contents keep their size: the numb
 a fixed 3em box). Chromium knows nothing of right-to-left binding and stamps the clock into
 its PDFs: an incremental update (written with pypdf's objects) adds /ViewerPreferences
 /Direction /R2L, fixed dates and an /ID, so equal manuscripts give byte-identical files.
+A long book is laid out a piece at a time instead (render_in_pieces, below).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from pypdf import PdfReader
@@ -24,6 +27,7 @@ from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, Diction
 from taidan import model
 from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.pipeline import guard
+from taidan.pipeline.pieces import PIECES_VARIABLE
 from taidan.engines import chromium, pdfx
 from taidan.engines.fonts import font
 from taidan.render.jinja import environment, render
@@ -131,7 +135,7 @@ def _environment():
     return env
 
 
-def _html(m, paper: str, pages: dict[str, int], press=None) -> str:
+def _html(m, paper: str, pages: dict[str, int], press=None, piece=None, furniture=None) -> str:
     _environment()
     return render(
         NAME, "book.html", m,
@@ -142,6 +146,9 @@ def _html(m, paper: str, pages: dict[str, int], press=None) -> str:
         image_href=lambda image: image.path.resolve().as_uri(),
         notes_in=lambda blocks: notes_in(blocks, m),
         page_of=pages,
+        body=piece.body if piece else [(part, True, part.sections) for part in m.parts],
+        piece=piece,
+        furniture=furniture,
     )
 
 
@@ -273,13 +280,149 @@ def finish(pdf: bytes, m) -> bytes:
 
 def produce(m, options) -> dict[str, bytes]:
     paper = options.paper if options.paper in PAPERS else DEFAULT_PAPER
+    groups = plan(m)
     # the manuscript's folder, the templates, the fonts; Chromium starts while the book is
     # rendered to HTML and shuts down while pypdf finishes the PDF
     press = options.press and pdfx.what(options.press, options.colours)
     with chromium.browser(guard.roots(m)) as page:
-        pdf = render_pdf(page, m, paper, press)
-        page.quit()
-    book = finish(pdf, m)
+        if len(groups) > 1:
+            book = render_in_pieces(page, m, paper, groups, press)
+            page.quit()
+        else:
+            pdf = render_pdf(page, m, paper, press)
+            page.quit()
+            book = finish(pdf, m)
     if options.press:  # the PDF/X file: boxes, marks, ink, keys (the pages stay as they are)
         book = pdfx.make(book, m, options.press, options.colours, options.press_marks)
     return {EDITIONS[NAME].outputs[0].file(m): book}
+
+
+# ---- a long book, a piece at a time --------------------------------------------------------
+# Chromium holds the whole of a document it lays out: a 300-page book took 1.1 GB. A long
+# book is laid out in pieces instead, one page load at a time (each in a fresh page, closed
+# after), and joined (taidan.pipeline.join). Every section opens a page of its own (its named
+# page, book.html), so a piece of whole sections paginates as it does in the book; the only
+# thing that differs by a page's side is its margins (the text block is as large on both),
+# which a piece starting on a left-hand page swaps (book.css). Chromium cannot carry page
+# numbers over (`@page :first { counter-reset: page N }` numbers that page alone), so the
+# pieces are printed without folios and running heads and one document of those alone,
+# for the whole book's pages (each with its named page: a section's, part, front or back),
+# is drawn over them as artifacts. The contents is laid out last, its numbers known.
+
+PIECE_KB = 64  # about 30 pages of A5: a piece's share of the manuscript
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What book.html is told about the piece it lays out."""
+    front: bool = False  # the title page and contents
+    body: list = field(default_factory=list)  # (part, its header here?, its sections here)
+    back: bool = False  # the colophon
+    swap: bool = False  # the first page is an even page of the book
+    targets: tuple = ()  # link targets, for their named destinations (where each page starts)
+    elsewhere: tuple = ()  # the ids the front's contents link to, in the other pieces
+
+
+def plan(m) -> list[list]:
+    """The book in runs of (part, header, sections), each laid out apart; one run: whole."""
+    try:
+        wanted = int(os.environ.get(PIECES_VARIABLE, "0"))
+    except ValueError:
+        wanted = 0
+    try:
+        kb = m.path.stat().st_size / 1024
+    except (AttributeError, OSError):
+        kb = 0
+    whole = [[(part, True, part.sections) for part in m.parts]]
+    if wanted == 1 or kb < 2 * PIECE_KB or len(m.sections) < 2:
+        return whole
+    units = []  # a part's header goes with its first section
+    for part in m.parts:
+        sections = part.sections or [None]
+        for k, s in enumerate(sections):
+            weight = (len(part.blocks) if k == 0 else 0) + (len(s.blocks) if s else 0)
+            units.append((part, k == 0, [s] if s else [], weight + 1))
+    share = PIECE_KB * sum(u[3] for u in units) / kb
+    groups, acc = [[]], 0
+    for part, header, sections, weight in units:
+        if acc >= share:
+            groups.append([])
+            acc = 0
+        run = groups[-1]
+        if run and run[-1][0] is part:
+            run[-1] = (part, run[-1][1], run[-1][2] + sections)
+        else:
+            run.append((part, header, sections))
+        acc += weight
+    return groups if len(groups) > 1 else whole
+
+
+def _starts(body, last: bool) -> dict[str, str]:
+    """Where a piece's named pages start: {link target: named page}."""
+    starts = {}
+    for part, header, sections in body:
+        if header and part.title:
+            starts[part.anchor + "-h"] = "part"
+        elif header and part.blocks:
+            starts[part.anchor] = "part"
+        for s in sections:
+            starts[s.anchor + "-h"] = s.anchor
+    if last:
+        starts["colophon-h"] = "back"
+    return starts
+
+
+# Chromium loads the faces a document's text uses, not those of its margin boxes alone
+_LOAD_FONTS = "Promise.all([...document.fonts].map(face => face.load())).then(() => true)"
+
+
+def _print(page, html: str, tagged: bool = True, script: str | None = None) -> bytes:
+    """``html`` printed in a page of its own, closed after; ``script`` run before."""
+    page.load(chromium.write_document(page, html))
+    try:
+        if script:
+            page.evaluate(script)
+        return page.pdf(tagged)
+    finally:
+        page.close_page()
+
+
+def render_in_pieces(page, m, paper: str, groups, press=None) -> bytes:
+    from taidan.pipeline.join import join  # deferred: pikepdf, only for a long book
+
+    # the front's length: hidden, as render_pdf's first print (the contents' leaders alone
+    # take seconds to print)
+    front = _print(page, _html(m, paper, {}, press, Piece(front=True)), script=_HIDE)
+    first = len(PdfReader(io.BytesIO(front)).pages) + 1
+    names = ["front"] * (first - 1)  # each page's named page
+    numbers: dict[str, int] = {}
+    pieces = []
+    for k, body in enumerate(groups):
+        starts = _starts(body, k == len(groups) - 1)
+        piece = Piece(body=body, back=k == len(groups) - 1, swap=first % 2 == 0, targets=tuple(starts))
+        html = _html(m, paper, {}, press, piece)
+        pdf = _print(page, html)
+        found = section_pages(pdf)
+        count = len(PdfReader(io.BytesIO(pdf)).pages)
+        begins = sorted((found[target], name) for target, name in starts.items())
+        if not begins or begins[0][0] != 1:
+            raise RuntimeError("a piece of the book does not open with a section or part")
+        for n in range(1, count + 1):
+            names.append([name for start, name in begins if start <= n][-1])
+        numbers.update({anchor: first - 1 + n for anchor, n in found.items()})
+        pieces.append((pdf, False, _levels(html)))
+        first += count
+    headings = {a: n for a, n in numbers.items() if a.endswith("-h")}
+    contents = _html(m, paper, headings, press, Piece(front=True, elsewhere=tuple(sorted(headings))))
+    front = finish(_print(page, contents), m)  # its catalog and Info become the book's
+    if len(PdfReader(io.BytesIO(front)).pages) != names.count("front"):
+        raise RuntimeError("the contents took more pages with its numbers than without")
+    furniture = _print(page, _html(m, paper, {}, press, furniture=names), tagged=False, script=_LOAD_FONTS)
+    # the text pieces after the first continue the <main> the one before began
+    return join([(front, False, _levels(contents)), *pieces], furniture,
+                continued=frozenset(range(2, len(pieces) + 1)))
+
+
+def _levels(html: str) -> list[int]:
+    """The level of each bookmark Chromium makes of a document: one for each heading."""
+    return [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]

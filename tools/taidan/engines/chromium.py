@@ -156,6 +156,7 @@ class Browser:
         self.buffer = b""
         self.next_id = 0
         self.session: str | None = None
+        self.target: str | None = None
         self.events: list[dict] = []
         self.quitting = False
 
@@ -231,12 +232,19 @@ class Browser:
     # ---- the page ----------------------------------------------------------------------
 
     def open_page(self) -> None:
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget",
-                                 {"targetId": target, "flatten": True})["sessionId"]
+                                 {"targetId": self.target, "flatten": True})["sessionId"]
         self.call("Page.enable")
         self.call("Inspector.enable")
         self.call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
+
+    def close_page(self) -> None:
+        """Closes the page: its renderer and its layout go with it (a long book laid out a
+        piece at a time holds one piece at once). The next ``load`` opens a new one."""
+        if self.session is not None:
+            self.session = None
+            self.call("Target.closeTarget", {"targetId": self.target}, session=False)
 
     def load(self, url: str) -> None:
         """Opens ``url`` and returns once it has loaded and its fonts are ready."""
@@ -256,12 +264,13 @@ class Browser:
             raise ChromiumFailed(f"script failed: {answer['exceptionDetails'].get('text')}")
         return answer["result"].get("value")
 
-    def pdf(self) -> bytes:
+    def pdf(self, tagged: bool = True) -> bytes:
         """The page printed: page size and margins from its @page rules, backgrounds,
-        an outline (bookmarks and named destinations) and tags."""
+        an outline (bookmarks and named destinations) and tags (``tagged`` False: neither
+        outline nor tags, for a document drawn over another as artifacts)."""
         answer = self.call("Page.printToPDF", {
             "preferCSSPageSize": True, "printBackground": True,
-            "generateDocumentOutline": True, "generateTaggedPDF": True,
+            "generateDocumentOutline": tagged, "generateTaggedPDF": tagged,
             "displayHeaderFooter": False, "landscape": False, "scale": 1,
             # what the document's @page does not say: US Letter without margins
             "paperWidth": 8.5, "paperHeight": 11,
