@@ -11,6 +11,7 @@ import select
 import shutil
 import signal
 import socket
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
@@ -49,11 +50,19 @@ def project(tmp_path_factory):
 
 
 def started(project: Path, *args: str):
+    """A server, stopped however the test ends (a failed assertion too: the generator is then
+    closed at its yield, and only a finally runs)."""
     served = Served(project, *args)
-    yield served
-    if served.proc.poll() is None:
-        served.proc.terminate()
-        served.proc.wait(30)
+    try:
+        yield served
+    finally:
+        if served.proc.poll() is None:
+            served.proc.terminate()
+            try:
+                served.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                served.proc.kill()
+                served.proc.wait(30)
 
 
 @pytest.fixture(scope="module")
