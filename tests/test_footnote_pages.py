@@ -12,8 +12,12 @@ import random
 import re
 from pathlib import Path
 
+import os
+
 import pypdf
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from taidan.config import project
 from taidan.engines.weasyprint import footnotes
@@ -29,8 +33,8 @@ FACES = {"built-in": "", "EB Garamond": 'body_font = "EB Garamond"\n',
          "a file": 'body_font = "/usr/share/fonts/opentype/linux-libertine/LinLibertine_R.otf"\n'}
 
 
-def interview(lang: str = "en") -> str:
-    chance = random.Random(7)
+def interview(lang: str = "en", seed: int = 7) -> str:
+    chance = random.Random(seed)
     if lang == "ja":
         lines = ["---", "title: 塩と電線", "date: 2025-11-03", "lang: ja", "speakers:",
                  "  - {id: yamada, name: 山田花子, label: 山田, role: 聞き手}",
@@ -116,6 +120,36 @@ def test_each_note_on_the_page_of_its_call_in_the_handout(books, lang, face, pap
     calls, notes = pages_of(build(books[lang], face, paper, "handout"))
     assert sorted(calls) == sorted(notes) == list(range(1, written + 1))
     assert {n: (calls[n], notes[n]) for n in calls if calls[n] != notes[n]} == {}
+
+
+# as tests/test_properties.py: the same few examples on every run, more (and new ones) on asking
+EXAMPLES = int(os.environ.get("TAIDAN_HYPOTHESIS_EXAMPLES", "4"))
+EXPLORE = "TAIDAN_HYPOTHESIS_EXAMPLES" in os.environ
+
+
+def test_any_interview_face_and_paper_keeps_each_note_on_its_page(tmp_path_factory):
+    """The property: an interview drawn (its words, where its notes fall and how long they
+    are, its language), with a face and a paper drawn, in the book or the handout, has each
+    note on the page of its call, and none lost."""
+    drawn = []
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not EXPLORE,
+              suppress_health_check=list(HealthCheck))
+    @given(st.integers(0, 2**16), st.sampled_from(["en", "ja"]), st.sampled_from(list(FACES)),
+           st.sampled_from(["A5", "B6", "A4", "Letter"]), st.sampled_from(["print", "handout"]))
+    def one(seed, lang, face, paper, edition):
+        folder = tmp_path_factory.mktemp("drawn")
+        text = interview(lang, seed)
+        (folder / "notes.md").write_text(text, encoding="utf-8")
+        calls, notes = pages_of(build(folder, face, paper, edition))
+        written = text.count("[^") // 2
+        assert sorted(calls) == sorted(notes) == list(range(1, written + 1)), (seed, lang, face, paper, edition)
+        assert {n: (calls[n], notes[n]) for n in calls if calls[n] != notes[n]} == {}, \
+            (seed, lang, face, paper, edition)
+        drawn.append((lang, face, paper, edition))
+
+    one()
+    assert len(drawn) == EXAMPLES, drawn
 
 
 def test_without_the_fix_notes_are_lost_or_moved(book):
