@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ from pypdf.generic import (ArrayObject, BooleanObject, ByteStringObject, Diction
 from taidan import model
 from taidan.config.paper import DEFAULT_PAPER, PAPERS
 from taidan.pipeline import guard
-from taidan.pipeline.pieces import PIECES_VARIABLE
+from taidan.pipeline.pieces import asked
 from taidan.engines import chromium, pdfx
 from taidan.engines.fonts import font
 from taidan.render.jinja import environment, render
@@ -325,14 +324,7 @@ class Piece:
 
 def plan(m) -> list[list]:
     """The book in runs of (part, header, sections), each laid out apart; one run: whole."""
-    try:
-        wanted = int(os.environ.get(PIECES_VARIABLE, "0"))
-    except ValueError:
-        wanted = 0
-    try:
-        kb = m.path.stat().st_size / 1024
-    except (AttributeError, OSError):
-        kb = 0
+    wanted, kb = asked(m)
     whole = [[(part, True, part.sections) for part in m.parts]]
     if wanted == 1 or kb < 2 * PIECE_KB or len(m.sections) < 2:
         return whole

@@ -43,8 +43,9 @@ class _Stop(Exception):
         self.report = report
 
 
-def plan(m, edition: str) -> list[list]:
-    """The runs of parts to lay out apart (one run: the whole book, laid out at once)."""
+def asked(m) -> tuple[int, float]:
+    """(the pieces TAIDAN_PIECES asks for, 0 when it does not say; the manuscript's size in
+    KB): what every edition laid out in pieces decides by."""
     try:
         wanted = int(os.environ.get(PIECES_VARIABLE, "0"))
     except ValueError:
@@ -53,6 +54,12 @@ def plan(m, edition: str) -> list[list]:
         kb = m.path.stat().st_size / 1024
     except (AttributeError, OSError):
         kb = 0
+    return wanted, kb
+
+
+def plan(m, edition: str) -> list[list]:
+    """The runs of parts to lay out apart (one run: the whole book, laid out at once)."""
+    wanted, kb = asked(m)
     if wanted == 1 or kb < MIN_KB or len(m.sections) < 2:
         return [m.parts]
     # a run starts at a part with a title after the first such (it opens on a right-hand
