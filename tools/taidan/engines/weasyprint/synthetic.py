@@ -40,6 +40,9 @@ def _missing_styles(textbox) -> tuple[bool, bool]:
     wants_bold = textbox.style["font_weight"] >= BOLD
     if not (wants_italic or wants_bold):
         return False, False
+    # the layout is inactive between layout and drawing; draw_text makes it active again, so
+    # only a box that asks for a style pays for doing so twice
+    textbox.pango_layout.reactivate(textbox.style)
     line, _ = textbox.pango_layout.get_first_line()
     if line.runs == ffi.NULL:
         return False, False
@@ -65,7 +68,6 @@ def draw_text(stream, textbox, *args, **kwargs):
     original = PATCH.originals["draw_text"]
     if not PATCH.enabled or textbox.style["visibility"] != "visible":
         return original(stream, textbox, *args, **kwargs)
-    textbox.pango_layout.reactivate(textbox.style)
     italic, bold = _missing_styles(textbox)
     if not (italic or bold):
         return original(stream, textbox, *args, **kwargs)
