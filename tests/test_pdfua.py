@@ -30,6 +30,7 @@ from taidan.pipeline.build import build
 from taidan.publish.preflight import check
 
 from conftest import INTERVIEW, ROOT
+from test_preflight import edited
 
 pytestmark = pytest.mark.slow  # books built, every page's content read
 
@@ -247,14 +248,6 @@ def made(folder: Path, name: str, second: str = "<h2>Two</h2><p>The second page.
     weasyprint.HTML(string=TWO_PAGES.format(second=second), base_url=str(folder)).write_pdf(
         path, pdf_variant=variant, pdf_tags=tags)
     return path
-
-
-def edited(path: Path, name: str, change) -> Path:
-    target = path.with_name(f"{name}.pdf")
-    with pikepdf.open(path) as pdf:
-        change(pdf)
-        pdf.save(target)
-    return target
 
 
 @pytest.fixture(scope="module")

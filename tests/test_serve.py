@@ -163,17 +163,25 @@ def outputs(project) -> dict[str, bytes]:
             for p in sorted((project / "build").rglob("*")) if p.is_file()}
 
 
+def started(project: Path, *args: str):
+    """A server, stopped however the test ends (a failed assertion too: the generator is then
+    closed at its yield, and only a finally runs)."""
+    served = Served(project, *args)
+    try:
+        yield served
+    finally:
+        if served.proc.poll() is None:
+            served.proc.terminate()
+            try:
+                served.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                served.proc.kill()
+                served.proc.wait(30)
+
+
 @pytest.fixture(scope="module")
 def server(project):
-    served = Served(project)
-    yield served
-    if served.proc.poll() is None:
-        served.proc.terminate()
-        try:
-            served.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            served.proc.kill()
-            served.proc.wait()
+    yield from started(project)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import select
 import shutil
 import signal
 import socket
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
@@ -23,7 +22,7 @@ import pytest
 from taidan.serve.server import WAIT_SECONDS, WORKERS
 
 from conftest import ROOT
-from test_serve import Served
+from test_serve import Served, started
 
 pytestmark = [pytest.mark.slow]  # a server and its print worker
 
@@ -47,22 +46,6 @@ def new_project(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     return new_project(tmp_path_factory.mktemp("serve-safety"))
-
-
-def started(project: Path, *args: str):
-    """A server, stopped however the test ends (a failed assertion too: the generator is then
-    closed at its yield, and only a finally runs)."""
-    served = Served(project, *args)
-    try:
-        yield served
-    finally:
-        if served.proc.poll() is None:
-            served.proc.terminate()
-            try:
-                served.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                served.proc.kill()
-                served.proc.wait(30)
 
 
 @pytest.fixture(scope="module")
