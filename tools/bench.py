@@ -186,14 +186,14 @@ def long_manuscript(copies: int, parts: bool = False) -> str:
     head, _, body = text.partition("\n## ")
     body = "## " + body
     head = re.sub(r"^# .*\n", "", head, flags=re.M)
-    parts = [head]
+    chunks = [head]
     for k in range(1, copies + 1):
         copy = re.sub(r"^## (.*)$", rf"## \1（{k}）", body, flags=re.M)
         copy = copy.replace("[^1]", f"[^n{k}]")
         if parts:
             copy = f"# 第{k}部\n\n" + copy
-        parts.append(copy)
-    return "\n".join(parts)
+        chunks.append(copy)
+    return "\n".join(chunks)
 
 
 def short_manuscripts(count: int) -> dict[str, str]:

@@ -81,6 +81,9 @@ class Edition:
     order: int
     langs: Languages | None = None  # the edition is for books in these languages (None: all)
     engine: Engine | None = None  # None: taidan's own Python and Jinja
+    # A long book is laid out in pieces side by side (taidan.pipeline.pieces): each piece
+    # costs the fixed part of peak_mb again
+    in_pieces: bool = False
 
     def applies(self, m) -> bool:
         return self.langs is None or m.meta.lang in self.langs
@@ -108,15 +111,19 @@ EPUB = "application/epub+zip"
 KEPUB = "application/kepub+zip"
 PDF = "application/pdf"
 
-# Peak memory, measured on the interview (11 KB, 49 lines of text) and a 300-page book
-# (611 KB, 2,700 lines): print 70 and 280 MB, handout 65 and 247, epub, epub-vertical and
-# html under 50, kepub (both EPUB packages, each then rewritten with lxml) 40 and 53;
+# Peak memory (PSS of `taidan build --edition NAME --jobs 1`, sampled), measured on the
+# benchmark's books (tools/bench.py's long_manuscript) laid out whole (TAIDAN_PIECES=1):
+# print 84, 119, 171 and 262 MB at 11, 102, 204 and 469 KB (50, 338, 658 and 1,490 lines),
+# handout 78, 144 (204 KB) and 216 (469 KB); epub, epub-vertical and html under 50, kepub
+# (both EPUB packages, each then rewritten with lxml) 40 and 53. In pieces, each piece
+# costs the fixed part again (print 203 MB at 102 KB in two pieces, 316 at 469 KB; handout
+# 166 and 261); parallel.estimate adds it. Short turns cost their boxes more than their
+# bytes: 10,000 one-line turns (165 KB) took 670 MB in print, 2,500 (41 KB) 219 MB, and
+# 205 MB in the handout (tests/test_parallel.py compares the estimates with real builds).
 # print-vertical (Chromium, driven over its DevTools pipe) 339 MB for the interview, 590 for
 # 204 KB and 1,099 for 611 KB laid out whole; a long book (over 128 KB) is now laid out a
 # piece at a time, about 510 MB at 510 KB, but the estimate keeps the whole book's slope:
-# over the budget either way, it runs alone. Short turns cost their boxes more than their bytes: 10,000
-# one-line turns (165 KB) took 670 MB in print, 2,500 (41 KB) 219 MB, and 205 MB in the
-# handout (tests/test_parallel.py compares the estimate with a real build).
+# over the budget either way, it runs alone.
 # kepub takes twice as long as epub-vertical on the long book: it starts before it.
 # The order of this dict is the order the editions are listed in (--edition's help).
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
@@ -138,8 +145,8 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
             langs=VERTICAL, engine=CHROMIUM, peak_mb=(325, 1.27, 0), order=0),
     Edition("print", "taidan.editions.print_pdf",
             (Output("{name}.pdf", PDF),),
-            engine=WEASYPRINT, peak_mb=(66, 0.08, 0.062), order=1),
+            engine=WEASYPRINT, peak_mb=(80, 0.22, 0.062), order=1, in_pieces=True),
     Edition("handout", "taidan.editions.handout",
             (Output("{name}-handout.pdf", PDF),),
-            engine=WEASYPRINT, peak_mb=(62, 0.055, 0.057), order=2),
+            engine=WEASYPRINT, peak_mb=(74, 0.12, 0.057), order=2, in_pieces=True),
 )}

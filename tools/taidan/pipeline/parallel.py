@@ -105,7 +105,19 @@ def budget_mb() -> int:
 
 def estimate(job: tuple) -> float:
     """A job's likely peak memory in MB, from its edition, the manuscript's size and its
-    lines of text (many short turns cost more than their bytes say)."""
+    lines of text (many short turns cost more than their bytes say), and the pieces a long
+    book is laid out in (each loads its fonts and styles again)."""
+    name, m = job[0], job[1]
+    whole = estimate_whole(job)
+    if EDITIONS[name].in_pieces and getattr(m, "parts", None) is not None:
+        from taidan.pipeline import pieces  # deferred: pieces plans with estimate_whole
+
+        whole += EDITIONS[name].peak_mb[0] * (len(pieces.plan(m, name)) - 1)
+    return whole
+
+
+def estimate_whole(job: tuple) -> float:
+    """A job's likely peak memory in MB, were its book laid out in one piece."""
     name, m = job[0], job[1]
     try:
         with open(m.path, "rb") as file:

@@ -72,7 +72,7 @@ def plan(m, edition: str) -> list[list]:
         runs[-1].append(part)
     count = min(len(runs), wanted or parallel.cores())
     # each piece holds its share of the book's pages, and loads its fonts and styles again
-    whole, fixed = parallel.estimate((edition, m)), EDITIONS[edition].peak_mb[0]
+    whole, fixed = parallel.estimate_whole((edition, m)), EDITIONS[edition].peak_mb[0]
     while count > 1 and fixed * count + (whole - fixed) > parallel.budget_mb():
         count -= 1
     if count < 2:
