@@ -242,6 +242,9 @@ def test_out_of_file_descriptors_the_server_recovers(tmp_path):
                             served.err, 30)
             served.wait_for(r"the print edition failed: cannot start the print worker \(Too many "
                             r"open files\); trying again", served.err, 30)
+            time.sleep(3)  # both are tried again every second meanwhile: each is said once
+            assert sum("cannot read the file: Too many open files" in line for line in served.err) == 1, served.err
+            assert sum("cannot start the print worker" in line for line in served.err) == 1, served.err
         finally:
             for sock in flood:
                 sock.close()

@@ -110,7 +110,9 @@ def _build(path: Path, options, folder: Path, serial: int, fresh: bool):
 class Gallery:
     """Builds print editions in the warm worker, one at a time, newest request last.
 
-    ``done(name, status, value)`` is called from the gallery's thread after each build."""
+    ``done(name, status, value)`` is called from the gallery's thread after each build
+    (status: ok, invalid, failed; or retry: the worker could not be started, and the build
+    is tried again a second later)."""
 
     def __init__(self, folder: Path, done):
         self.folder = folder
@@ -212,7 +214,7 @@ class Gallery:
                 with self._lock:
                     self._pending.setdefault(name, (path, options))
                     self._fresh = self._fresh or fresh
-                self.done(name, "failed", value)
+                self.done(name, "retry", value)
                 self._wake.wait(RETRY_SECONDS)  # stop() sets it: no wait then
                 self._wake.set()
                 continue

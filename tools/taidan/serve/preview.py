@@ -99,6 +99,8 @@ class Preview:
         self._fresh = False
         self._rescan = False
         self._again: set[str] = set()  # proofs that failed for want of descriptors
+        self._retrying: set[Path] = set()  # manuscripts whose problem is the want of descriptors
+        self._pages_retrying: set[str] = set()  # whose print worker could not be started
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -278,6 +280,7 @@ class Preview:
                 entry.title, entry.proof, entry.problems = m.meta.title, entry.proof + 1, []
                 entry.seconds = round(seconds, 3)
                 self._bump()
+            self._retrying.discard(entry.path)
             if had_problems:
                 self.say(f"{entry.path}: fixed")
             self.say(f"proof of {entry.path} rebuilt in {seconds:.2f} s")
@@ -287,10 +290,13 @@ class Preview:
         says nothing of the manuscript: its proof is built again in a moment (_loop)."""
         if out_of_descriptors():
             self._again.add(name)
+            self._retrying.add(self.entries[name].path)
 
     def _problems(self, entry: Entry, lines: list[str]) -> None:
-        for line in lines:
-            self.warn(line)
+        # tried again every second while descriptors are short: said once, until it changes
+        if not (lines == entry.problems and entry.path in self._retrying):
+            for line in lines:
+                self.warn(line)
         with self._changed:
             entry.problems = lines
             self._bump()
@@ -320,5 +326,9 @@ class Preview:
         if status == "ok":
             self.say(f"pages of {entry.path}: {len(value['files'])} in {value['seconds']:.2f} s"
                      f" (PDF), {value['total']:.2f} s with the images")
-        elif status == "failed":
-            self.warn(pages["problems"][0])
+        elif status == "failed" or (status == "retry" and name not in self._pages_retrying):
+            self.warn(pages["problems"][0])  # a retry every second: said once, until it ends
+        if status == "retry":
+            self._pages_retrying.add(name)
+        else:
+            self._pages_retrying.discard(name)
