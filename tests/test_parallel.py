@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from taidan.load import load
-from taidan.pipeline import parallel
+from taidan.pipeline import parallel, pieces
 
 from conftest import INTERVIEW, ROOT, clean_env
 
@@ -142,19 +142,19 @@ def _peak_mb(book: Path, edition: str, out: Path, **env) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("edition", ["print", "handout"])
-@pytest.mark.parametrize("pieces", ["1", ""])
-def test_the_estimate_holds_for_a_long_book(tmp_path, monkeypatch, edition, pieces):
+@pytest.mark.parametrize("split", ["1", ""])
+def test_the_estimate_holds_for_a_long_book(tmp_path, monkeypatch, edition, split):
     """A 204 KB book of 20 parts (about 130 pages of the print edition), laid out whole
     (TAIDAN_PIECES=1) and in pieces (the default, one per core): the build's peak PSS is
     within the estimate's margins. The estimate once said 123 MB for a print edition that
     took 171 whole and 222 in pieces."""
     book = tmp_path / "long.md"
     book.write_text(long_manuscript(20, parts=True), encoding="utf-8")
-    monkeypatch.setenv("TAIDAN_PIECES", pieces)
-    peak = _peak_mb(book, edition, tmp_path / "out", TAIDAN_PIECES=pieces)
+    monkeypatch.setenv("TAIDAN_PIECES", split)  # the estimate plans the pieces as the build does
+    peak = _peak_mb(book, edition, tmp_path / "out", TAIDAN_PIECES=split)
     out = tmp_path / "out" / ("long.pdf" if edition == "print" else "long-handout.pdf")
     assert out.read_bytes().startswith(b"%PDF")
-    estimated = parallel.estimate((edition, load(book)))
+    estimated = pieces.estimate((edition, load(book)))
     assert 0.7 * estimated < peak < 1.3 * estimated, (peak, estimated)
 
 

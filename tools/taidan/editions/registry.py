@@ -117,7 +117,7 @@ PDF = "application/pdf"
 # handout 78, 144 (204 KB) and 216 (469 KB); epub, epub-vertical and html under 50, kepub
 # (both EPUB packages, each then rewritten with lxml) 40 and 53. In pieces, each piece
 # costs the fixed part again (print 203 MB at 102 KB in two pieces, 316 at 469 KB; handout
-# 166 and 261); parallel.estimate adds it. Short turns cost their boxes more than their
+# 166 and 261); pipeline.pieces.estimate adds it. Short turns cost their boxes more than their
 # bytes: 10,000 one-line turns (165 KB) took 670 MB in print, 2,500 (41 KB) 219 MB, and
 # 205 MB in the handout (tests/test_parallel.py compares the estimates with real builds).
 # print-vertical (Chromium, driven over its DevTools pipe) 339 MB for the interview, 590 for

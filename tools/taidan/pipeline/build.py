@@ -11,7 +11,7 @@ import os
 import posixpath
 from pathlib import Path
 
-from taidan.pipeline import cache, guard, load, parallel
+from taidan.pipeline import cache, guard, load, parallel, pieces
 from taidan.config.style import warnings as style_warnings
 from taidan.editions import EDITIONS, Options, edition, skip_reason
 from taidan.pipeline.output import clean_leftovers, locked, scratch, write_atomic
@@ -108,7 +108,8 @@ def _build_pending(pending, out, options, store, early, say, warn, workers) -> l
         try:
             for (name, m, _), (status, value) in parallel.run(
                     jobs, _produce_safely, started=lambda job: progress.stage(
-                        f"{job[0]} of {job[1].path.name}", "building"), workers=workers):
+                        f"{job[0]} of {job[1].path.name}", "building"), workers=workers,
+                    cost=pieces.estimate):
                 lines = []
                 if status == "invalid":
                     problems += value

@@ -105,19 +105,8 @@ def budget_mb() -> int:
 
 def estimate(job: tuple) -> float:
     """A job's likely peak memory in MB, from its edition, the manuscript's size and its
-    lines of text (many short turns cost more than their bytes say), and the pieces a long
-    book is laid out in (each loads its fonts and styles again)."""
-    name, m = job[0], job[1]
-    whole = estimate_whole(job)
-    if EDITIONS[name].in_pieces and getattr(m, "parts", None) is not None:
-        from taidan.pipeline import pieces  # deferred: pieces plans with estimate_whole
-
-        whole += EDITIONS[name].peak_mb[0] * (len(pieces.plan(m, name)) - 1)
-    return whole
-
-
-def estimate_whole(job: tuple) -> float:
-    """A job's likely peak memory in MB, were its book laid out in one piece."""
+    lines of text (many short turns cost more than their bytes say), its book laid out in
+    one piece (taidan.pipeline.pieces.estimate counts the pieces of a long book)."""
     name, m = job[0], job[1]
     try:
         with open(m.path, "rb") as file:
@@ -135,17 +124,17 @@ def _worker(index: int, send) -> None:
     send.close()
 
 
-def run(jobs: list[tuple], work, started=None, workers: int | None = None):
+def run(jobs: list[tuple], work, started=None, workers: int | None = None, cost=estimate):
     """Yields (job, result) as each job finishes; ``work(*job)`` runs in a worker.
     ``workers``: at most this many at once (default: one per core), and fewer while
-    their estimated memory would exceed the budget.
+    their memory (``cost(job)``, in MB) would exceed the budget.
 
     ``work`` must return picklable values (bytes, problems), never raise."""
     jobs = sorted(jobs, key=lambda job: EDITIONS[job[0]].order)
     thresholds = gc.get_threshold()
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
     try:
-        yield from _run(jobs, work, started, workers)
+        yield from _run(jobs, work, started, workers, cost)
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
@@ -164,7 +153,7 @@ def _preload(job: tuple) -> str:
     return engine.preload if engine else ""
 
 
-def _run(jobs: list[tuple], work, started, workers: int | None):
+def _run(jobs: list[tuple], work, started, workers: int | None, cost):
     global _jobs
     workers = min(workers or cores(), len(jobs))
     if workers <= 1:
@@ -178,7 +167,7 @@ def _run(jobs: list[tuple], work, started, workers: int | None):
     from multiprocessing.connection import wait
 
     _jobs = [(work, job) for job in jobs]
-    costs = [estimate(job) for job in jobs]
+    costs = [cost(job) for job in jobs]
     budget = budget_mb()
     context = multiprocessing.get_context("fork")
     waiting, running = list(range(len(jobs))), {}  # running: connection -> (index, process)

@@ -72,12 +72,22 @@ def plan(m, edition: str) -> list[list]:
         runs[-1].append(part)
     count = min(len(runs), wanted or parallel.cores())
     # each piece holds its share of the book's pages, and loads its fonts and styles again
-    whole, fixed = parallel.estimate_whole((edition, m)), EDITIONS[edition].peak_mb[0]
+    whole, fixed = parallel.estimate((edition, m)), EDITIONS[edition].peak_mb[0]
     while count > 1 and fixed * count + (whole - fixed) > parallel.budget_mb():
         count -= 1
     if count < 2:
         return [m.parts]
     return _balanced(runs, count)
+
+
+def estimate(job: tuple) -> float:
+    """A job's likely peak memory in MB (parallel.estimate), its book laid out in the pieces
+    ``plan`` gives: each piece loads its fonts and styles again."""
+    name, m = job[0], job[1]
+    whole = parallel.estimate(job)
+    if EDITIONS[name].in_pieces and getattr(m, "parts", None) is not None:
+        whole += EDITIONS[name].peak_mb[0] * (len(plan(m, name)) - 1)
+    return whole
 
 
 def _weight(part) -> int:
