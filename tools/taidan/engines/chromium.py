@@ -65,8 +65,9 @@ ARGS = [
     "--enable-features=NetworkServiceInProcess2",
     # Glyphs hinted as chromium hints them (fontconfig's hintslight, Debian's default): the
     # headless shell hints fully by default, which moves text by fractions of a point and
-    # breaks some lines elsewhere. With it the shell's pages are chromium's, pixel for pixel
-    # (chromium itself takes its hinting from fontconfig and ignores the switch).
+    # breaks some lines elsewhere. With it the shell draws chromium's pages to the byte
+    # (every page's content stream; chromium takes its hinting from fontconfig and ignores
+    # the switch). The files differ only in the /Creator of Chromium's own Info.
     "--font-render-hinting=slight",
 ]
 
