@@ -7,6 +7,7 @@ B6; a third build of the interview checks that equal input gives byte-identical 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -348,6 +349,24 @@ def test_the_id_is_a_hash_of_what_the_pages_draw(book, features):
 def test_two_builds_are_byte_identical(book, interview):
     again = print_vertical.produce(interview, Options())
     assert again["interview-2025-10-06-vertical.pdf"] == book.read_bytes()
+
+
+def test_the_headless_shell_draws_the_pages_chromium_draws(book, interview, monkeypatch):
+    # The build prints with Chromium's headless shell where it is installed, else with
+    # chromium: the same book either way, every page drawn alike to the byte (the shell
+    # hints glyphs fully unless told to hint them as chromium does, and breaks lines elsewhere)
+    if chromium.find().name != "chromium-headless-shell":
+        pytest.skip("Chromium's headless shell is not what built the book")
+    monkeypatch.delenv(chromium.ENVIRONMENT, raising=False)
+    monkeypatch.setattr(chromium, "NAMES", tuple(n for n in chromium.NAMES if n != "chromium-headless-shell"))
+    try:
+        assert chromium.find().name != "chromium-headless-shell"
+    except chromium.ChromiumMissing:
+        pytest.skip("only Chromium's headless shell is installed")
+    again = print_vertical.produce(interview, Options())["interview-2025-10-06-vertical.pdf"]
+    drawn = [[page.get_contents().get_data() for page in PdfReader(pdf).pages]
+             for pdf in (book, io.BytesIO(again))]
+    assert len(drawn[0]) == len(drawn[1]) and drawn[0] == drawn[1]
 
 
 # ---- ruby, tate-chu-yoko, emphasis, notes (the features manuscript, B6) ---------------------
