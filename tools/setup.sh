@@ -18,7 +18,7 @@ fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipaexfont
 fonts-ebgaramond fonts-linuxlibertine
 fontconfig
 libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-chromium libatomic1
+chromium chromium-headless-shell libatomic1
 poppler-utils mupdf-tools
 ghostscript
 icc-profiles-free argyll
@@ -36,8 +36,10 @@ espeak-ng sox ffmpeg
 # fonts-ebgaramond, fonts-linuxlibertine: the English text faces.
 # fontconfig: fc-cache/fc-match, so faces named by family are found.
 # libharfbuzz-subset0: fast font subsetting in WeasyPrint; libpango*: WeasyPrint's layout.
-# chromium: the print-vertical edition (driven from Python over its DevTools pipe) and the
-#   EPUB/HTML rendering tests (Playwright drives Debian's binary, no browser download);
+# chromium, chromium-headless-shell: the print-vertical edition (driven from Python over
+#   its DevTools pipe; the headless shell when installed: the same pages in half the
+#   memory) and the EPUB/HTML rendering tests (Playwright drives Debian's binary, no
+#   browser download);
 #   libatomic1: Playwright's bundled node driver, which only the tests use, needs
 #   libatomic.so.1, which chromium does not pull in.
 # poppler-utils: pdftotext/pdffonts/pdftoppm to read PDFs in the tests, and pdftotext -bbox
