@@ -1,5 +1,5 @@
-"""The footnote area of a page measured once for each set of notes, not once each time a
-line with a call is laid out again.
+"""The footnote area of a page measured once for each set of notes, and each measure laying
+out the note added, not every note of the page.
 
 Each time a footnote is added to a page or taken off it, ``LayoutContext._update_footnote_area``
 (``weasyprint/layout/__init__.py``) copies the page's footnote area with all its notes and
@@ -11,7 +11,7 @@ render adds and removes every note of the page one by one. A page with k notes c
 k² note layouts per render, and the handout's 200 one-line notes took 25 times the CPU time of
 the same pages without them.
 
-Two changes, and nothing drawn changes: the PDF's bytes are the same with or without
+Four changes, and nothing drawn changes: the PDF's bytes are the same with or without
 (tests/test_engines.py).
 
 - **Each set of notes measured once.** The laid-out area depends only on the page's footnote
@@ -19,12 +19,29 @@ Two changes, and nothing drawn changes: the PDF's bytes are the same with or wit
   ``install()`` keeps, on the page's area, the height and overflow found for each sequence of
   notes, and gives them back when the same sequence comes again. What the method does to the
   page's bottom is done as before.
+- **The note added laid out alone.** The area lays its notes out one under the other
+  (``block_container_layout`` and ``_in_flow_layout``, ``weasyprint/layout/block.py``): a
+  note's layout depends on where it starts and on the margins the note before passes down,
+  and the area's height on where its last note ends. So each measure keeps where a note
+  after its last would start; when a note is added to notes measured before, the method
+  lays out an area holding that note alone, and ``block_level_layout`` starts the note where
+  the area's own layout would have started it (``_Measure.start``): the same floats, so the
+  same height and overflow, for one note's layout instead of the page's.
+- **A note laid out once at one place.** Inside a measure, a note's layout is kept for where
+  it starts and what its parent passes down, and a copy given back when the same note starts
+  at the same place with the same margins (a render that takes a note off and adds the ones
+  after it again).
 - **Notes taken off together, measured once.** ``remove_placeholders``
   (``weasyprint/layout/block.py``) takes a render's notes off the page one by one, first note
   first, and the area was measured after each (every suffix of the page's notes: a new
   sequence each time). Inside a multi-column box the area's height is only read once the
   render is undone (a column does not move the page's bottom, ``context.in_column``), so
   there the area is measured once, when ``remove_placeholders`` returns.
+
+Each shortcut is taken only where it is the layout's own arithmetic: no floats beside the
+notes, a note that is a block, laid out whole, with no forced break or page name before it,
+in an area whose top margin does not collapse with its first note's; otherwise the area is
+laid out with all its notes, as WeasyPrint does.
 
 Upstream: ``_update_footnote_area`` could lay out only the note added, or the columns could
 be balanced without adding and removing every note at each render.
@@ -158,6 +175,7 @@ def install() -> None:
         index, note = found
         if index == 0 and how.start is not None:
             # where the area's own layout would have put it, after the notes before
+            PATCH.ran.add("block_level_layout")
             box.position_y, adjoining_margins = how.start[0], list(how.start[1])
             page_is_empty = False
         # A note's layout depends on the note, where it starts and what its parent passes
