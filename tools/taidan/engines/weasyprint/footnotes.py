@@ -88,7 +88,8 @@ _AGAIN = """                if last_footnotes_height not in footnote_area_height
                     footnote_area_heights.append(last_footnotes_height)
                     continue
 """
-_SEARCH = """                again = _taidan_next_height(height, last_footnotes_height, footnote_area_heights, taidan_search)
+_SEARCH = """                again = _taidan_next_height(
+                    height, last_footnotes_height, footnote_area_heights, taidan_search)
                 if again is not None:
                     height = again
                     continue
