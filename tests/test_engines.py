@@ -105,7 +105,8 @@ def test_every_patch_is_installed_and_runs_in_a_print_build(tmp_path):
         "footnotes": {"replaced": ["_linebox_layout", "_update_footnote_area", "columns_layout"],
                       "ran": ["_linebox_layout", "_update_footnote_area"]},
         # the interview's one note is measured once; the print edition has no columns: see below
-        "footnote_area": {"replaced": ["_update_footnote_area", "remove_placeholders"], "ran": []},
+        "footnote_area": {"replaced": ["_update_footnote_area", "block_level_layout", "remove_placeholders"],
+                          "ran": []},
         "figures": {"replaced": ["block_container_layout"], "ran": []},  # no picture: test_figures.py
         "leaders": {"replaced": ["handle_leader"], "ran": ["handle_leader"]},
         "speed": {"replaced": ["page_references", "set_page_type_computed_styles"],
@@ -189,14 +190,14 @@ def notes_manuscript(folder: Path, notes: int) -> Path:
 @pytest.mark.slow
 def test_the_footnote_area_patch_draws_the_same_pdfs(tmp_path):
     """60 notes in the handout's two columns and in print: the same PDFs with or without
-    footnote_area, and its replacements ran (a cached measure in both, and in columns the
-    notes taken off together)."""
+    footnote_area, and its replacements ran (a cached measure and a note measured alone
+    after the notes before it in both, and in columns the notes taken off together)."""
     done = subprocess.run([sys.executable, "-c", NOTES_IN_COLUMNS, str(notes_manuscript(tmp_path, 60))],
                           capture_output=True, text=True, timeout=600,
                           env=clean_env(PYTHONPATH=str(ROOT / "tools")))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["True ['_update_footnote_area', 'remove_placeholders']",
-                                        "True ['_update_footnote_area']"]
+    assert done.stdout.splitlines() == ["True ['_update_footnote_area', 'block_level_layout', 'remove_placeholders']",
+                                        "True ['_update_footnote_area', 'block_level_layout']"]
 
 
 # ---- dependencies declared ----------------------------------------------------------------

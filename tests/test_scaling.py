@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT, clean_env
 
-pytestmark = [pytest.mark.slow]  # about 30 s of CPU time in all
+pytestmark = [pytest.mark.slow]  # about 25 s of CPU time in all
 
 MEASURE = """
 import json, resource, sys
@@ -75,17 +75,25 @@ def doubling_ratios(sizes: list[int], times: list[float]) -> list[float]:
             for (n1, t1), (n2, t2) in zip(zip(sizes, times), zip(sizes[1:], times[1:]))]
 
 
-def test_footnotes_in_the_handout_cost_what_their_pages_cost(tmp_path):
-    """One note a turn in the handout's two columns: 25, 50, 100 and 200 notes. Past the
-    first page, doubling the notes at most about doubles the time; and 200 notes cost a
-    small multiple of the same 200 turns without notes (WeasyPrint alone: 28 times)."""
+# 200 notes against the same 200 turns without notes, CPU time: 3.1 to 3.9 times in print and
+# 6.4 to 9.4 in the handout when each measure of a page's notes laid out all of them (the
+# handout on 11 pages, its columns only shortened); now 1.8 to 2.2 and 2.6 to 3.2 (7 pages).
+# WeasyPrint alone: 28 in the handout.
+AT_MOST = {"print": 2.7, "handout": 4.5}
+
+
+@pytest.mark.parametrize("edition", ["print", "handout"])
+def test_footnotes_cost_what_their_pages_cost(tmp_path, edition):
+    """One note a turn in print and in the handout's two columns: 25, 50, 100 and 200
+    notes. Past the first page, doubling the notes at most about doubles the time; and 200
+    notes cost a small multiple of the same 200 turns without notes."""
     sizes = [25, 50, 100, 200]
     paths = [interview(tmp_path / f"notes-{n}.md", n) for n in sizes]
     plain = interview(tmp_path / "plain-200.md", 200, notes=False)
-    *times, without = cpu_times("handout", interview(tmp_path / "warm.md", 5), [*paths, plain])
-    ratios = doubling_ratios(sizes[1:], times[1:])  # 25 notes fit on one page: no columns to fill
+    *times, without = cpu_times(edition, interview(tmp_path / "warm.md", 5), [*paths, plain])
+    ratios = doubling_ratios(sizes[1:], times[1:])  # 25 notes fit on one handout page: no columns to fill
     assert all(r < 2.8 for r in ratios), (times, ratios)
-    assert times[-1] < 10 * without, (times, without)
+    assert times[-1] < AT_MOST[edition] * without, (times, without)
 
 
 def test_sections_in_print_cost_linear(tmp_path):
