@@ -271,8 +271,20 @@ class FrontMatter:
 
     def _aliases(self) -> bool:
         """YAML anchors and aliases (&a, *a): refused, since a few hundred bytes of them
-        expand to gigabytes, and a front matter never needs them."""
+        expand to gigabytes, and a front matter never needs them. So is nesting past
+        limits.FRONT_MATTER_DEPTH, found here as it is read: PyYAML's cost is the square
+        of the depth, so it is not read any further."""
+        depth = 0
         for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > limits.FRONT_MATTER_DEPTH:
+                    self._problem(event.start_mark.line + self.first_line,
+                                  f"the front matter is nested more than {limits.FRONT_MATTER_DEPTH} "
+                                  "levels deep", "a field holds text or a short list, such as speakers")
+                    return True
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 what = f"*{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"&{event.anchor}"
                 self._problem(event.start_mark.line + self.first_line,

@@ -7,6 +7,11 @@ from __future__ import annotations
 # A 600-page novel is about 1 MB of UTF-8; twenty times that is one manuscript.
 MANUSCRIPT_BYTES = 20 * 1024 * 1024
 
+# Lists and mappings inside each other in the front matter: speakers with their fields,
+# and a list inside one, is three levels. PyYAML's scanner re-examines every open level at
+# each token, so its cost is the square of the depth (5,000 nested [ took 17 s to refuse).
+FRONT_MATTER_DEPTH = 32
+
 # Markup inside markup: real manuscripts use two or three levels. Python-Markdown recurses,
 # and its link parser is quadratic in the depth.
 INLINE_DEPTH = 32
