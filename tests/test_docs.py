@@ -93,6 +93,7 @@ def test_the_limits_page_states_the_limits_the_code_enforces():
     rows = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in page.splitlines() if row.startswith("| ")}
     shown = {"the manuscript file": f"{limits.MANUSCRIPT_BYTES // 1048576} MB",
              "a line, and a paragraph (its lines joined)": f"{limits.LINE_CHARS:,} characters",
+             "lists and mappings inside each other in the front matter": f"{limits.FRONT_MATTER_DEPTH} levels",
              "markup inside markup (`[ ]`, `( )`, `{ }`, `* *`)": f"{limits.INLINE_DEPTH} levels",
              "emphasis dots `《《…》》`": f"{limits.DOTS_CHARS} characters a run",
              "speakers": f"{limits.SPEAKERS:,}", "parts (`#`)": f"{limits.PARTS:,}",
