@@ -17,6 +17,7 @@ core. Every job gets a fresh worker, so what one job held is given back when it 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import importlib
@@ -41,6 +42,8 @@ PARENT_MB = 60
 # time. Imported objects are frozen out of its sight before the workers fork (which also
 # keeps their pages shared), and it runs less often (as in taidan serve's print worker).
 COLLECTOR_THRESHOLDS = (50_000, 20, 100)
+# The signals a build stops on; held while a worker is forked (``forking``)
+STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 _jobs: list = []  # inherited by the forked workers
 
@@ -59,12 +62,28 @@ def init_worker() -> None:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stopped)  # the parent ends the build
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # held since the fork (``forking``)
     for fd in os.listdir("/proc/self/fd"):  # the lock belongs to the parent alone
         try:
             if os.readlink(f"/proc/self/fd/{fd}").endswith(LOCK_NAME):
                 os.close(int(fd))
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def forking():
+    """Holds Ctrl-C and SIGTERM while a worker is forked, until ``init_worker`` has set the
+    worker's own handlers (a signal mask is inherited). A terminal's Ctrl-C reaches every
+    process of the group: landing in a new worker before that, it ran the parent's handler
+    there, in the middle of multiprocessing's start-up, which printed a traceback and let
+    the worker die without its result. The parent's own signal comes when the block ends,
+    so whatever the block records of the worker is recorded before the build stops."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _stopped(signum, frame) -> None:
@@ -165,9 +184,10 @@ def _run(jobs: list[tuple], work, started, workers: int | None):
             receive, send = context.Pipe(duplex=False)
             # a fresh worker per job: what a job held is given back when it ends
             process = context.Process(target=_worker, args=(index, send), daemon=True)
-            process.start()
+            with forking():
+                process.start()
+                running[receive] = (index, process)
             send.close()
-            running[receive] = (index, process)
 
     try:
         # the jobs that need no engine first, so they run while the engine is imported

@@ -110,10 +110,11 @@ def lay_out(m, groups: list[list], render, write_pdf, front: bool = True) -> byt
         html = render(_Piece(parts=group, first=k == 0, last=k == len(groups) - 1, notes_before=notes))
         bodies.append(html)
         notes += html.count('<span class="footnote"')
-    workers = [_Worker(html, write_pdf, engine.Piece(first=not front and k == 0,
-                                                     wanted=anchors if front else frozenset()))
-               for k, html in enumerate(bodies)]
+    workers = []
     try:
+        for k, html in enumerate(bodies):  # each one stopped below, however this ends
+            workers.append(_Worker(html, write_pdf, engine.Piece(first=not front and k == 0,
+                                                                 wanted=anchors if front else frozenset())))
         if front:  # its length, with provisional numbers, while the text paginates
             provisional = _front(engine, render(_Piece(front=True, pages={a: "000" for a in anchors})),
                                  write_pdf, anchors, None)
@@ -196,17 +197,23 @@ class _Worker:
         import multiprocessing  # deferred: only a long book forks
 
         self.connection, child = multiprocessing.Pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the worker
-            try:
-                # the parent's ends of the pipes: so that a worker that dies is seen to die
-                for connection in [self.connection, *_parent_ends]:
-                    connection.close()
-                _work(child, html, write_pdf, piece)
-            finally:
-                os._exit(0)
-        child.close()
-        _parent_ends.append(self.connection)
+        self.pid = 0
+        try:
+            with parallel.forking():
+                self.pid = os.fork()
+                if self.pid == 0:  # the worker
+                    try:
+                        # the parent's ends of the pipes: so that a worker that dies is seen to die
+                        for connection in [self.connection, *_parent_ends]:
+                            connection.close()
+                        _work(child, html, write_pdf, piece)
+                    finally:
+                        os._exit(0)
+                _parent_ends.append(self.connection)
+                child.close()
+        except BaseException:  # stopped as it forked (the held signal lands here): it goes too
+            self.stop()
+            raise
 
     def _receive(self):
         try:
