@@ -196,8 +196,9 @@ def _load_engines(jobs: list[tuple]) -> None:
     for module in {_preload(job) for job in jobs} - {""}:
         importlib.import_module(module)
     # an edition built for several manuscripts is imported once here, not in each worker that
-    # takes one of its jobs (print-vertical's alone, 0.13 s, in a fresh worker each time: see
-    # RETIRE_MB); one built once is imported by its worker, in parallel with the others
+    # takes one of its jobs (print-vertical's alone takes 0.13 s, and each of its jobs fills
+    # the budget, so gets a fresh worker); one built once is imported by its worker, in
+    # parallel with the others
     names = [job[0] for job in jobs]
     for name in dict.fromkeys(names):
         if names.count(name) > 1:
