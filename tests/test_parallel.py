@@ -170,3 +170,94 @@ def test_the_estimate_holds_for_many_short_turns(tmp_path):
     assert (tmp_path / "out" / "turns.pdf").read_bytes().startswith(b"%PDF")
     estimated = parallel.estimate(("print", Manuscript(book)))
     assert 0.6 * estimated < peak < 1.25 * estimated, (peak, estimated)
+
+
+POOL = """
+import hashlib, json, os, sys, time
+from pathlib import Path
+from taidan.editions import Options
+from taidan.pipeline import load, parallel
+from taidan.pipeline.build import _produce_safely
+
+def traced(name, m, options):  # which process built it, and when
+    start = time.monotonic()
+    result = _produce_safely(name, m, options)
+    return os.getpid(), start, time.monotonic(), result
+
+options = Options()
+books = [load(Path(p), options) for p in sys.argv[1:]]
+jobs = [(name, m, options) for m in books for name in ("print", "handout", "epub", "html")]
+
+def built(workers):
+    out = {}
+    for (name, m, _), (pid, start, end, (status, value)) in parallel.run(jobs, traced, workers=workers):
+        assert status == "ok", value
+        out[name + ":" + m.name] = [pid, start, end, {f: hashlib.sha256(b).hexdigest() for f, b in value[0].items()}]
+    return out
+
+print(json.dumps({"parent": os.getpid(), "alone": built(1), "pool": built(2)}))
+"""
+
+
+def _short_books(folder: Path, count: int) -> list[Path]:
+    """Short manuscripts (two to four pages each): the interview's front matter and lead,
+    then one of its sections each (as tools/bench.py makes its catalog)."""
+    import re
+
+    head, _, body = INTERVIEW.read_text(encoding="utf-8").partition("\n## ")
+    sections = re.split(r"(?m)^(?=## )", "## " + body)
+    paths = []
+    for k in range(count):
+        path = folder / f"talk-{k}.md"
+        path.write_text(head + "\n" + sections[k % len(sections)], encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _pool(tmp_path, budget: str | None) -> dict:
+    env = clean_env(PYTHONPATH=str(ROOT / "tools"))
+    env.pop("TAIDAN_MEMORY_MB", None)
+    if budget:
+        env["TAIDAN_MEMORY_MB"] = budget
+    out = subprocess.run([sys.executable, "-c", POOL, *map(str, _short_books(tmp_path, 3))], env=env,
+                         cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    import json
+
+    return json.loads(out)
+
+
+def _jobs_per_worker(built: dict) -> list[int]:
+    pids = [pid for pid, _, _, _ in built.values()]
+    return sorted((pids.count(pid) for pid in set(pids)), reverse=True)
+
+
+def test_a_worker_takes_job_after_job(tmp_path):
+    """Twelve real editions (print, handout, epub, html of three short books) on two workers:
+    a worker builds several of them in a row, and every file is the one built in a single
+    process, byte for byte."""
+    ran = _pool(tmp_path, None)
+    assert {pid for pid, _, _, _ in ran["alone"].values()} == {ran["parent"]}
+    assert {job: files for job, (_, _, _, files) in ran["pool"].items()} == \
+        {job: files for job, (_, _, _, files) in ran["alone"].items()}
+    assert ran["parent"] not in {pid for pid, _, _, _ in ran["pool"].values()}
+    per_worker = _jobs_per_worker(ran["pool"])
+    assert per_worker[0] >= 3 and len(per_worker) <= len(ran["pool"]) // 2, per_worker
+    spans = [(start, end) for _, start, end, _ in ran["pool"].values()]
+    assert any(_overlap(a, b) for i, a in enumerate(spans) for b in spans[i + 1:])  # two at a time
+
+
+def test_a_workers_kept_memory_counts_in_the_budget(tmp_path):
+    """What a worker keeps between jobs (its own pages: 30-40 MB once it has built a short
+    book's PDF) counts in the budget: with room for the parent and one PDF but not for that
+    beside it, no worker builds two PDFs, the PDFs are built one at a time, and the files
+    are the same."""
+    books = _short_books(tmp_path, 3)
+    largest = max(parallel.estimate((name, Manuscript(p))) for p in books for name in ("print", "handout"))
+    ran = _pool(tmp_path, str(int(parallel.PARENT_MB + largest + 10)))
+    assert {job: files for job, (_, _, _, files) in ran["pool"].items()} == \
+        {job: files for job, (_, _, _, files) in ran["alone"].items()}
+    pdfs = {job: value for job, value in ran["pool"].items() if job.startswith(("print:", "handout:"))}
+    pids = [pid for pid, _, _, _ in pdfs.values()]
+    assert len(set(pids)) == len(pids), ran["pool"]
+    spans = [(start, end) for _, start, end, _ in pdfs.values()]
+    assert not any(_overlap(a, b) for i, a in enumerate(spans) for b in spans[i + 1:])
