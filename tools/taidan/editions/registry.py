@@ -81,8 +81,8 @@ class Edition:
     order: int
     langs: Languages | None = None  # the edition is for books in these languages (None: all)
     engine: Engine | None = None  # None: taidan's own Python and Jinja
-    # A long book is laid out in pieces side by side (taidan.pipeline.pieces): each piece
-    # costs the fixed part of peak_mb again
+    # A long book is laid out in pieces side by side (taidan.pipeline.pieces), each piece
+    # adding to the memory (pieces.estimate)
     in_pieces: bool = False
 
     def applies(self, m) -> bool:
@@ -116,8 +116,8 @@ PDF = "application/pdf"
 # print 84, 119, 171 and 262 MB at 11, 102, 204 and 469 KB (50, 338, 658 and 1,490 lines),
 # handout 78, 144 (204 KB) and 216 (469 KB); epub, epub-vertical and html under 50, kepub
 # (both EPUB packages, each then rewritten with lxml) 40 and 53. In pieces, each piece
-# costs the fixed part again (print 203 MB at 102 KB in two pieces, 316 at 469 KB; handout
-# 166 and 261); pipeline.pieces.estimate adds it. Short turns cost their boxes more than their
+# after the first adds pipeline.pieces.PIECE_MB (print 203 MB at 102 KB in two pieces,
+# 316 at 469 KB; handout 166 and 261). Short turns cost their boxes more than their
 # bytes: 10,000 one-line turns (165 KB) took 670 MB in print, 2,500 (41 KB) 219 MB, and
 # 205 MB in the handout (tests/test_parallel.py compares the estimates with real builds).
 # print-vertical (Chromium, driven over its DevTools pipe) 339 MB for the interview, 590 for
