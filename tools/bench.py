@@ -215,14 +215,15 @@ def pdf_pages(path: Path) -> int:
     return len(PdfReader(path).pages)
 
 
-def calibrate(work: Path) -> tuple[float, float]:
-    """Pages of the print edition per copy of the sections, and pages outside them."""
+def calibrate(work: Path, parts: bool = False) -> tuple[float, float]:
+    """Pages of the print edition per copy of the sections (with ``parts``, each copy a part,
+    which opens on a right-hand page), and pages outside them."""
     pages = {}
     for copies in (1, 3):
-        folder = work / f"calibrate-{copies}"
+        folder = work / f"calibrate-{copies}{'-parts' * parts}"
         folder.mkdir()
         manuscript = folder / "calibrate.md"
-        manuscript.write_text(long_manuscript(copies), encoding="utf-8")
+        manuscript.write_text(long_manuscript(copies, parts), encoding="utf-8")
         measure(TAIDAN + ["build", str(manuscript), "--edition", "print", "--out", str(folder)])
         pages[copies] = pdf_pages(folder / "calibrate.pdf")
     per_copy = (pages[3] - pages[1]) / 2
@@ -352,7 +353,7 @@ def bench(args) -> list[tuple]:
             rows.append((f"all 6 editions, {pages} pages, default settings: peak memory", t_all, None,
                          "≤ 500 MB", mem_all, None))
     if args.pages:
-        rows += pieces_rows(work, per_copy, fixed, max(args.pages), args.long_runs)
+        rows += pieces_rows(work, max(args.pages), args.long_runs)
     spread = (max(per_page.values()) / min(per_page.values()) - 1) * 100 if per_page else 0
     rows.append(("time per page, " + " / ".join(f"{k}: {v * 1000:.0f} ms" for k, v in per_page.items()),
                  None, None, f"spread {spread:.0f} % (target ±15 %)", None, None))
@@ -402,10 +403,11 @@ def titles_rows(count: int) -> list[tuple]:
     return rows
 
 
-def pieces_rows(work: Path, per_copy: float, fixed: float, target: int, runs: int) -> list[tuple]:
-    """The print edition of a long book of parts (each copy of the sections a part) laid out
-    in pieces on every core (the default) against the same book laid out whole
-    (TAIDAN_PIECES=1), in the peer's columns."""
+def pieces_rows(work: Path, target: int, runs: int) -> list[tuple]:
+    """The print edition of a long book of parts (each copy of the sections a part) of about
+    ``target`` pages, laid out in pieces on every core (the default) against the same book
+    laid out whole (TAIDAN_PIECES=1), in the peer's columns."""
+    per_copy, fixed = calibrate(work, parts=True)
     copies = max(1, math.ceil((target - fixed) / per_copy))
     folder = work / f"pieces-{target}"
     folder.mkdir()
@@ -551,7 +553,7 @@ def main() -> None:
     if args.only in ("pieces", "vertical"):
         work = Path(tempfile.mkdtemp(prefix="taidan-bench-"))
         if args.only == "pieces":
-            rows = pieces_rows(work, *calibrate(work), max(args.pages), args.long_runs)
+            rows = pieces_rows(work, max(args.pages), args.long_runs)
         else:
             rows = vertical_rows(work, *calibrate(work), args.pages, args.long_runs)
         shutil.rmtree(work, ignore_errors=True)
