@@ -133,7 +133,7 @@ class FrontMatter:
 
     def parse(self) -> tuple[Meta | None, list[Speaker]]:
         try:
-            if self._aliases():  # before composing: aliases can expand without bound
+            if self._unbounded():  # before composing: aliases can expand without bound
                 return None, []
             root = yaml.compose(self.text, Loader=yaml.SafeLoader)
             if root is not None and self._unreadable_scalars(root):
@@ -269,11 +269,11 @@ class FrontMatter:
         self._problem((mark.line if mark else 0) + self.first_line,
                       f"the front matter is not valid YAML: {message}", hint)
 
-    def _aliases(self) -> bool:
-        """YAML anchors and aliases (&a, *a): refused, since a few hundred bytes of them
-        expand to gigabytes, and a front matter never needs them. So is nesting past
-        limits.FRONT_MATTER_DEPTH, found here as it is read: PyYAML's cost is the square
-        of the depth, so it is not read any further."""
+    def _unbounded(self) -> bool:
+        """What would cost without bound to read or expand, refused as the YAML is read:
+        anchors and aliases (&a, *a), since a few hundred bytes of them expand to gigabytes
+        and a front matter never needs them; and nesting past limits.FRONT_MATTER_DEPTH,
+        since PyYAML's cost is the square of the depth (it is not read any further)."""
         depth = 0
         for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):

@@ -99,8 +99,8 @@ class Preview:
         self._fresh = False
         self._rescan = False
         self._again: set[str] = set()  # proofs that failed for want of descriptors
-        self._retrying: set[Path] = set()  # manuscripts whose problem is the want of descriptors
-        self._pages_retrying: set[str] = set()  # whose print worker could not be started
+        self._proofs_retrying: set[str] = set()  # proofs failing for want of descriptors
+        self._pages_retrying: set[str] = set()  # pages whose print worker could not be started
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -280,7 +280,7 @@ class Preview:
                 entry.title, entry.proof, entry.problems = m.meta.title, entry.proof + 1, []
                 entry.seconds = round(seconds, 3)
                 self._bump()
-            self._retrying.discard(entry.path)
+            self._proofs_retrying.discard(name)
             if had_problems:
                 self.say(f"{entry.path}: fixed")
             self.say(f"proof of {entry.path} rebuilt in {seconds:.2f} s")
@@ -290,11 +290,11 @@ class Preview:
         says nothing of the manuscript: its proof is built again in a moment (_loop)."""
         if out_of_descriptors():
             self._again.add(name)
-            self._retrying.add(self.entries[name].path)
+            self._proofs_retrying.add(name)
 
     def _problems(self, entry: Entry, lines: list[str]) -> None:
         # tried again every second while descriptors are short: said once, until it changes
-        if not (lines == entry.problems and entry.path in self._retrying):
+        if not (lines == entry.problems and entry.name in self._proofs_retrying):
             for line in lines:
                 self.warn(line)
         with self._changed:
