@@ -25,6 +25,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from taidan.stopping import held
+
 ENVIRONMENT = "TAIDAN_CHROMIUM"  # names the Chromium binary to run, overriding PATH
 # looked for on PATH, in this order. Chromium's headless shell (Debian's
 # chromium-headless-shell: the same engine without the browser around it) prints the same
@@ -167,13 +169,13 @@ class Browser:
         self.answers, answers_write = os.pipe()
         # ... but for Chromium's: sh puts them on fds 3 and 4 and becomes Chromium (exec).
         # No preexec_fn, which is unsafe in a process with threads.
-        with open(self.log, "wb") as log:
+        with open(self.log, "wb") as log, held():  # started and in RUNNING, or not started
             self.process = subprocess.Popen(
                 ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 </dev/null >&2', "sh", str(binary),
                  *ARGS, "--remote-debugging-pipe", f"--user-data-dir={folder / 'profile'}"],
                 stdin=commands_read, stdout=answers_write, stderr=log, env=_environment(folder),
                 start_new_session=True)  # its own group: killed as one, Ctrl-C stays with us
-        RUNNING.add(self.process.pid)
+            RUNNING.add(self.process.pid)
         os.close(commands_read)
         os.close(answers_write)
         self.buffer = b""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from taidan.stopping import held
 
 TEMP_PREFIX = ".taidan-tmp-"
 LOCK_NAME = ".taidan.lock"  # never deleted: removing a lock file races with its next user
@@ -69,6 +72,13 @@ def locked(folder: Path, say=print):
         os.close(fd)
 
 
+def kill_browsers() -> None:
+    """Kills at once every browser this process started and has not closed."""
+    chromium = sys.modules.get("taidan.engines.chromium")  # loaded only where a browser ran
+    if chromium is not None:
+        chromium.kill_all()
+
+
 @contextmanager
 def scratch():
     """A temporary folder of the process's own, made TMPDIR for it and the workers it forks,
@@ -77,18 +87,23 @@ def scratch():
     import shutil  # deferred: only a build that has work to do removes the folder
     import time
 
-    folder = tempfile.mkdtemp(prefix="taidan-build-")
     before = os.environ.get("TMPDIR"), tempfile.tempdir
-    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    folder = None
     try:
+        with held():  # made and known to the clean-up below, or not made
+            folder = tempfile.mkdtemp(prefix="taidan-build-")
+            os.environ["TMPDIR"] = tempfile.tempdir = folder
         yield Path(folder)
     finally:
+        # a browser this process started and did not close (stopped as it started one)
+        # would go on writing in the folder, and outlive the build
+        kill_browsers()
         if before[0] is None:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = before[0]
         tempfile.tempdir = before[1]
-        for _ in range(20):  # an engine a stopped worker started may still be writing in it
+        for _ in range(20 if folder else 0):  # an engine a stopped worker started may still be writing in it
             shutil.rmtree(folder, ignore_errors=True)
             if not os.path.exists(folder):
                 break

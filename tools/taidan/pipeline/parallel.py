@@ -24,16 +24,15 @@ core.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import importlib
 import os
 import signal
-import sys
 
 from taidan.editions.registry import EDITIONS
-from taidan.pipeline.output import LOCK_NAME
+from taidan.pipeline.output import LOCK_NAME, kill_browsers
+from taidan.stopping import STOPPING, held
 
 # Each edition's engine (which one the parent imports before forking), its estimated peak
 # memory and its place in the order (slowest first, so the long jobs start at once) are
@@ -53,8 +52,6 @@ COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 # measured after each job and counted in the budget until it ends; past this much it ends
 # at once, and a fresh worker is forked when one is needed.
 RETIRE_MB = 100
-# The signals a build stops on; held while a worker is forked (``forking``)
-STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 _jobs: list = []  # inherited by the forked workers
 
@@ -73,7 +70,7 @@ def init_worker() -> None:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stopped)  # the parent ends the build
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # held since the fork (``forking``)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # held since the fork (stopping.held)
     for fd in os.listdir("/proc/self/fd"):  # the lock belongs to the parent alone
         try:
             if os.readlink(f"/proc/self/fd/{fd}").endswith(LOCK_NAME):
@@ -82,27 +79,10 @@ def init_worker() -> None:
             pass
 
 
-@contextlib.contextmanager
-def forking():
-    """Holds Ctrl-C and SIGTERM while a worker is forked, until ``init_worker`` has set the
-    worker's own handlers (a signal mask is inherited). A terminal's Ctrl-C reaches every
-    process of the group: landing in a new worker before that, it ran the parent's handler
-    there, in the middle of multiprocessing's start-up, which printed a traceback and let
-    the worker die without its result. The parent's own signal comes when the block ends,
-    so whatever the block records of the worker is recorded before the build stops."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _stopped(signum, frame) -> None:
     """A worker asked to stop ends at once, and so does a browser it started, so that
     nothing writes in the build's scratch folder as the parent removes it."""
-    chromium = sys.modules.get("taidan.engines.chromium")  # loaded only where a browser ran
-    if chromium is not None:
-        chromium.kill_all()
+    kill_browsers()
     os._exit(128 + signum)
 
 
@@ -225,19 +205,28 @@ class _Worker:
         self.settling: int | None = None  # the job it has just finished, until it says its kept memory
         self.edition = ""  # its last job's edition
         self.kept = 0.0  # MB it keeps between jobs (_kept_mb)
-        with forking():
+        with held():
             self.process.start()
             pool.append(self)  # recorded before a held signal stops the build
         child.close()
 
-    def end(self, pool: list) -> None:
-        """Lets an idle worker go, and the memory it kept."""
-        pool.remove(self)
+    @property
+    def busy(self) -> bool:
+        """Running a job, or yet to say what it keeps after one."""
+        return self.index is not None or self.settling is not None
+
+    def release(self) -> None:
+        """Tells an idle worker to end (see _serve)."""
         try:
             self.connection.send(None)
         except OSError:  # gone already
             pass
         self.connection.close()
+
+    def end(self, pool: list) -> None:
+        """Lets an idle worker go, and the memory it kept."""
+        pool.remove(self)
+        self.release()
         self.process.join()
 
 
@@ -268,7 +257,7 @@ def _run(jobs: list[tuple], work, started, workers: int | None, cost):
     def start(indexes) -> None:
         """Starts, in order, whichever of ``indexes`` fit (workers, memory)."""
         for index in indexes:
-            busy = [w for w in pool if w.index is not None or w.settling is not None]
+            busy = [w for w in pool if w.busy]
             if len(busy) >= workers:
                 break
             idle = sorted((w for w in pool if w not in busy), key=lambda w: -w.kept)
@@ -301,7 +290,7 @@ def _run(jobs: list[tuple], work, started, workers: int | None, cost):
         loaded = frozenset(_preload(job) for job in jobs) - {""}
         while waiting or any(w.index is not None for w in pool):
             start(list(waiting))  # slowest first, whatever fits
-            busy = {w.connection: w for w in pool if w.index is not None or w.settling is not None}
+            busy = {w.connection: w for w in pool if w.busy}
             for connection in wait(list(busy)):
                 worker = busy[connection]
                 index = worker.index if worker.index is not None else worker.settling
@@ -320,12 +309,9 @@ def _run(jobs: list[tuple], work, started, workers: int | None, cost):
         for worker in pool:  # what a worker leaves goes with the build's scratch folder
             if worker.index is not None:  # (pipeline.output.scratch)
                 worker.process.terminate()
+                worker.connection.close()
             else:
-                try:
-                    worker.connection.send(None)
-                except OSError:  # gone already
-                    pass
-            worker.connection.close()
+                worker.release()
         for worker in pool:
             worker.process.join(timeout=5)
             if worker.process.is_alive():

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from taidan.editions.registry import EDITIONS
 from taidan.pipeline import parallel
+from taidan.stopping import held
 
 # Below this much manuscript (about 65 pages of the print edition) a book is laid out whole.
 # Splitting costs CPU of its own (the contents laid out twice, each piece loading its fonts,
@@ -90,7 +91,7 @@ def estimate(job: tuple) -> float:
     ``plan`` gives: each piece loads its fonts and styles again."""
     name, m = job[0], job[1]
     whole = parallel.estimate(job)
-    if EDITIONS[name].in_pieces and getattr(m, "parts", None) is not None:
+    if EDITIONS[name].in_pieces:
         whole += PIECE_MB * (len(plan(m, name)) - 1)
     return whole
 
@@ -214,7 +215,7 @@ class _Worker:
         self.connection, child = multiprocessing.Pipe()
         self.pid = 0
         try:
-            with parallel.forking():
+            with held():
                 self.pid = os.fork()
                 if self.pid == 0:  # the worker
                     try:
